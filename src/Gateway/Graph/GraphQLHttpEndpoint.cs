@@ -1,0 +1,330 @@
+using System.Text.Json;
+using GraphQL;
+using GraphQL.Transport;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Portal.Gateway.Graph;
+
+/// <summary>
+/// <c>GET</c> and <c>POST /graphql</c>, following the GraphQL-over-HTTP specification: the response media type
+/// follows the Accept header (<c>application/graphql-response+json</c> preferred, <c>application/json</c> for older
+/// clients), request errors answer 4xx under the new media type and 200 under the legacy one, and a GET can never
+/// run a mutation.
+/// </summary>
+internal sealed class GraphQLHttpEndpoint(
+    IDocumentExecuter<PortalSchema> executer,
+    IGraphQLTextSerializer serializer,
+    IOptions<GraphOptions> options)
+{
+    internal const string GraphQLResponseMediaType = "application/graphql-response+json";
+    internal const string JsonMediaType = "application/json";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var responseMediaType = NegotiateMediaType(context.Request);
+        if (responseMediaType is null)
+        {
+            await WriteRequestErrorAsync(context, JsonMediaType, StatusCodes.Status406NotAcceptable,
+                $"The Accept header must allow {GraphQLResponseMediaType} or {JsonMediaType}.");
+            return;
+        }
+
+        var parsed = HttpMethods.IsGet(context.Request.Method)
+            ? ReadGetRequest(context.Request)
+            : await ReadPostRequestAsync(context);
+        if (parsed.Error is { } error)
+        {
+            await WriteRequestErrorAsync(context, responseMediaType, error.StatusCode, error.Message);
+            return;
+        }
+
+        if (parsed.Batch is { } batch)
+        {
+            var results = new List<ExecutionResult>(batch.Count);
+            foreach (var request in batch)
+            {
+                results.Add(await ExecuteAsync(context, request, isGet: false));
+            }
+
+            await WriteAsync(context, responseMediaType, StatusCodes.Status200OK, results);
+            return;
+        }
+
+        var single = parsed.Request!;
+        var result = await ExecuteAsync(context, single, HttpMethods.IsGet(context.Request.Method));
+        if (result.Errors?.FirstOrDefault(e => e is MutationOverGetError) is not null)
+        {
+            context.Response.Headers.Allow = "POST";
+            await WriteAsync(context, responseMediaType, StatusCodes.Status405MethodNotAllowed, result);
+            return;
+        }
+
+        // Under the legacy media type every well-formed request answers 200; under the new one, a request that never
+        // executed (parse, validation or variable errors) is the client's fault and answers 400.
+        var status = responseMediaType == GraphQLResponseMediaType && !result.Executed
+            ? StatusCodes.Status400BadRequest
+            : StatusCodes.Status200OK;
+        await WriteAsync(context, responseMediaType, status, result);
+    }
+
+    private async Task<ExecutionResult> ExecuteAsync(HttpContext context, GraphQLRequest request, bool isGet)
+    {
+        var execution = new ExecutionOptions
+        {
+            Query = request.Query,
+            OperationName = request.OperationName,
+            Variables = request.Variables,
+            Extensions = request.Extensions,
+            RequestServices = context.RequestServices,
+            User = context.User,
+            CancellationToken = context.RequestAborted,
+        };
+        if (isGet)
+        {
+            execution.ValidationRules = GraphQL.Validation.DocumentValidator.CoreRules.Append(new NoMutationOverGetRule());
+        }
+
+        return await executer.ExecuteAsync(execution);
+    }
+
+    private ParsedRequest ReadGetRequest(HttpRequest http)
+    {
+        var query = http.Query;
+        if (!query.TryGetValue("query", out var text) || string.IsNullOrWhiteSpace(text))
+        {
+            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, "The 'query' parameter is required.");
+        }
+
+        var request = new GraphQLRequest { Query = text.ToString() };
+        if (query.TryGetValue("operationName", out var operationName) && !string.IsNullOrEmpty(operationName))
+        {
+            request.OperationName = operationName.ToString();
+        }
+
+        try
+        {
+            if (query.TryGetValue("variables", out var variables) && !string.IsNullOrEmpty(variables))
+            {
+                request.Variables = serializer.Deserialize<Inputs>(variables.ToString());
+            }
+
+            if (query.TryGetValue("extensions", out var extensions) && !string.IsNullOrEmpty(extensions))
+            {
+                request.Extensions = serializer.Deserialize<Inputs>(extensions.ToString());
+            }
+        }
+        catch (JsonException exception)
+        {
+            return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                $"The 'variables' or 'extensions' parameter is not a JSON object: {exception.Message}");
+        }
+
+        return new ParsedRequest(request, null, null);
+    }
+
+    private async Task<ParsedRequest> ReadPostRequestAsync(HttpContext context)
+    {
+        var http = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(http.ContentType, out var contentType)
+            || !contentType.MediaType.Equals(JsonMediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            return ParsedRequest.Fail(StatusCodes.Status415UnsupportedMediaType,
+                $"The request body must be {JsonMediaType}; got '{http.ContentType ?? "no Content-Type"}'.");
+        }
+
+        var limit = options.Value.MaxRequestBytes;
+        if (http.ContentLength > limit)
+        {
+            return ParsedRequest.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.");
+        }
+
+        // A missing Content-Length (chunked upload) is bounded while reading, not trusted.
+        var body = await ReadBoundedAsync(http.Body, limit, context.RequestAborted);
+        if (body is null)
+        {
+            return ParsedRequest.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException exception)
+        {
+            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"The request body is not valid JSON: {exception.Message}");
+        }
+
+        using (document)
+        {
+            switch (document.RootElement.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    return ToRequest(document.RootElement, out var single) is { } invalid
+                        ? ParsedRequest.Fail(StatusCodes.Status400BadRequest, invalid)
+                        : new ParsedRequest(single, null, null);
+
+                case JsonValueKind.Array when !options.Value.AllowBatching:
+                    return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                        "Batched requests (a JSON array of operations) are not enabled on this server; send one operation per request.");
+
+                case JsonValueKind.Array:
+                    var count = document.RootElement.GetArrayLength();
+                    if (count == 0 || count > options.Value.MaxBatchSize)
+                    {
+                        return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                            $"A batch must hold between 1 and {options.Value.MaxBatchSize} operations; this one holds {count}.");
+                    }
+
+                    var batch = new List<GraphQLRequest>(count);
+                    var index = 0;
+                    foreach (var element in document.RootElement.EnumerateArray())
+                    {
+                        if (ToRequest(element, out var request) is { } error)
+                        {
+                            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Operation {index} of the batch: {error}");
+                        }
+
+                        batch.Add(request);
+                        index++;
+                    }
+
+                    return new ParsedRequest(null, batch, null);
+
+                default:
+                    return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                        "The request body must be a JSON object with a 'query' member.");
+            }
+        }
+    }
+
+    private string? ToRequest(JsonElement element, out GraphQLRequest request)
+    {
+        request = new GraphQLRequest();
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return "an operation must be a JSON object.";
+        }
+
+        if (!element.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String
+            || string.IsNullOrWhiteSpace(query.GetString()))
+        {
+            return "the 'query' member is required and must be a non-empty string.";
+        }
+
+        request.Query = query.GetString();
+        if (element.TryGetProperty("operationName", out var operationName) && operationName.ValueKind != JsonValueKind.Null)
+        {
+            if (operationName.ValueKind != JsonValueKind.String)
+            {
+                return "the 'operationName' member must be a string.";
+            }
+
+            request.OperationName = operationName.GetString();
+        }
+
+        if (ReadInputs(element, "variables", out var variables) is { } variablesError)
+        {
+            return variablesError;
+        }
+
+        if (ReadInputs(element, "extensions", out var extensions) is { } extensionsError)
+        {
+            return extensionsError;
+        }
+
+        request.Variables = variables;
+        request.Extensions = extensions;
+        return null;
+    }
+
+    private string? ReadInputs(JsonElement element, string member, out Inputs? inputs)
+    {
+        inputs = null;
+        if (!element.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            return $"the '{member}' member must be a JSON object.";
+        }
+
+        inputs = serializer.Deserialize<Inputs>(value.GetRawText());
+        return null;
+    }
+
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static string? NegotiateMediaType(HttpRequest request)
+    {
+        var accept = request.GetTypedHeaders().Accept;
+        if (accept.Count == 0)
+        {
+            return JsonMediaType; // The specification's rule for clients that send no Accept header.
+        }
+
+        foreach (var candidate in accept.OrderByDescending(value => value.Quality ?? 1))
+        {
+            if (candidate.Quality == 0)
+            {
+                continue;
+            }
+
+            if (candidate.MediaType.Equals(GraphQLResponseMediaType, StringComparison.OrdinalIgnoreCase)
+                || candidate.MediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase)
+                || candidate.MediaType.Equals("*/*", StringComparison.OrdinalIgnoreCase))
+            {
+                return GraphQLResponseMediaType;
+            }
+
+            if (candidate.MediaType.Equals(JsonMediaType, StringComparison.OrdinalIgnoreCase))
+            {
+                return JsonMediaType;
+            }
+        }
+
+        return null;
+    }
+
+    private Task WriteRequestErrorAsync(HttpContext context, string mediaType, int status, string message) =>
+        WriteAsync(context, mediaType, status, new ExecutionResult { Errors = [new RequestError(message)] });
+
+    private async Task WriteAsync<T>(HttpContext context, string mediaType, int status, T payload)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = mediaType + "; charset=utf-8";
+        await serializer.WriteAsync(context.Response.Body, payload, context.RequestAborted);
+    }
+
+    private sealed record ParsedRequest(GraphQLRequest? Request, List<GraphQLRequest>? Batch, (int StatusCode, string Message)? Error)
+    {
+        public static ParsedRequest Fail(int statusCode, string message) => new(null, null, (statusCode, message));
+    }
+
+    private sealed class RequestError : ExecutionError
+    {
+        public RequestError(string message) : base(message)
+        {
+            Code = "BAD_REQUEST";
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using GraphQL.Validation;
+using GraphQLParser.AST;
+
+namespace Portal.Gateway.Graph;
+
+/// <summary>GET requests are safe (GraphQL-over-HTTP): the operation they select must not be a mutation.</summary>
+internal sealed class NoMutationOverGetRule : ValidationRuleBase
+{
+    public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
+        new(new MatchingNodeVisitor<GraphQLOperationDefinition>((operation, validation) =>
+        {
+            if (operation.Operation != OperationType.Query && operation == validation.Operation)
+            {
+                validation.ReportError(new MutationOverGetError(validation, operation));
+            }
+        }));
+}
+
+internal sealed class MutationOverGetError(ValidationContext context, GraphQLOperationDefinition operation)
+    : ValidationError(context.Document.Source, "METHOD_NOT_ALLOWED",
+        $"A {operation.Operation.ToString().ToLowerInvariant()} can only be sent with POST.", operation);

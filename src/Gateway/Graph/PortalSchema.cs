@@ -1,0 +1,24 @@
+using GraphQL.Types;
+
+namespace Portal.Gateway.Graph;
+
+/// <summary>The portal's one GraphQL schema. Each module's types live in their own folder beside this file.</summary>
+public sealed class PortalSchema : Schema
+{
+    public PortalSchema(IServiceProvider services, QueryType query) : base(services)
+    {
+        Query = query;
+    }
+}
+
+/// <summary>The root query type; module folders add their fields to it.</summary>
+public sealed class QueryType : ObjectGraphType
+{
+    public QueryType()
+    {
+        Name = "Query";
+        Field<NonNullGraphType<StringGraphType>>("version")
+            .Description("The portal's build version.")
+            .Resolve(_ => typeof(QueryType).Assembly.GetName().Version?.ToString() ?? "0.0.0");
+    }
+}

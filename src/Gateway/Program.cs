@@ -1,0 +1,40 @@
+using Portal.Catalog;
+using Portal.Gateway.Database;
+using Portal.Gateway.Graph;
+using Portal.Gateway.Health;
+using Portal.Scaffolder;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddPortalDatabase();
+builder.AddCatalog();
+builder.AddScaffolder();
+builder.AddPortalGraph();
+
+// Disposing the app also stops an embedded PostgreSQL, whatever way the host ended.
+await using var app = builder.Build();
+
+app.MapPortalHealth();
+app.MapPortalGraph();
+
+try
+{
+    if (args.Contains("migrate"))
+    {
+        return await app.RunMigrationCommandAsync();
+    }
+
+    app.Lifetime.ApplicationStarted.Register(() =>
+        app.Logger.LogInformation("Portal is listening on {Urls} (environment {Environment})", string.Join(", ", app.Urls), app.Environment.EnvironmentName));
+    await app.RunAsync();
+    return 0;
+}
+catch (EmbeddedPostgresException exception)
+{
+    // One line that says what to do, not a stack trace.
+    await Console.Error.WriteLineAsync(exception.Message);
+    return 1;
+}
+
+/// <summary>The gateway's entry point; public so that tests can host it with WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Gateway.Database;
+using Portal.Testing;
+
+namespace Portal.Gateway.Tests.Hosting;
+
+public sealed class Database_lifecycle
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Two_gateways_starting_together_on_an_empty_database_both_migrate_without_error()
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateEmptyDatabaseAsync("concurrent");
+        await using var first = new PortalAppFactory(connectionString);
+        await using var second = new PortalAppFactory(connectionString);
+
+        await Task.WhenAll(Task.Run(() => first.Services, Cancellation), Task.Run(() => second.Services, Cancellation));
+
+        using var client = first.CreateClient();
+        using var ready = await client.GetAsync("/readyz", Cancellation);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal(1L, await CountAsync(connectionString, "SELECT count(*) FROM catalog.\"__EFMigrationsHistory\""));
+        Assert.Equal(1L, await CountAsync(connectionString, "SELECT count(*) FROM scaffolder.\"__EFMigrationsHistory\""));
+    }
+
+    [Fact]
+    public async Task Readyz_is_503_while_migrations_are_pending()
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateEmptyDatabaseAsync("pending");
+        await using var app = new PortalAppFactory(connectionString, new Dictionary<string, string?> { ["Database:MigrateOnStartup"] = "false" });
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync("/readyz", Cancellation);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_migrate_command_applies_the_migrations_and_exits()
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateEmptyDatabaseAsync("migratecommand");
+        var gateway = Path.Combine(AppContext.BaseDirectory, "Portal.Gateway.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(gateway);
+        start.ArgumentList.Add("migrate");
+        start.Environment["ConnectionStrings__Portal"] = connectionString;
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
+        var errors = process.StandardError.ReadToEndAsync(Cancellation);
+        await process.WaitForExitAsync(Cancellation);
+
+        Assert.True(process.ExitCode == 0, $"migrate exited {process.ExitCode}: {await output} {await errors}");
+        Assert.Equal(1L, await CountAsync(connectionString, "SELECT count(*) FROM catalog.\"__EFMigrationsHistory\""));
+    }
+
+    [Fact]
+    public async Task The_embedded_PostgreSQL_is_stopped_when_the_host_stops()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "portal-embedded-test-" + Guid.NewGuid().ToString("N")[..8]);
+        int port;
+        int serverPid;
+        try
+        {
+            await using (var app = new PortalAppFactory("", new Dictionary<string, string?> { ["Database:DataDirectory"] = dataDirectory }))
+            {
+                var database = app.Services.GetRequiredService<PortalDatabase>();
+                Assert.NotNull(database.Embedded);
+                port = database.Embedded.Port;
+                serverPid = database.Embedded.ReadServerProcessId() ?? throw new InvalidOperationException("no postmaster.pid");
+                using var client = app.CreateClient();
+                using var ready = await client.GetAsync("/readyz", Cancellation);
+                Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+                Assert.True(IsAlive(serverPid));
+            }
+
+            // Acceptance: the host's PostgreSQL is gone within 10 s of the host stopping.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (IsAlive(serverPid) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, Cancellation);
+            }
+
+            Assert.False(IsAlive(serverPid), $"postgres (pid {serverPid}) still runs 10 s after the host stopped");
+            Assert.False(await AcceptsConnectionsAsync(port), $"port {port} still accepts connections after the host stopped");
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        // A stopped postgres whose parent is gone can linger as a zombie until init reaps it; a zombie runs nothing.
+        var stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat))
+        {
+            return false;
+        }
+
+        var text = File.ReadAllText(stat);
+        var state = text[(text.LastIndexOf(')') + 2)..].Split(' ')[0];
+        return state != "Z" && state != "X";
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(int port)
+    {
+        using var tcp = new TcpClient();
+        try
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, port, Cancellation);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<long> CountAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Cancellation);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync(Cancellation))!;
+    }
+}
