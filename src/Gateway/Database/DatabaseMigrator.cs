@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 using Portal.Catalog.Persistence;
 using Portal.Scaffolder.Persistence;
@@ -31,12 +33,14 @@ public sealed class DatabaseMigrator(IServiceScopeFactory scopes, NpgsqlDataSour
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var context = (DbContext)scope.ServiceProvider.GetRequiredService(contextType);
-                var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-                if (pending.Count > 0)
-                {
-                    logger.LogInformation("Applying {Count} migration(s) to {Context}: {Migrations}", pending.Count, contextType.Name, pending);
-                    await context.Database.MigrateAsync(cancellationToken);
-                }
+                // Creating the history table first spares a fresh database EF Core's spurious "Failed executing
+                // DbCommand" error when a module keeps its history in its own schema (npgsql/efcore.pg#3407).
+                var createHistory = context.GetService<IHistoryRepository>().GetCreateIfNotExistsScript();
+                await context.Database.ExecuteSqlRawAsync(createHistory, cancellationToken);
+
+                // EF Core logs each migration it applies (category Microsoft.EntityFrameworkCore.Migrations).
+                logger.LogDebug("Migrating {Context}", contextType.Name);
+                await context.Database.MigrateAsync(cancellationToken);
             }
         }
         finally

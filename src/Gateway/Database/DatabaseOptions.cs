@@ -11,6 +11,9 @@ public sealed class DatabaseOptions
     [Required]
     public string DataDirectory { get; set; } = ".portal";
 
+    /// <summary>Folder of the PostgreSQL server binaries for the embedded cluster; unset to look for them.</summary>
+    public string? BinDirectory { get; set; }
+
     /// <summary>Apply pending migrations at start-up (under an advisory lock). Off when a migration Job runs them instead.</summary>
     public bool MigrateOnStartup { get; set; } = true;
 }

@@ -60,14 +60,22 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     /// Creates the cluster on first use (or reuses it), starts it on a free port and waits until it accepts
     /// connections. A <paramref name="temporary"/> cluster is tuned for speed over durability and deleted on stop.
     /// </summary>
+    /// <param name="rootDirectory">Folder of the cluster and its password file; created when missing.</param>
+    /// <param name="temporary">A throwaway cluster: no fsync, deleted on stop.</param>
+    /// <param name="log">Receives the lines worth telling the operator (creation, relocation).</param>
+    /// <param name="binDirectory">Folder of initdb, pg_ctl and postgres; null to look for them.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
     public static async Task<EmbeddedPostgres> StartAsync(
-        string rootDirectory, bool temporary, Action<string> log, CancellationToken cancellationToken = default)
+        string rootDirectory, bool temporary, Action<string> log, string? binDirectory = null, CancellationToken cancellationToken = default)
     {
-        var binDirectory = PostgresBinaries.FindBinDirectory() ?? throw new EmbeddedPostgresException(
-            "No database: ConnectionStrings:Portal is not set and no PostgreSQL server binaries were found "
-            + "(looked at 'pg_config --bindir', /usr/lib/postgresql/*/bin and PATH). Either set the environment "
-            + "variable ConnectionStrings__Portal to a PostgreSQL connection string, or install the PostgreSQL server "
-            + "(for example 'apt-get install postgresql').");
+        var searched = binDirectory is null
+            ? "looked at 'pg_config --bindir', /usr/lib/postgresql/*/bin and PATH"
+            : $"Database:BinDirectory is {binDirectory}";
+        binDirectory = (binDirectory is null ? PostgresBinaries.FindBinDirectory() : PostgresBinaries.Validate(binDirectory))
+            ?? throw new EmbeddedPostgresException(
+                $"No database: ConnectionStrings:Portal is not set and no PostgreSQL server binaries were found ({searched}). "
+                + "Either set the environment variable ConnectionStrings__Portal to a PostgreSQL connection string, "
+                + "or install the PostgreSQL server (for example 'apt-get install postgresql').");
 
         var root = Path.GetFullPath(rootDirectory);
         string? runAs = null;

@@ -44,7 +44,11 @@ public sealed class PortalDatabase(
             }
 
             Embedded = await EmbeddedPostgres.StartAsync(
-                options.Value.DataDirectory, temporary: false, message => logger.LogWarning("{Message}", message), cancellationToken);
+                options.Value.DataDirectory,
+                temporary: false,
+                message => logger.LogInformation("{Message}", message),
+                options.Value.BinDirectory,
+                cancellationToken);
             _connectionString = Embedded.ConnectionString;
             LogDatabase("embedded");
         }

@@ -34,6 +34,9 @@ public static class PostgresBinaries
         return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(IsServerBinDirectory);
     }
 
+    /// <summary>The folder itself when it holds the server binaries, else null.</summary>
+    public static string? Validate(string directory) => IsServerBinDirectory(directory) ? directory : null;
+
     private static bool IsServerBinDirectory(string? directory) =>
         directory is not null
         && File.Exists(Path.Combine(directory, "initdb"))

@@ -98,6 +98,28 @@ public sealed class Database_lifecycle
         }
     }
 
+    [Fact]
+    public async Task Without_binaries_or_a_connection_string_the_gateway_exits_with_one_line_naming_both_fixes()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Portal.Gateway.dll"));
+        start.Environment["Database__BinDirectory"] = "/nonexistent/postgres/bin";
+        start.Environment["Database__DataDirectory"] = Path.Combine(Path.GetTempPath(), "portal-nobin-" + Guid.NewGuid().ToString("N")[..8]);
+        start.Environment["Urls"] = "http://127.0.0.1:0";
+        start.Environment.Remove("ConnectionStrings__Portal");
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
+        var errors = await process.StandardError.ReadToEndAsync(Cancellation);
+        await process.WaitForExitAsync(Cancellation);
+        await output;
+
+        Assert.NotEqual(0, process.ExitCode);
+        var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("ConnectionStrings__Portal", line, StringComparison.Ordinal);
+        Assert.Contains("install the PostgreSQL server", line, StringComparison.Ordinal);
+    }
+
     private static bool IsAlive(int pid)
     {
         // A stopped postgres whose parent is gone can linger as a zombie until init reaps it; a zombie runs nothing.
