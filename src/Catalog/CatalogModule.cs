@@ -1,12 +1,19 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Portal.Catalog.Entities;
+using Portal.Catalog.Ingestion.Descriptors;
+using Portal.Catalog.Ingestion.Processors;
+using Portal.Catalog.Locations;
 using Portal.Catalog.Persistence;
+using Portal.Catalog.Queries;
 
 namespace Portal.Catalog;
 
-/// <summary>Registers the catalog module: its options, database and health check.</summary>
+/// <summary>Registers the catalog module: options, database, processors, location readers, services and health check.</summary>
 public static class CatalogModule
 {
     public static IHostApplicationBuilder AddCatalog(this IHostApplicationBuilder builder)
@@ -19,14 +26,48 @@ public static class CatalogModule
         // The host registers the one NpgsqlDataSource (embedded or external PostgreSQL) that every module shares.
         builder.Services.AddDbContextPool<CatalogDbContext>((services, options) => options.UseNpgsql(
             services.GetRequiredService<NpgsqlDataSource>(),
-            npgsql =>
-            npgsql.MigrationsHistoryTable("__EFMigrationsHistory", CatalogDbContext.Schema)));
+            npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", CatalogDbContext.Schema)));
 
         builder.Services.AddHealthChecks().AddDbContextCheck<CatalogDbContext>(
             "catalog-database",
             tags: ["ready"],
             customTestQuery: async (db, cancellationToken) => !(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any());
 
+        // Our own envelope and kind validation go through the same seam as a plugin's processor.
+        builder.Services.AddCatalogProcessor<EnvelopeProcessor>();
+        builder.Services.AddCatalogProcessor<BuiltinKindsProcessor>();
+        builder.Services.AddSingleton(services => new DescriptorPipeline(
+            services.GetServices<IEntityProcessor>(),
+            services.GetRequiredService<IOptions<CatalogOptions>>().Value.Descriptors));
+
+        builder.Services.AddSingleton<ILocationTargetReader, FileTargetReader>();
+        builder.Services.AddSingleton<ILocationTargetReader, UrlTargetReader>();
+        builder.Services.AddSingleton<ILocationTargetReader, GitTargetReader>();
+        builder.Services.AddHttpClient(UrlTargetReader.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(services => UrlTargetReader.CreateHandler(services.GetRequiredService<IOptions<CatalogOptions>>()));
+        builder.Services.AddSingleton(services => new LocationService(
+            services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<DescriptorPipeline>(),
+            services.GetServices<ILocationTargetReader>(),
+            services.GetRequiredService<IOptions<CatalogOptions>>(),
+            services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LocationService>>()));
+        builder.Services.AddSingleton<EntityQueryService>();
+        builder.Services.AddSingleton(services => new EntityService(
+            services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<DescriptorPipeline>()));
+        builder.Services.AddHostedService<LocationRefresher>();
+
         return builder;
+    }
+
+    /// <summary>
+    /// Adds an entity processor. Processors are singletons, run for every document in ascending
+    /// Order, and report problems through their context instead of throwing.
+    /// </summary>
+    public static IServiceCollection AddCatalogProcessor<TProcessor>(this IServiceCollection services)
+        where TProcessor : class, IEntityProcessor
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEntityProcessor, TProcessor>());
+        return services;
     }
 }

@@ -1,7 +1,72 @@
+using System.ComponentModel.DataAnnotations;
+using Portal.Catalog.Ingestion.Descriptors;
+
 namespace Portal.Catalog;
 
 /// <summary>Settings of the catalog, bound from the <c>Catalog</c> configuration section.</summary>
 public sealed class CatalogOptions
 {
     public const string Section = "Catalog";
+
+    public LocationOptions Locations { get; set; } = new();
+
+    /// <summary>Limits on one descriptor file (size, depth, nodes including alias expansions, documents).</summary>
+    public DescriptorLimits Descriptors { get; set; } = new();
+
+    /// <summary>What happens to an entity its location no longer emits: deleted, or kept and marked orphan.</summary>
+    public OrphanStrategy OrphanStrategy { get; set; } = OrphanStrategy.Delete;
+}
+
+public sealed class LocationOptions
+{
+    /// <summary>
+    /// Folders under which <c>file</c> targets may lie, outside the Development environment (where any readable path
+    /// is allowed). Empty: no file targets.
+    /// </summary>
+    public List<string> FileRoots { get; set; } = [];
+
+    /// <summary>Hosts that <c>url</c> targets may name (exact host names, or <c>*.example.com</c>).</summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>Allow URL targets that resolve to loopback, link-local or private addresses. Off: they are refused.</summary>
+    public bool AllowPrivateAddresses { get; set; }
+
+    /// <summary>How often every location is refreshed in the background; zero turns the periodic refresh off.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Time allowed for one read of a URL target.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Most files one location may pull in (folders, Location entities and their targets included).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxFiles { get; set; } = 10_000;
+
+    /// <summary>GitHub access for <c>git</c> targets on GitHub (or GitHub Enterprise).</summary>
+    public GitHubOptions GitHub { get; set; } = new();
+
+    /// <summary>How deep Location entities may nest (a Location whose target holds a Location ...).</summary>
+    [Range(1, 100)]
+    public int MaxDepth { get; set; } = 10;
+}
+
+public sealed class GitHubOptions
+{
+    /// <summary>The web host of repository URLs (<c>github.com</c>, or a GitHub Enterprise host).</summary>
+    public string Host { get; set; } = "github.com";
+
+    /// <summary>The REST API base; GitHub Enterprise uses <c>https://HOST/api/v3/</c>.</summary>
+    public Uri ApiUrl { get; set; } = new("https://api.github.com/");
+
+    /// <summary>A token with read access to the repositories; never logged. Unset: anonymous (public repositories, low rate limit).</summary>
+    public string? Token { get; set; }
+}
+
+public enum OrphanStrategy
+{
+    /// <summary>Delete entities their location stopped emitting.</summary>
+    Delete,
+
+    /// <summary>Keep them, annotated <c>backstage.io/orphan: 'true'</c>.</summary>
+    Keep,
 }

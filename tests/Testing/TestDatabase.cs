@@ -30,6 +30,17 @@ public class PortalApp : TestDatabase
 {
     public PortalAppFactory Factory { get; private set; } = null!;
 
+    /// <summary>Settings on top of the defaults, for fixtures that need another configuration.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        // Tests refresh on demand; a background refresh would race their assertions.
+        ["Catalog:Locations:RefreshInterval"] = "00:00:00",
+    };
+
+    /// <summary>Resolves a service of the running gateway (a module's query or command service).</summary>
+    public T Get<T>()
+        where T : notnull => (T)Factory.Services.GetService(typeof(T))!;
+
     /// <summary>A client of the gateway over a real TCP connection (Kestrel on a free loopback port).</summary>
     public HttpClient CreateClient() => Factory.CreateClient();
 
@@ -39,7 +50,7 @@ public class PortalApp : TestDatabase
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        Factory = new PortalAppFactory(ConnectionString);
+        Factory = new PortalAppFactory(ConnectionString, Settings);
         Factory.UseKestrel(0);
         Factory.StartServer();
     }

@@ -11,9 +11,18 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
 {
     public const string Schema = "catalog";
 
+    internal DbSet<EntityRow> Entities => Set<EntityRow>();
+
+    internal DbSet<RelationRow> Relations => Set<RelationRow>();
+
+    internal DbSet<LocationRow> Locations => Set<LocationRow>();
+
+    internal DbSet<HistoryRow> History => Set<HistoryRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
+        modelBuilder.HasPostgresExtension("pg_trgm");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CatalogDbContext).Assembly);
     }
 }

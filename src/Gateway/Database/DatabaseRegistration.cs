@@ -21,8 +21,10 @@ public static class DatabaseRegistration
         builder.Services.AddSingleton<DatabaseMigrator>();
         builder.Services.AddSingleton(services =>
         {
-            // Resolved only once the database has started (the first hosted service), never during registration.
+            // Hosted services are all constructed before the first one starts, so a service that takes the data source
+            // in its constructor can get here before PortalDatabase.StartAsync ran: start it now (once; later calls return).
             var database = services.GetRequiredService<PortalDatabase>();
+            database.EnsureStartedAsync(CancellationToken.None).GetAwaiter().GetResult();
             var dataSource = new NpgsqlDataSourceBuilder(database.ConnectionString);
             dataSource.EnableDynamicJson();
             return dataSource.Build();

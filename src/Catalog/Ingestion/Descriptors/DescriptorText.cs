@@ -1,0 +1,56 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Portal.Catalog.Ingestion.Descriptors;
+
+/// <summary>Wording shared by the reader, the processors and the reference parser, so messages read alike.</summary>
+internal static class DescriptorText
+{
+    private const int MaxQuotedLength = 80;
+
+    /// <summary>
+    /// The value in double quotes, shortened and with control characters escaped: messages end up in logs and UIs, and
+    /// a hostile value must not forge lines there.
+    /// </summary>
+    public static string Quote(string value)
+    {
+        var builder = new StringBuilder(Math.Min(value.Length, MaxQuotedLength) + 8).Append('"');
+        for (var i = 0; i < value.Length && i < MaxQuotedLength; i++)
+        {
+            var c = value[i];
+            _ = c switch
+            {
+                '"' => builder.Append("\\\""),
+                '\\' => builder.Append("\\\\"),
+                '\n' => builder.Append("\\n"),
+                '\r' => builder.Append("\\r"),
+                '\t' => builder.Append("\\t"),
+                _ when char.IsControl(c) => builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)),
+                _ => builder.Append(c),
+            };
+        }
+
+        if (value.Length > MaxQuotedLength)
+        {
+            builder.Append('…');
+        }
+
+        return builder.Append('"').ToString();
+    }
+
+    /// <summary>What a JSON value is, for "must be a string, found a number".</summary>
+    public static string Describe(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonObject => "an object",
+        JsonArray => "an array",
+        JsonValue value => value.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.String => "a string",
+            System.Text.Json.JsonValueKind.Number => "a number",
+            System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => "a boolean",
+            _ => "a value",
+        },
+        _ => "a value",
+    };
+}

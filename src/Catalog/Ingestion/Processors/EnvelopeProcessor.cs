@@ -1,0 +1,230 @@
+using System.Text.Json.Nodes;
+using Portal.Catalog.Ingestion.Descriptors;
+
+namespace Portal.Catalog.Ingestion.Processors;
+
+/// <summary>
+/// Validates what every entity shares, as Backstage's default entity policies do (no foreign root fields, the
+/// apiVersion, kind and metadata formats, the default namespace), and identifies the entity. Runs first (Order 0).
+/// </summary>
+public sealed class EnvelopeProcessor : IEntityProcessor
+{
+    private static readonly string[] RootFields = ["apiVersion", "kind", "metadata", "spec", "relations", "status"];
+
+    public string Name => "envelope";
+
+    public int Order => 0;
+
+    public void Process(EntityProcessingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var document = context.Document;
+        foreach (var (key, _) in document)
+        {
+            if (Array.IndexOf(RootFields, key) < 0)
+            {
+                context.Error(key, $"unknown root field {DescriptorText.Quote(key)}; an entity has only {string.Join(", ", RootFields)}");
+            }
+        }
+
+        var apiVersion = JsonFields.RequiredString(context, document, "apiVersion", "apiVersion");
+        if (apiVersion is not null && !DescriptorRules.IsValidApiVersion(apiVersion))
+        {
+            context.Error("apiVersion", $"{DescriptorText.Quote(apiVersion)} is not a valid apiVersion: {DescriptorRules.ApiVersionRule}");
+        }
+
+        var kind = JsonFields.RequiredString(context, document, "kind", "kind");
+        if (kind is not null && !DescriptorRules.IsValidKind(kind))
+        {
+            context.Error("kind", $"{DescriptorText.Quote(kind)} is not a valid kind: {DescriptorRules.KindRule}");
+        }
+
+        if (document.TryGetPropertyValue("spec", out var spec) && spec is not JsonObject)
+        {
+            context.Error("spec", $"must be an object, found {DescriptorText.Describe(spec)}");
+        }
+
+        var (name, @namespace) = ValidateMetadata(context, document);
+
+        // relations and status are outputs of the catalog: taking them from input would let a descriptor claim edges
+        // that its spec does not declare.
+        foreach (var output in (ReadOnlySpan<string>)["relations", "status"])
+        {
+            if (document.Remove(output))
+            {
+                context.Warning(output, $"ignored: {output} are produced by the catalog, not read from descriptors");
+            }
+        }
+
+        if (!context.HasErrors && kind is not null && @namespace is not null && name is not null)
+        {
+            context.Identify(kind, @namespace, name);
+        }
+    }
+
+    private static (string? Name, string? Namespace) ValidateMetadata(EntityProcessingContext context, JsonObject document)
+    {
+        if (!document.TryGetPropertyValue("metadata", out var metadataNode) || metadataNode is null)
+        {
+            context.Error("metadata", "is required");
+            return (null, null);
+        }
+
+        if (metadataNode is not JsonObject metadata)
+        {
+            context.Error("metadata", $"must be an object, found {DescriptorText.Describe(metadataNode)}");
+            return (null, null);
+        }
+
+        var name = JsonFields.RequiredString(context, metadata, "name", "metadata.name");
+        if (name is not null && !DescriptorRules.IsValidObjectName(name))
+        {
+            context.Error("metadata.name", name.Length > 63
+                ? $"{DescriptorText.Quote(name)} is not a valid name: it is {name.Length} characters long, over the limit of 63"
+                : $"{DescriptorText.Quote(name)} is not a valid name: {DescriptorRules.NameRule}");
+            name = null;
+        }
+
+        string? @namespace = "default";
+        var namespaceNode = metadata["namespace"];
+        if (namespaceNode is null)
+        {
+            // Backstage's DefaultNamespaceEntityPolicy: a missing namespace is "default", and the stored document says so.
+            metadata["namespace"] = "default";
+        }
+        else if (JsonFields.AsString(namespaceNode) is not { } written)
+        {
+            context.Error("metadata.namespace", $"must be a string, found {DescriptorText.Describe(namespaceNode)}");
+            @namespace = null;
+        }
+        else if (!DescriptorRules.IsValidNamespace(written))
+        {
+            context.Error("metadata.namespace", $"{DescriptorText.Quote(written)} is not a valid namespace: {DescriptorRules.NamespaceRule}");
+            @namespace = null;
+        }
+        else
+        {
+            @namespace = written;
+        }
+
+        JsonFields.OptionalString(context, metadata, "title", "metadata.title");
+        JsonFields.OptionalString(context, metadata, "description", "metadata.description");
+        ValidateMap(context, metadata, "labels", isLabels: true);
+        ValidateMap(context, metadata, "annotations", isLabels: false);
+        ValidateTags(context, metadata);
+        ValidateLinks(context, metadata);
+        return (name, @namespace);
+    }
+
+    private static void ValidateMap(EntityProcessingContext context, JsonObject metadata, string key, bool isLabels)
+    {
+        if (!metadata.TryGetPropertyValue(key, out var node))
+        {
+            return;
+        }
+
+        var field = "metadata." + key;
+        if (node is not JsonObject map)
+        {
+            context.Error(field, $"must be an object, found {DescriptorText.Describe(node)}");
+            return;
+        }
+
+        foreach (var (entryKey, entryValue) in map)
+        {
+            var entryField = $"{field}.{entryKey}";
+            if (!DescriptorRules.IsValidKey(entryKey))
+            {
+                context.Error(entryField, $"{DescriptorText.Quote(entryKey)} is not a valid key: {DescriptorRules.KeyRule}");
+            }
+
+            if (JsonFields.AsString(entryValue) is not { } value)
+            {
+                context.Error(entryField, $"must be a string, found {DescriptorText.Describe(entryValue)}");
+            }
+            else if (isLabels && !DescriptorRules.IsValidLabelValue(value))
+            {
+                context.Error(entryField, $"{DescriptorText.Quote(value)} is not a valid label value: empty, or {DescriptorRules.NameRule}");
+            }
+        }
+    }
+
+    private static void ValidateTags(EntityProcessingContext context, JsonObject metadata)
+    {
+        if (!metadata.TryGetPropertyValue("tags", out var node))
+        {
+            return;
+        }
+
+        if (node is not JsonArray tags)
+        {
+            context.Error("metadata.tags", $"must be an array, found {DescriptorText.Describe(node)}");
+            return;
+        }
+
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (JsonFields.AsString(tags[i]) is not { } tag)
+            {
+                context.Error($"metadata.tags[{i}]", $"must be a string, found {DescriptorText.Describe(tags[i])}");
+            }
+            else if (!DescriptorRules.IsValidTag(tag))
+            {
+                context.Error($"metadata.tags[{i}]", $"{DescriptorText.Quote(tag)} is not a valid tag: {DescriptorRules.TagRule}");
+            }
+        }
+    }
+
+    private static void ValidateLinks(EntityProcessingContext context, JsonObject metadata)
+    {
+        if (!metadata.TryGetPropertyValue("links", out var node))
+        {
+            return;
+        }
+
+        if (node is not JsonArray links)
+        {
+            context.Error("metadata.links", $"must be an array, found {DescriptorText.Describe(node)}");
+            return;
+        }
+
+        for (var i = 0; i < links.Count; i++)
+        {
+            var field = $"metadata.links[{i}]";
+            if (links[i] is not JsonObject link)
+            {
+                context.Error(field, $"must be an object with a url, found {DescriptorText.Describe(links[i])}");
+                continue;
+            }
+
+            var url = JsonFields.RequiredString(context, link, "url", field + ".url");
+            if (url is not null && !IsSafeUrl(url))
+            {
+                context.Error(field + ".url", $"{DescriptorText.Quote(url)} is not an absolute http, https or mailto URL");
+            }
+
+            JsonFields.OptionalString(context, link, "title", field + ".title");
+            JsonFields.OptionalString(context, link, "type", field + ".type");
+            var icon = JsonFields.OptionalString(context, link, "icon", field + ".icon");
+            if (icon is not null && !DescriptorRules.IsValidObjectName(icon))
+            {
+                context.Error(field + ".icon", $"{DescriptorText.Quote(icon)} is not a valid icon name: {DescriptorRules.NameRule}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Links are rendered as anchors in the portal, so only schemes that cannot run script are allowed; a
+    /// <c>javascript:</c> link would be stored XSS.
+    /// </summary>
+    private static bool IsSafeUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        return uri.Scheme == Uri.UriSchemeMailto
+            || ((uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0);
+    }
+}

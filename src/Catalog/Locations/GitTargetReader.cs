@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Octokit;
+
+namespace Portal.Catalog.Locations;
+
+/// <summary>
+/// <c>git</c> targets, written <c>REPOSITORY#REF:PATH</c>: a local repository (bare or not) read with the git command
+/// line, or a GitHub repository URL read through Octokit. PATH is a file or a folder (its descriptor files, recursively).
+/// Local repositories follow the same folder rules as <c>file</c> targets; GitHub URLs must name the configured host,
+/// which must also be on <c>Catalog:Locations:AllowedHosts</c>.
+/// </summary>
+internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, IHostEnvironment environment) : ILocationTargetReader
+{
+    private static readonly TimeSpan GitTimeout = TimeSpan.FromSeconds(30);
+    private static readonly string[] DescriptorExtensions = [".yaml", ".yml", ".json"];
+
+    public string Type => "git";
+
+    public string Validate(string target)
+    {
+        var parsed = Parse(target);
+        if (parsed.GitHub is null)
+        {
+            new FileTargetReader(options, environment).Validate(parsed.Repository);
+        }
+
+        return parsed.ToString();
+    }
+
+    public async Task<IReadOnlyList<TargetFile>> ReadAsync(string target, int maxFiles, CancellationToken cancellationToken)
+    {
+        var parsed = Parse(target);
+        return parsed.GitHub is { } repository
+            ? await ReadGitHubAsync(parsed, repository.Owner, repository.Name, maxFiles, cancellationToken)
+            : await ReadLocalAsync(parsed, maxFiles, cancellationToken);
+    }
+
+    public string Resolve(string declaringSource, string target)
+    {
+        // A Location inside a git target points at paths of the same repository and ref.
+        var parsed = Parse(declaringSource);
+        var folder = Path.GetDirectoryName(parsed.Path.Replace('\\', '/')) ?? "";
+        var combined = Path.GetFullPath(Path.Combine("/", folder, target))[1..];
+        return (parsed with { Path = combined }).ToString();
+    }
+
+    private GitTarget Parse(string target)
+    {
+        var hash = target.LastIndexOf('#');
+        var colon = hash < 0 ? -1 : target.IndexOf(':', hash);
+        if (hash <= 0 || colon < 0)
+        {
+            throw new LocationForbiddenException($"'{target}' is not a git target; write REPOSITORY#REF:PATH, e.g. /srv/git/app.git#main:catalog-info.yaml.");
+        }
+
+        var repository = target[..hash];
+        var reference = target[(hash + 1)..colon];
+        var path = target[(colon + 1)..].Trim('/');
+        if (!SafeRef().IsMatch(reference) || reference.Contains("..", StringComparison.Ordinal))
+        {
+            throw new LocationForbiddenException($"'{reference}' is not an acceptable git ref (letters, digits, '.', '_', '/', '-'; not starting with '-').");
+        }
+
+        if (path.Split('/').Any(segment => segment is ".." || segment.StartsWith('-')))
+        {
+            throw new LocationForbiddenException($"The path '{path}' may not contain '..' or segments starting with '-'.");
+        }
+
+        (string Owner, string Name)? gitHub = null;
+        if (Uri.TryCreate(repository, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+        {
+            var github = options.Value.Locations.GitHub;
+            if (!string.Equals(uri.Host, github.Host, StringComparison.OrdinalIgnoreCase)
+                || !UrlTargetReader.IsAllowedHost(uri.Host, options.Value.Locations.AllowedHosts))
+            {
+                throw new LocationForbiddenException(
+                    $"The host {uri.Host} is not allowed; git repository URLs must name {github.Host} and be on Catalog:Locations:AllowedHosts.");
+            }
+
+            var segments = uri.AbsolutePath.Trim('/').Split('/');
+            if (segments.Length != 2)
+            {
+                throw new LocationForbiddenException($"'{repository}' is not a repository URL (https://{github.Host}/OWNER/REPOSITORY).");
+            }
+
+            gitHub = (segments[0], segments[1].EndsWith(".git", StringComparison.Ordinal) ? segments[1][..^4] : segments[1]);
+        }
+        else
+        {
+            repository = Path.GetFullPath(repository);
+        }
+
+        return new GitTarget(repository, reference, path, gitHub);
+    }
+
+    private async Task<IReadOnlyList<TargetFile>> ReadLocalAsync(GitTarget target, int maxFiles, CancellationToken cancellationToken)
+    {
+        var repository = new FileTargetReader(options, environment).Validate(target.Repository);
+        var type = (await GitAsync(repository, ["cat-file", "-t", $"{target.Reference}:{target.Path}"], target, cancellationToken)).Trim();
+        var paths = type == "tree"
+            ? (await GitAsync(repository, ["ls-tree", "-r", "--name-only", "-z", target.Reference, "--", target.Path.Length == 0 ? "." : target.Path], target, cancellationToken))
+                .Split('\0', StringSplitOptions.RemoveEmptyEntries)
+                .Where(p => DescriptorExtensions.Contains(Path.GetExtension(p), StringComparer.OrdinalIgnoreCase))
+                .ToList()
+            : [target.Path];
+        if (paths.Count > maxFiles)
+        {
+            throw new LocationReadException($"{target} holds more than {maxFiles} descriptor files (Catalog:Locations:MaxFiles).");
+        }
+
+        var files = new List<TargetFile>(paths.Count);
+        foreach (var path in paths)
+        {
+            var content = await GitAsync(repository, ["show", $"{target.Reference}:{path}"], target, cancellationToken);
+            files.Add(new TargetFile((target with { Path = path }).ToString(), content));
+        }
+
+        return files;
+    }
+
+    private async Task<string> GitAsync(string repository, IReadOnlyList<string> arguments, GitTarget target, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("git")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])["-C", repository, "--no-pager", .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Never ask for credentials or run hooks from a repository's config on behalf of a catalog read.
+        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        using var process = Process.Start(start) ?? throw new LocationReadException("git could not be started.");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(GitTimeout);
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new LocationReadException($"Reading {target} took longer than {GitTimeout.TotalSeconds} s.");
+        }
+
+        var output = await stdout;
+        if (process.ExitCode != 0)
+        {
+            throw new LocationReadException($"{target} cannot be read: {(await stderr).Trim()}");
+        }
+
+        if (output.Length > options.Value.Descriptors.MaxFileBytes)
+        {
+            throw new LocationReadException($"{target} is over the limit of {options.Value.Descriptors.MaxFileBytes} bytes (Catalog:Descriptors:MaxFileBytes).");
+        }
+
+        return output;
+    }
+
+    private async Task<IReadOnlyList<TargetFile>> ReadGitHubAsync(
+        GitTarget target, string owner, string name, int maxFiles, CancellationToken cancellationToken)
+    {
+        var github = options.Value.Locations.GitHub;
+        var client = new GitHubClient(new ProductHeaderValue("portal-catalog"), github.ApiUrl);
+        if (!string.IsNullOrEmpty(github.Token))
+        {
+            client.Credentials = new Credentials(github.Token);
+        }
+
+        try
+        {
+            var files = new List<TargetFile>();
+            var folders = new Queue<string>([target.Path]);
+            var first = true;
+            while (folders.TryDequeue(out var folder))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                IReadOnlyList<RepositoryContent> contents = folder.Length == 0
+                    ? await client.Repository.Content.GetAllContentsByRef(owner, name, target.Reference)
+                    : await client.Repository.Content.GetAllContentsByRef(owner, name, folder, target.Reference);
+
+                // The contents API answers a file path with that one file, and a folder path with its entries.
+                if (first && contents.Count == 1 && contents[0].Type == ContentType.File && contents[0].Path == target.Path)
+                {
+                    var raw = await client.Repository.Content.GetRawContentByRef(owner, name, target.Path, target.Reference);
+                    return [new TargetFile(target.ToString(), Decode(raw, target))];
+                }
+
+                first = false;
+                foreach (var entry in contents)
+                {
+                    if (entry.Type == ContentType.Dir)
+                    {
+                        folders.Enqueue(entry.Path);
+                    }
+                    else if (entry.Type == ContentType.File && DescriptorExtensions.Contains(Path.GetExtension(entry.Path), StringComparer.OrdinalIgnoreCase))
+                    {
+                        if (files.Count >= maxFiles)
+                        {
+                            throw new LocationReadException($"{target} holds more than {maxFiles} descriptor files (Catalog:Locations:MaxFiles).");
+                        }
+
+                        var raw = await client.Repository.Content.GetRawContentByRef(owner, name, entry.Path, target.Reference);
+                        files.Add(new TargetFile((target with { Path = entry.Path }).ToString(), Decode(raw, target)));
+                    }
+                }
+            }
+
+            return files;
+        }
+        catch (NotFoundException)
+        {
+            throw new LocationReadException($"{target} not found (404): check the repository, ref and path, and the token's access.");
+        }
+        catch (RateLimitExceededException exception)
+        {
+            throw new LocationReadException($"{target} cannot be read now: GitHub rate limit reached until {exception.Reset:u}.");
+        }
+        catch (ApiException exception)
+        {
+            throw new LocationReadException($"{target} cannot be read: GitHub answered {(int)exception.StatusCode} {exception.Message}");
+        }
+    }
+
+    private string Decode(byte[] raw, GitTarget target) => raw.Length > options.Value.Descriptors.MaxFileBytes
+        ? throw new LocationReadException($"{target} is over the limit of {options.Value.Descriptors.MaxFileBytes} bytes (Catalog:Descriptors:MaxFileBytes).")
+        : System.Text.Encoding.UTF8.GetString(raw);
+
+    [GeneratedRegex("^[A-Za-z0-9._/][A-Za-z0-9._/-]*$")]
+    private static partial Regex SafeRef();
+
+    private sealed record GitTarget(string Repository, string Reference, string Path, (string Owner, string Name)? GitHub)
+    {
+        public override string ToString() => $"{Repository}#{Reference}:{Path}";
+    }
+}

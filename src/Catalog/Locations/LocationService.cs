@@ -1,0 +1,310 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Portal.Catalog.Ingestion.Descriptors;
+using Portal.Catalog.Model;
+using Portal.Catalog.Storage;
+
+namespace Portal.Catalog.Locations;
+
+/// <summary>A registered location as callers see it.</summary>
+public sealed record LocationInfo(Guid Id, string Type, string Target, DateTimeOffset? RefreshedAt, IReadOnlyList<CatalogProblem> Problems);
+
+/// <summary>What a registration or refresh did.</summary>
+public sealed record LocationOutcome(
+    LocationInfo Location,
+    IReadOnlyList<string> EntityRefs,
+    IReadOnlyList<CatalogProblem> Problems,
+    int Created,
+    int Updated,
+    int Unchanged,
+    int Removed);
+
+/// <summary>The target is already registered.</summary>
+public sealed class LocationConflictException(string message, Guid existingId) : Exception(message)
+{
+    public Guid ExistingId { get; } = existingId;
+}
+
+/// <summary>
+/// Registers, refreshes and unregisters locations. A refresh reads every file the target pulls in (Location entities
+/// included), processes each document, and writes the result in one transaction, so a registered location's entities
+/// are queryable the moment the call returns. A read that failed anywhere never removes an entity.
+/// </summary>
+public sealed class LocationService
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly DescriptorPipeline _pipeline;
+    private readonly Dictionary<string, ILocationTargetReader> _readers;
+    private readonly IOptions<CatalogOptions> _options;
+    private readonly ILogger<LocationService> _logger;
+
+    internal LocationService(
+        NpgsqlDataSource dataSource,
+        DescriptorPipeline pipeline,
+        IEnumerable<ILocationTargetReader> readers,
+        IOptions<CatalogOptions> options,
+        ILogger<LocationService> logger)
+    {
+        _dataSource = dataSource;
+        _pipeline = pipeline;
+        _readers = readers.ToDictionary(r => r.Type, StringComparer.Ordinal);
+        _options = options;
+        _logger = logger;
+    }
+
+    public IReadOnlyCollection<string> SupportedTypes => _readers.Keys;
+
+    /// <summary>
+    /// Registers a target and ingests it. With <paramref name="dryRun"/>, reads and validates only: nothing is stored.
+    /// Throws <see cref="LocationForbiddenException"/> for a target the configuration refuses,
+    /// <see cref="LocationReadException"/> when the target itself cannot be read, and
+    /// <see cref="LocationConflictException"/> when it is registered already.
+    /// </summary>
+    public async Task<LocationOutcome> RegisterAsync(string type, string target, bool dryRun, CancellationToken cancellationToken)
+    {
+        var reader = Reader(type);
+        target = reader.Validate(target);
+        var existing = (await ListAsync(cancellationToken)).FirstOrDefault(l => l.Type == type && l.Target == target);
+        if (existing is not null)
+        {
+            throw new LocationConflictException($"Location {type}:{target} is already registered (id {existing.Id}).", existing.Id);
+        }
+
+        var read = await ReadAsync(type, target, cancellationToken);
+        if (read.RootUnreadable is { } rootError)
+        {
+            throw new LocationReadException(rootError.Message);
+        }
+
+        var location = new LocationInfo(Guid.NewGuid(), type, target, DateTimeOffset.UtcNow, []);
+        if (dryRun)
+        {
+            return new LocationOutcome(location, read.Entities.Select(e => e.Ref.Canonical).ToList(), read.Problems, 0, 0, 0, 0);
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO catalog.locations (id, type, target, created_at) VALUES (@id, @type, @target, now())", connection, transaction))
+        {
+            insert.Parameters.AddWithValue("id", location.Id);
+            insert.Parameters.AddWithValue("type", type);
+            insert.Parameters.AddWithValue("target", target);
+            try
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw new LocationConflictException($"Location {type}:{target} is already registered.", Guid.Empty);
+            }
+        }
+
+        var outcome = await WriteAsync(connection, location, read, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        _logger.LogInformation("Registered location {Type}:{Target}: {Created} created, {Problems} problem(s)",
+            type, target, outcome.Created, outcome.Problems.Count);
+        return outcome;
+    }
+
+    /// <summary>Reads the location again and applies what changed. Returns null for an unknown id.</summary>
+    public async Task<LocationOutcome?> RefreshAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var location = await GetAsync(id, cancellationToken);
+        if (location is null)
+        {
+            return null;
+        }
+
+        var read = await ReadAsync(location.Type, location.Target, cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var outcome = await WriteAsync(connection, location, read, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>Removes the location and every entity it manages. Returns false for an unknown id.</summary>
+    public async Task<bool> UnregisterAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var location = await GetAsync(id, cancellationToken);
+        if (location is null)
+        {
+            return false;
+        }
+
+        var owned = new List<HistoryEntry>();
+        await using (var select = new NpgsqlCommand("SELECT id, ref FROM catalog.entities WHERE location_id = @id", connection, transaction))
+        {
+            select.Parameters.AddWithValue("id", id);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                owned.Add(new HistoryEntry(reader.GetGuid(0), reader.GetString(1), "deleted", []));
+            }
+        }
+
+        await CatalogWriter.DeleteAsync(connection, owned.Select(o => o.EntityId).ToArray(), cancellationToken);
+        await CatalogWriter.CopyHistoryAsync(connection, owned, $"location:{location.Type}:{location.Target}", cancellationToken);
+        await using (var delete = new NpgsqlCommand("DELETE FROM catalog.locations WHERE id = @id", connection, transaction))
+        {
+            delete.Parameters.AddWithValue("id", id);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<LocationInfo>> ListAsync(CancellationToken cancellationToken) =>
+        await SelectAsync("", null, cancellationToken);
+
+    public async Task<LocationInfo?> GetAsync(Guid id, CancellationToken cancellationToken) =>
+        (await SelectAsync("WHERE id = @id", id, cancellationToken)).FirstOrDefault();
+
+    private async Task<List<LocationInfo>> SelectAsync(string where, Guid? id, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            $"SELECT id, type, target, refreshed_at, problems::text FROM catalog.locations {where} ORDER BY created_at, id");
+        if (id is { } value)
+        {
+            command.Parameters.AddWithValue("id", value);
+        }
+
+        var locations = new List<LocationInfo>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var problems = reader.IsDBNull(4) ? [] : JsonSerializer.Deserialize<List<CatalogProblem>>(reader.GetString(4)) ?? [];
+            locations.Add(new LocationInfo(
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), problems));
+        }
+
+        return locations;
+    }
+
+    private ILocationTargetReader Reader(string type) => _readers.TryGetValue(type, out var reader)
+        ? reader
+        : throw new LocationForbiddenException($"Unknown location type '{type}'; use one of: {string.Join(", ", _readers.Keys)}.");
+
+    /// <summary>Reads the target and everything its Location entities point at, breadth first, within the limits.</summary>
+    private async Task<LocationRead> ReadAsync(string type, string target, CancellationToken cancellationToken)
+    {
+        var limits = _options.Value.Locations;
+        var entities = new List<ProcessedEntity>();
+        var problems = new List<CatalogProblem>();
+        var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<(string Type, string Target, int Depth)>([(type, target, 0)]);
+        var complete = true;
+        var files = 0;
+        CatalogProblem? rootUnreadable = null;
+
+        while (queue.TryDequeue(out var next))
+        {
+            if (!visited.Add($"{next.Type}:{next.Target}"))
+            {
+                continue;
+            }
+
+            IReadOnlyList<TargetFile> read;
+            try
+            {
+                read = await Reader(next.Type).ReadAsync(next.Target, limits.MaxFiles - files, cancellationToken);
+            }
+            catch (Exception exception) when (exception is LocationReadException or LocationForbiddenException)
+            {
+                var problem = new CatalogProblem(ProblemLevel.Error, next.Target, null, null, exception.Message);
+                problems.Add(problem);
+                complete = false;
+                rootUnreadable ??= next.Depth == 0 ? problem : null;
+                continue;
+            }
+
+            files += read.Count;
+            foreach (var file in read)
+            {
+                var batch = _pipeline.ReadFile(file.Source, file.Content);
+                if (batch.Problems.Count > 0)
+                {
+                    problems.AddRange(batch.Problems);
+                    complete &= batch.Problems.All(p => p.Level != ProblemLevel.Error);
+                }
+
+                foreach (var entity in batch.Entities)
+                {
+                    if (firstSeen.TryGetValue(entity.Ref.Canonical, out var first))
+                    {
+                        problems.Add(new CatalogProblem(ProblemLevel.Error, entity.Source, entity.DocumentIndex, "metadata.name",
+                            $"{entity.Ref.Canonical} is defined twice in this location; the first definition ({first}) is kept."));
+                        continue;
+                    }
+
+                    firstSeen[entity.Ref.Canonical] = $"{entity.Source} document {entity.DocumentIndex}";
+                    entities.Add(entity);
+                    foreach (var child in entity.LocationTargets)
+                    {
+                        if (next.Depth + 1 > limits.MaxDepth)
+                        {
+                            problems.Add(new CatalogProblem(ProblemLevel.Error, entity.Source, entity.DocumentIndex, "spec.targets",
+                                $"Locations nest deeper than {limits.MaxDepth} (Catalog:Locations:MaxDepth); {child} is not read."));
+                            complete = false;
+                            continue;
+                        }
+
+                        var childType = entity.LocationType ?? next.Type;
+                        try
+                        {
+                            var resolved = childType == next.Type ? Reader(childType).Resolve(file.Source, child) : child;
+                            queue.Enqueue((childType, resolved, next.Depth + 1));
+                        }
+                        catch (Exception exception) when (exception is LocationForbiddenException or UriFormatException or ArgumentException)
+                        {
+                            problems.Add(new CatalogProblem(ProblemLevel.Error, entity.Source, entity.DocumentIndex, "spec.targets", exception.Message));
+                            complete = false;
+                        }
+                    }
+                }
+            }
+        }
+
+        return new LocationRead(entities, problems, complete, rootUnreadable);
+    }
+
+    private async Task<LocationOutcome> WriteAsync(NpgsqlConnection connection, LocationInfo location, LocationRead read, CancellationToken cancellationToken)
+    {
+        var removal = !read.Complete
+            ? RemovalMode.None
+            : _options.Value.OrphanStrategy == OrphanStrategy.Keep ? RemovalMode.Orphan : RemovalMode.Delete;
+        var result = await CatalogWriter.ApplyAsync(
+            connection, location.Id, $"location:{location.Type}:{location.Target}", read.Entities, removal, cancellationToken);
+
+        var problems = read.Problems.Concat(result.Conflicts).ToList();
+        await using (var update = new NpgsqlCommand(
+            "UPDATE catalog.locations SET refreshed_at = now(), problems = @problems WHERE id = @id", connection))
+        {
+            update.Parameters.AddWithValue("id", location.Id);
+            update.Parameters.Add(new NpgsqlParameter("problems", NpgsqlDbType.Jsonb)
+            {
+                Value = problems.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(problems),
+            });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return new LocationOutcome(
+            location with { RefreshedAt = DateTimeOffset.UtcNow, Problems = problems },
+            read.Entities.Select(e => e.Ref.Canonical).ToList(),
+            problems,
+            result.Created,
+            result.Updated,
+            result.Unchanged,
+            result.Deleted + result.Orphaned);
+    }
+
+    private sealed record LocationRead(List<ProcessedEntity> Entities, List<CatalogProblem> Problems, bool Complete, CatalogProblem? RootUnreadable);
+}

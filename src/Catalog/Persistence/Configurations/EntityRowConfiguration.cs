@@ -1,0 +1,111 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Portal.Catalog.Persistence.Configurations;
+
+internal sealed class EntityRowConfiguration : IEntityTypeConfiguration<EntityRow>
+{
+    public void Configure(EntityTypeBuilder<EntityRow> entity)
+    {
+        entity.ToTable("entities");
+        entity.HasKey(e => e.Id);
+        entity.Property(e => e.Id).HasColumnName("id").ValueGeneratedNever();
+        entity.Property(e => e.Ref).HasColumnName("ref");
+        entity.Property(e => e.Kind).HasColumnName("kind");
+        entity.Property(e => e.Namespace).HasColumnName("namespace");
+        entity.Property(e => e.Name).HasColumnName("name");
+        entity.Property(e => e.Title).HasColumnName("title");
+        entity.Property(e => e.Description).HasColumnName("description");
+        entity.Property(e => e.Type).HasColumnName("type");
+        entity.Property(e => e.Lifecycle).HasColumnName("lifecycle");
+        entity.Property(e => e.OwnerRef).HasColumnName("owner_ref");
+        entity.Property(e => e.SystemRef).HasColumnName("system_ref");
+        entity.Property(e => e.Tags).HasColumnName("tags");
+        entity.Property(e => e.Document).HasColumnName("document").HasColumnType("jsonb");
+        entity.Property(e => e.Facts).HasColumnName("facts").HasColumnType("jsonb");
+        entity.Property(e => e.SearchText).HasColumnName("search_text");
+        entity.Property(e => e.StatusItems).HasColumnName("status_items").HasColumnType("jsonb");
+        entity.Property(e => e.Etag).HasColumnName("etag");
+        entity.Property(e => e.Hash).HasColumnName("hash");
+        entity.Property(e => e.LocationId).HasColumnName("location_id");
+        entity.Property(e => e.Orphan).HasColumnName("orphan");
+        entity.Property(e => e.CreatedAt).HasColumnName("created_at");
+        entity.Property(e => e.UpdatedAt).HasColumnName("updated_at");
+
+        entity.HasIndex(e => e.Ref).IsUnique().HasDatabaseName("ix_entities_ref");
+
+        // Page orderings and the common filters: by kind, by owner, by system, by location.
+        entity.HasIndex(e => new { e.Kind, e.Ref }).HasDatabaseName("ix_entities_kind_ref");
+        entity.HasIndex(e => new { e.OwnerRef, e.Kind, e.Ref }).HasDatabaseName("ix_entities_owner_kind_ref");
+        entity.HasIndex(e => new { e.SystemRef, e.Ref }).HasDatabaseName("ix_entities_system_ref");
+        entity.HasIndex(e => e.LocationId).HasDatabaseName("ix_entities_location");
+
+        // Arbitrary Backstage filters (`spec.type=service`, `metadata.tags`): containment and key existence.
+        entity.HasIndex(e => e.Facts).HasMethod("gin").HasDatabaseName("ix_entities_facts");
+
+        // fullTextFilterTerm is a case-insensitive substring match: trigrams make '%term%' indexable.
+        entity.HasIndex(e => e.SearchText).HasMethod("gin").HasOperators("gin_trgm_ops").HasDatabaseName("ix_entities_search");
+    }
+}
+
+internal sealed class RelationRowConfiguration : IEntityTypeConfiguration<RelationRow>
+{
+    public void Configure(EntityTypeBuilder<RelationRow> relation)
+    {
+        relation.ToTable("relations");
+        relation.HasKey(r => new { r.OriginId, r.SourceRef, r.Type, r.TargetRef });
+        relation.Property(r => r.OriginId).HasColumnName("origin_id");
+        relation.Property(r => r.SourceRef).HasColumnName("source_ref");
+        relation.Property(r => r.Type).HasColumnName("type");
+        relation.Property(r => r.TargetRef).HasColumnName("target_ref");
+
+        // Outgoing edges of a page of entities; and "who has relation T to X" for relation filters and graphs.
+        relation.HasIndex(r => new { r.SourceRef, r.Type }).HasDatabaseName("ix_relations_source");
+        relation.HasIndex(r => new { r.TargetRef, r.Type }).HasDatabaseName("ix_relations_target");
+    }
+}
+
+internal sealed class LocationRowConfiguration : IEntityTypeConfiguration<LocationRow>
+{
+    public void Configure(EntityTypeBuilder<LocationRow> location)
+    {
+        location.ToTable("locations");
+        location.HasKey(l => l.Id);
+        location.Property(l => l.Id).HasColumnName("id").ValueGeneratedNever();
+        location.Property(l => l.Type).HasColumnName("type");
+        location.Property(l => l.Target).HasColumnName("target");
+        location.Property(l => l.CreatedAt).HasColumnName("created_at");
+        location.Property(l => l.RefreshedAt).HasColumnName("refreshed_at");
+        location.Property(l => l.Problems).HasColumnName("problems").HasColumnType("jsonb");
+        location.HasIndex(l => new { l.Type, l.Target }).IsUnique().HasDatabaseName("ix_locations_type_target");
+    }
+}
+
+internal sealed class HistoryRowConfiguration : IEntityTypeConfiguration<HistoryRow>
+{
+    public void Configure(EntityTypeBuilder<HistoryRow> history)
+    {
+        history.ToTable("entity_history");
+        history.HasKey(h => h.Id);
+        history.Property(h => h.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+        history.Property(h => h.EntityId).HasColumnName("entity_id");
+        history.Property(h => h.EntityRef).HasColumnName("entity_ref");
+        history.Property(h => h.Change).HasColumnName("change");
+        history.Property(h => h.Actor).HasColumnName("actor");
+        history.Property(h => h.ChangedFields).HasColumnName("changed_fields");
+        history.Property(h => h.At).HasColumnName("at");
+        history.HasIndex(h => new { h.EntityRef, h.Id }).HasDatabaseName("ix_entity_history_ref");
+    }
+}
+
+internal sealed class CatalogStateRowConfiguration : IEntityTypeConfiguration<CatalogStateRow>
+{
+    public void Configure(EntityTypeBuilder<CatalogStateRow> state)
+    {
+        state.ToTable("catalog_state");
+        state.HasKey(s => s.Id);
+        state.Property(s => s.Id).HasColumnName("id").ValueGeneratedNever();
+        state.Property(s => s.Version).HasColumnName("version");
+        state.HasData(new CatalogStateRow { Id = 1, Version = 0 });
+    }
+}

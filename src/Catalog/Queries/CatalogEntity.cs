@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+
+namespace Portal.Catalog.Queries;
+
+/// <summary>
+/// An entity as stored, with the columns the gateway reads without parsing the document, and the Backstage-shaped
+/// JSON (<see cref="ToBackstageJson"/>) with metadata.uid/etag, relations and status.
+/// </summary>
+public sealed record CatalogEntity(
+    Guid Uid,
+    string Ref,
+    string Kind,
+    string Namespace,
+    string Name,
+    string? Title,
+    string? Description,
+    string? Type,
+    string? Lifecycle,
+    string? OwnerRef,
+    string? SystemRef,
+    string Etag,
+    Guid? LocationId,
+    bool Orphan,
+    JsonObject Document,
+    IReadOnlyList<RelationView> Relations,
+    IReadOnlyList<StatusItem> Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The entity in Backstage's REST shape.</summary>
+    public JsonObject ToBackstageJson()
+    {
+        var json = (JsonObject)Document.DeepClone();
+        var metadata = json["metadata"] as JsonObject ?? [];
+        json["metadata"] = metadata;
+        metadata["namespace"] ??= Namespace;
+        metadata["uid"] = Uid.ToString();
+        metadata["etag"] = Etag;
+        json["relations"] = new JsonArray(Relations.Select(r => (JsonNode)new JsonObject
+        {
+            ["type"] = r.Type,
+            ["targetRef"] = r.TargetRef,
+        }).ToArray());
+        if (Status.Count > 0)
+        {
+            json["status"] = new JsonObject
+            {
+                ["items"] = new JsonArray(Status.Select(s => (JsonNode)new JsonObject
+                {
+                    ["type"] = s.Type,
+                    ["level"] = s.Level,
+                    ["message"] = s.Message,
+                }).ToArray()),
+            };
+        }
+
+        return json;
+    }
+}
+
+public sealed record RelationView(string Type, string TargetRef);
+
+public sealed record StatusItem(string Type, string Level, string Message);
+
+public sealed record FacetValue(string Value, int Count);
+
+public sealed record HistoryItem(long Id, string Change, string Actor, IReadOnlyList<string> ChangedFields, DateTimeOffset At);

@@ -1,0 +1,72 @@
+using System.Text.Json.Serialization;
+
+namespace Portal.Catalog.Queries;
+
+/// <summary>
+/// A Backstage entity filter as a tree: conditions combined with all/any/not. Backstage's GET form
+/// (<c>filter=a=1,b=2&amp;filter=c</c>) is any-of (across parameters) of all-of (inside one); its POST predicates map 1:1.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$t")]
+[JsonDerivedType(typeof(AllOf), "all")]
+[JsonDerivedType(typeof(AnyOf), "any")]
+[JsonDerivedType(typeof(Negation), "not")]
+[JsonDerivedType(typeof(Condition), "eq")]
+public abstract record EntityFilter
+{
+    public static EntityFilter All(params EntityFilter[] filters) => new AllOf(filters);
+
+    public static EntityFilter Any(params EntityFilter[] filters) => new AnyOf(filters);
+
+    /// <summary><c>key=value</c> (any of <paramref name="values"/>), compared case-insensitively.</summary>
+    public static EntityFilter Equal(string key, params string[] values) => new Condition(key, values);
+
+    /// <summary>The key exists.</summary>
+    public static EntityFilter Exists(string key) => new Condition(key, null);
+}
+
+/// <summary>Every filter matches. Empty: everything matches.</summary>
+public sealed record AllOf(IReadOnlyList<EntityFilter> Filters) : EntityFilter;
+
+/// <summary>At least one filter matches. Empty: nothing matches.</summary>
+public sealed record AnyOf(IReadOnlyList<EntityFilter> Filters) : EntityFilter;
+
+public sealed record Negation(EntityFilter Filter) : EntityFilter;
+
+/// <summary>A dot path (<c>spec.type</c>, <c>metadata.tags</c>, <c>relations.ownedBy</c>) equal to one of the values, or existing when Values is null.</summary>
+public sealed record Condition(string Key, IReadOnlyList<string>? Values) : EntityFilter;
+
+/// <summary>Sort by a dot path, ascending or descending.</summary>
+public sealed record EntityOrder(string Field, bool Descending = false);
+
+/// <summary>A case-insensitive substring search over the named fields (default: name, title, description, tags).</summary>
+public sealed record FullTextFilter(string Term, IReadOnlyList<string>? Fields = null);
+
+/// <summary>One page request. A cursor, when given, carries the filter, search and order it was made with.</summary>
+public sealed record EntityQuery
+{
+    public EntityFilter? Filter { get; init; }
+
+    public FullTextFilter? FullText { get; init; }
+
+    public IReadOnlyList<EntityOrder> Order { get; init; } = [];
+
+    /// <summary>Page size; bounded by the service.</summary>
+    public int Limit { get; init; } = 20;
+
+    /// <summary>Offset paging, for Backstage's <c>offset</c> parameter; cursors are cheaper for deep pages.</summary>
+    public int Offset { get; init; }
+
+    public string? Cursor { get; init; }
+
+    /// <summary>Count every match (one more aggregate query); off for callers that do not show a total.</summary>
+    public bool IncludeTotal { get; init; } = true;
+}
+
+public sealed record EntityPage(IReadOnlyList<CatalogEntity> Items, int? TotalCount, string? NextCursor, string? PrevCursor)
+{
+    /// <summary>For each item, a cursor that resumes right after it.</summary>
+    public IReadOnlyList<string> ItemCursors { get; init; } = [];
+}
+
+/// <summary>A filter, order or cursor the catalog cannot run; the message names the part.</summary>
+public sealed class InvalidQueryException(string message) : Exception(message);

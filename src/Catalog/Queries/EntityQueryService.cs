@@ -1,0 +1,387 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Portal.Catalog.Queries;
+
+public enum GraphDirection
+{
+    /// <summary>What the entity depends on, transitively (<c>dependsOn</c> edges).</summary>
+    Dependencies,
+
+    /// <summary>What depends on the entity, transitively (<c>dependencyOf</c> edges).</summary>
+    Dependents,
+}
+
+/// <summary>
+/// The catalog's read side. Each call is one SQL round trip (a page, its relations and its total count travel
+/// together), so callers can batch freely. Plain SQL on purpose: these are the hot paths measured against a
+/// plain-Npgsql floor.
+/// </summary>
+public sealed class EntityQueryService(NpgsqlDataSource dataSource)
+{
+    private const int MaxCachedFacetQueries = 1_000;
+
+    public const int MaxLimit = 500;
+    public const int MaxGraphDepth = 10;
+    private const int MaxFacetValues = 10_000;
+    private const int MaxCursorLength = 16 * 1024;
+
+    private const string Columns = """
+        e.id, e.ref, e.kind, e.namespace, e.name, e.title, e.description, e.type, e.lifecycle, e.owner_ref, e.system_ref,
+        e.etag, e.location_id, e.orphan, e.document::text, e.status_items::text, e.created_at, e.updated_at,
+        (SELECT string_agg(DISTINCT r.type || ' ' || r.target_ref, E'\n' ORDER BY r.type || ' ' || r.target_ref)
+         FROM catalog.relations r WHERE r.source_ref = e.ref),
+        (SELECT string_agg(DISTINCT r.type || ' ' || r.target_ref, E'\n')
+         FROM catalog.relations r WHERE r.source_ref = e.ref
+         AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
+        """;
+
+    private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
+
+    // Facets scan every matching row, so they are cached per catalog version: any write bumps the version, and every
+    // replica checks it (one indexed single-row read) before answering from its cache.
+    private readonly ConcurrentDictionary<string, (long Version, IReadOnlyDictionary<string, IReadOnlyList<FacetValue>> Facets)> _facetCache = new();
+
+    public async Task<CatalogEntity?> GetAsync(string entityRef, CancellationToken cancellationToken) =>
+        (await GetManyAsync([entityRef], cancellationToken))[0];
+
+    /// <summary>Entities by ref, in the order asked, with null for refs that do not exist.</summary>
+    public async Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, CancellationToken cancellationToken)
+    {
+        var lowered = refs.Select(r => r.Trim().ToLowerInvariant()).ToArray();
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
+        command.Parameters.AddWithValue("refs", lowered.Distinct().ToArray());
+        var found = new Dictionary<string, CatalogEntity>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var entity = Read(reader, 0);
+                found[entity.Ref] = entity;
+            }
+        }
+
+        return lowered.Select(r => found.GetValueOrDefault(r)).ToList();
+    }
+
+    public async Task<EntityPage> QueryAsync(EntityQuery query, CancellationToken cancellationToken)
+    {
+        CursorState? after = null;
+        if (query.Cursor is { } cursor)
+        {
+            after = DecodeCursor(cursor);
+            query = query with { Filter = after.Filter, FullText = after.FullText, Order = after.Order, Offset = 0 };
+        }
+
+        var limit = Math.Clamp(query.Limit, 0, MaxLimit);
+        if (query.Offset < 0)
+        {
+            throw new InvalidQueryException("offset must not be negative.");
+        }
+
+        var parameters = new List<NpgsqlParameter>();
+        var sql = new FilterSql(parameters);
+        var where = $"{sql.Translate(query.Filter)} AND {sql.FullText(query.FullText)}";
+        var sortExpressions = query.Order.Select(o => $"coalesce({sql.PathText(o.Field)}, '')").ToList();
+        var orderBy = string.Join(", ", query.Order.Select((o, i) => $"s{i} {(o.Descending ? "DESC" : "ASC")}").Append("e.ref ASC"));
+
+        var keyset = "TRUE";
+        if (after is not null)
+        {
+            if (after.Keys.Count != query.Order.Count)
+            {
+                throw new InvalidQueryException("The cursor is malformed.");
+            }
+
+            keyset = KeysetCondition(query.Order, sortExpressions, after, parameters);
+        }
+
+        var sortColumns = string.Concat(sortExpressions.Select((expression, i) => $", {expression} AS s{i}"));
+        var page = new NpgsqlBatchCommand(
+            $"SELECT {Columns}{sortColumns} FROM catalog.entities e WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit + 1} OFFSET {query.Offset}");
+        foreach (var parameter in parameters)
+        {
+            page.Parameters.Add(parameter.Clone());
+        }
+
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(page);
+        if (query.IncludeTotal)
+        {
+            var count = new NpgsqlBatchCommand($"SELECT count(*) FROM catalog.entities e WHERE {where}");
+            foreach (var parameter in parameters)
+            {
+                count.Parameters.Add(parameter.Clone());
+            }
+
+            batch.BatchCommands.Add(count);
+        }
+
+        var items = new List<CatalogEntity>(limit);
+        var itemKeys = new List<List<string>>(limit);
+        var hasMore = false;
+        int? total = null;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (items.Count == limit)
+                {
+                    hasMore = true;
+                    continue;
+                }
+
+                items.Add(Read(reader, 0));
+                itemKeys.Add(Enumerable.Range(0, query.Order.Count).Select(i => reader.GetString(20 + i)).ToList());
+            }
+
+            if (query.IncludeTotal && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken))
+            {
+                total = (int)reader.GetInt64(0);
+            }
+        }
+
+        // Every item's cursor resumes right after it (Relay edges); the last one is the next page's.
+        var cursors = items.Select((item, i) => EncodeCursor(new CursorState(query.Filter, query.FullText, query.Order, itemKeys[i], item.Ref))).ToList();
+        return new EntityPage(items, total, hasMore && cursors.Count > 0 ? cursors[^1] : null, null) { ItemCursors = cursors };
+    }
+
+    /// <summary>Value counts per field over the entities the filter matches; values as written, most frequent first.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>> FacetsAsync(
+        IReadOnlyList<string> fields, EntityFilter? filter, CancellationToken cancellationToken)
+    {
+        if (fields.Count is 0 or > 20)
+        {
+            throw new InvalidQueryException("Ask for between 1 and 20 facets.");
+        }
+
+        var cacheKey = JsonSerializer.Serialize(new { fields, filter }, CursorJson);
+        var version = await CatalogVersionAsync(cancellationToken);
+        if (_facetCache.TryGetValue(cacheKey, out var cached) && cached.Version == version)
+        {
+            return cached.Facets;
+        }
+
+        var facets = await ComputeFacetsAsync(fields, filter, cancellationToken);
+        if (_facetCache.Count >= MaxCachedFacetQueries)
+        {
+            _facetCache.Clear();
+        }
+
+        _facetCache[cacheKey] = (version, facets);
+        return facets;
+    }
+
+    /// <summary>The counter every catalog write bumps.</summary>
+    public async Task<long> CatalogVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT version FROM catalog.catalog_state WHERE id = 1");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>> ComputeFacetsAsync(
+        IReadOnlyList<string> fields, EntityFilter? filter, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        foreach (var field in fields)
+        {
+            var parameters = new List<NpgsqlParameter>();
+            var sql = new FilterSql(parameters);
+            var where = sql.Translate(filter);
+            var source = FacetSource(field, parameters);
+            var command = new NpgsqlBatchCommand($"""
+                SELECT v, count(*) FROM (SELECT {source} AS v FROM catalog.entities e WHERE {where}) s
+                WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT {MaxFacetValues}
+                """);
+            command.Parameters.AddRange(parameters.ToArray());
+            batch.BatchCommands.Add(command);
+        }
+
+        var facets = new Dictionary<string, IReadOnlyList<FacetValue>>(StringComparer.Ordinal);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        foreach (var field in fields)
+        {
+            var values = new List<FacetValue>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                values.Add(new FacetValue(reader.GetString(0), (int)reader.GetInt64(1)));
+            }
+
+            facets[field] = values;
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        return facets;
+    }
+
+    /// <summary>Refs reachable over dependsOn (or dependencyOf) edges within <paramref name="depth"/> steps, nearest first.</summary>
+    public async Task<IReadOnlyList<(string Ref, int Depth)>> GraphAsync(
+        string entityRef, GraphDirection direction, int depth, CancellationToken cancellationToken)
+    {
+        depth = Math.Clamp(depth, 1, MaxGraphDepth);
+        await using var command = dataSource.CreateCommand("""
+            WITH RECURSIVE walk(ref, depth) AS (
+                SELECT @ref::text, 0
+                UNION
+                SELECT r.target_ref, w.depth + 1 FROM walk w
+                JOIN catalog.relations r ON r.source_ref = w.ref AND r.type = @type
+                WHERE w.depth < @depth
+            )
+            SELECT ref, min(depth) FROM walk WHERE ref <> @ref GROUP BY ref ORDER BY min(depth), ref LIMIT 10000
+            """);
+        command.Parameters.AddWithValue("ref", entityRef.Trim().ToLowerInvariant());
+        command.Parameters.AddWithValue("type", direction == GraphDirection.Dependencies ? "dependsOn" : "dependencyOf");
+        command.Parameters.AddWithValue("depth", depth);
+        var result = new List<(string, int)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((reader.GetString(0), reader.GetInt32(1)));
+        }
+
+        return result;
+    }
+
+    /// <summary>The recorded changes of an entity, newest first.</summary>
+    public async Task<IReadOnlyList<HistoryItem>> HistoryAsync(string entityRef, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, change, actor, changed_fields, at FROM catalog.entity_history
+            WHERE entity_ref = @ref ORDER BY id DESC LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("ref", entityRef.Trim().ToLowerInvariant());
+        command.Parameters.AddWithValue("limit", Math.Clamp(limit, 1, 1000));
+        var items = new List<HistoryItem>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new HistoryItem(reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
+                reader.GetFieldValue<string[]>(3), reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return items;
+    }
+
+    private static string FacetSource(string field, List<NpgsqlParameter> parameters)
+    {
+        switch (field.ToLowerInvariant())
+        {
+            case "kind":
+                return "e.document ->> 'kind'";
+            case "metadata.namespace":
+                return "e.namespace";
+            case "spec.type":
+                return "e.type";
+            case "spec.lifecycle":
+                return "e.lifecycle";
+            case "metadata.tags":
+                return "unnest(e.tags)";
+        }
+
+        // Any other path: every primitive value under it, through arrays (lax mode unwraps them).
+        var path = new StringBuilder("lax $");
+        foreach (var segment in FilterSql.SplitPath(field))
+        {
+            path.Append(".\"").Append(segment.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)).Append('"');
+        }
+
+        path.Append("[*] ? (@.type() == \"string\" || @.type() == \"number\" || @.type() == \"boolean\")");
+        var name = "f" + parameters.Count;
+        parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.JsonPath) { Value = path.ToString() });
+        return $"jsonb_path_query(e.document, @{name}) #>> '{{}}'";
+    }
+
+    private static string KeysetCondition(
+        IReadOnlyList<EntityOrder> order, List<string> expressions, CursorState after, List<NpgsqlParameter> parameters)
+    {
+        string Add(string value)
+        {
+            var name = "k" + parameters.Count;
+            parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = value });
+            return "@" + name;
+        }
+
+        // (s0 > k0) OR (s0 = k0 AND s1 > k1) OR ... OR (all equal AND ref > lastRef), with < for descending fields.
+        var alternatives = new List<string>();
+        var equalSoFar = new List<string>();
+        for (var i = 0; i < order.Count; i++)
+        {
+            var key = Add(after.Keys[i]);
+            alternatives.Add("(" + string.Join(" AND ", equalSoFar.Append($"{expressions[i]} {(order[i].Descending ? "<" : ">")} {key}")) + ")");
+            equalSoFar.Add($"{expressions[i]} = {key}");
+        }
+
+        alternatives.Add("(" + string.Join(" AND ", equalSoFar.Append($"e.ref > {Add(after.LastRef)}")) + ")");
+        return "(" + string.Join(" OR ", alternatives) + ")";
+    }
+
+    private static CatalogEntity Read(NpgsqlDataReader reader, int offset)
+    {
+        var relations = reader.IsDBNull(offset + 18)
+            ? []
+            : reader.GetString(offset + 18).Split('\n').Select(line =>
+            {
+                var space = line.IndexOf(' ', StringComparison.Ordinal);
+                return new RelationView(line[..space], line[(space + 1)..]);
+            }).ToList();
+        var status = reader.IsDBNull(offset + 15)
+            ? []
+            : JsonSerializer.Deserialize<List<StatusItem>>(reader.GetString(offset + 15), CursorJson) ?? [];
+        if (!reader.IsDBNull(offset + 19))
+        {
+            // Dangling relations are kept (the target may be registered later) and reported on the source.
+            status.AddRange(reader.GetString(offset + 19).Split('\n').Select(line => new StatusItem(
+                "backstage.io/catalog-processing",
+                "warning",
+                $"Relation {line.Replace(" ", " points at ", StringComparison.Ordinal)}, which is not in the catalog.")));
+        }
+        return new CatalogEntity(
+            reader.GetGuid(offset),
+            reader.GetString(offset + 1),
+            reader.GetString(offset + 2),
+            reader.GetString(offset + 3),
+            reader.GetString(offset + 4),
+            reader.IsDBNull(offset + 5) ? null : reader.GetString(offset + 5),
+            reader.IsDBNull(offset + 6) ? null : reader.GetString(offset + 6),
+            reader.IsDBNull(offset + 7) ? null : reader.GetString(offset + 7),
+            reader.IsDBNull(offset + 8) ? null : reader.GetString(offset + 8),
+            reader.IsDBNull(offset + 9) ? null : reader.GetString(offset + 9),
+            reader.IsDBNull(offset + 10) ? null : reader.GetString(offset + 10),
+            reader.GetString(offset + 11),
+            reader.IsDBNull(offset + 12) ? null : reader.GetGuid(offset + 12),
+            reader.GetBoolean(offset + 13),
+            (JsonObject)JsonNode.Parse(reader.GetString(offset + 14))!,
+            relations,
+            status,
+            reader.GetFieldValue<DateTimeOffset>(offset + 16),
+            reader.GetFieldValue<DateTimeOffset>(offset + 17));
+    }
+
+    private static string EncodeCursor(CursorState state) =>
+        Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(state, CursorJson));
+
+    private static CursorState DecodeCursor(string cursor)
+    {
+        try
+        {
+            if (cursor.Length > MaxCursorLength)
+            {
+                throw new InvalidQueryException("The cursor is too long.");
+            }
+
+            return JsonSerializer.Deserialize<CursorState>(Base64Url.DecodeFromChars(cursor), CursorJson)
+                ?? throw new InvalidQueryException("The cursor is malformed.");
+        }
+        catch (Exception exception) when (exception is FormatException or JsonException or NotSupportedException)
+        {
+            throw new InvalidQueryException("The cursor is malformed; pass back the nextCursor of a previous page unchanged.");
+        }
+    }
+
+    private sealed record CursorState(EntityFilter? Filter, FullTextFilter? FullText, IReadOnlyList<EntityOrder> Order, IReadOnlyList<string> Keys, string LastRef);
+}

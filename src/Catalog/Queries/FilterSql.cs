@@ -1,0 +1,167 @@
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Portal.Catalog.Model;
+
+namespace Portal.Catalog.Queries;
+
+/// <summary>
+/// Translates filters into SQL over <c>catalog.entities e</c>. Keys and values compare lower-cased, as Backstage's.
+/// Well-known keys use their own indexed columns; any other dot path uses the GIN-indexed <c>facts</c> document;
+/// <c>relations.&lt;type&gt;</c> uses the relations table.
+/// </summary>
+internal sealed class FilterSql
+{
+    private const int MaxConditions = 200;
+    private static readonly Dictionary<string, string> RelationTypeByLowerName =
+        RelationTypes.Reverse.Keys.ToDictionary(k => k.ToLowerInvariant(), k => k, StringComparer.Ordinal);
+
+    private readonly List<NpgsqlParameter> _parameters;
+    private int _conditions;
+
+    public FilterSql(List<NpgsqlParameter> parameters) => _parameters = parameters;
+
+    public string Translate(EntityFilter? filter) => filter is null ? "TRUE" : Node(filter, depth: 0);
+
+    public string FullText(FullTextFilter? fullText)
+    {
+        if (fullText is null || string.IsNullOrWhiteSpace(fullText.Term))
+        {
+            return "TRUE";
+        }
+
+        var pattern = "%" + EscapeLike(fullText.Term.Trim().ToLowerInvariant()) + "%";
+        var parameter = Add(pattern, NpgsqlDbType.Text);
+        var fields = fullText.Fields is { Count: > 0 } named ? named.Select(f => f.ToLowerInvariant()).ToList() : null;
+        if (fields is null || fields.All(f => f is "metadata.name" or "metadata.title" or "metadata.description" or "metadata.tags"))
+        {
+            // The trigram-indexed column holds exactly those four fields.
+            return $"e.search_text LIKE {parameter}";
+        }
+
+        return "(" + string.Join(" OR ", fields.Select(field =>
+            $"lower(coalesce({PathText(field)}, '')) LIKE {parameter}")) + ")";
+    }
+
+    /// <summary>The SQL text of a dot path into the document, for ordering and search.</summary>
+    public string PathText(string field) => field.ToLowerInvariant() switch
+    {
+        "kind" => "e.kind",
+        "metadata.name" => "e.name",
+        "metadata.namespace" => "e.namespace",
+        "metadata.title" => "e.title",
+        "metadata.description" => "e.description",
+        "metadata.uid" => "e.id::text",
+        "spec.type" => "e.type",
+        "spec.lifecycle" => "e.lifecycle",
+        "spec.owner" => "e.document #>> '{spec,owner}'",
+        _ => $"(e.document #>> {Add(SplitPath(field).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text)})",
+    };
+
+    /// <summary>Splits a dot path; annotation and label keys keep their dots (<c>metadata.annotations.backstage.io/x</c>).</summary>
+    public static IReadOnlyList<string> SplitPath(string field)
+    {
+        foreach (var prefix in new[] { "metadata.annotations.", "metadata.labels." })
+        {
+            if (field.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && field.Length > prefix.Length)
+            {
+                return [.. prefix.TrimEnd('.').Split('.'), field[prefix.Length..]];
+            }
+        }
+
+        return field.Split('.');
+    }
+
+    private string Node(EntityFilter filter, int depth)
+    {
+        if (depth > 16)
+        {
+            throw new InvalidQueryException("The filter nests deeper than 16 levels.");
+        }
+
+        return filter switch
+        {
+            AllOf all => all.Filters.Count == 0 ? "TRUE" : "(" + string.Join(" AND ", all.Filters.Select(f => Node(f, depth + 1))) + ")",
+            AnyOf any => any.Filters.Count == 0 ? "FALSE" : "(" + string.Join(" OR ", any.Filters.Select(f => Node(f, depth + 1))) + ")",
+            Negation negation => "NOT " + Node(negation.Filter, depth + 1),
+            Condition condition => Condition(condition),
+            _ => throw new InvalidQueryException($"Unsupported filter {filter.GetType().Name}."),
+        };
+    }
+
+    private string Condition(Condition condition)
+    {
+        if (++_conditions > MaxConditions)
+        {
+            throw new InvalidQueryException($"A filter may hold at most {MaxConditions} conditions.");
+        }
+
+        var key = condition.Key.Trim().ToLowerInvariant();
+        if (key.Length == 0)
+        {
+            throw new InvalidQueryException("A filter condition has an empty key.");
+        }
+
+        var values = condition.Values?.Select(v => v.Trim().ToLowerInvariant()).ToArray();
+        if (key.StartsWith("relations.", StringComparison.Ordinal))
+        {
+            var relationType = key["relations.".Length..];
+            var type = RelationTypeByLowerName.GetValueOrDefault(relationType, relationType);
+            var typeParameter = Add(type, NpgsqlDbType.Text);
+            return values is null
+                ? $"EXISTS (SELECT 1 FROM catalog.relations r WHERE r.source_ref = e.ref AND r.type = {typeParameter})"
+                : $"e.ref IN (SELECT r.source_ref FROM catalog.relations r WHERE r.type = {typeParameter} AND r.target_ref = ANY({Add(values, NpgsqlDbType.Array | NpgsqlDbType.Text)}))";
+        }
+
+        switch (key)
+        {
+            case "kind" when values is not null:
+                return $"e.kind = ANY({Add(values, NpgsqlDbType.Array | NpgsqlDbType.Text)})";
+            case "metadata.namespace" when values is not null:
+                return $"e.namespace = ANY({Add(values, NpgsqlDbType.Array | NpgsqlDbType.Text)})";
+            case "kind" or "metadata.namespace" or "metadata.name":
+                return "TRUE";
+            case "metadata.uid" when values is not null:
+                var ids = values.Select(v => Guid.TryParse(v, out var id) ? id : Guid.Empty).ToArray();
+                return $"e.id = ANY({Add(ids, NpgsqlDbType.Array | NpgsqlDbType.Uuid)})";
+        }
+
+        if (values is null)
+        {
+            return $"e.facts ? {Add(key, NpgsqlDbType.Text)}";
+        }
+
+        if (values.Length == 0)
+        {
+            return "FALSE";
+        }
+
+        // One containment per value: each is answered by the GIN index, and the planner ORs the bitmaps.
+        return "(" + string.Join(" OR ", values.Select(value =>
+            $"e.facts @> {Add(JsonSerializer.Serialize(new Dictionary<string, string[]> { [key] = [value] }), NpgsqlDbType.Jsonb)}")) + ")";
+    }
+
+    private string Add(object value, NpgsqlDbType type)
+    {
+        var name = "p" + _parameters.Count;
+        _parameters.Add(new NpgsqlParameter(name, type) { Value = value });
+        return "@" + name;
+    }
+
+    private static string EscapeLike(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '%' or '_' or '\\')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
+    }
+}

@@ -1,0 +1,16 @@
+using Portal.Catalog.Locations;
+using Portal.Testing;
+
+namespace Portal.Catalog.Tests;
+
+/// <summary>The gateway with the acme conformance catalog registered once, for classes that read it.</summary>
+public sealed class AcmeCatalog : PortalApp
+{
+    public static string CatalogInfo => SharedFiles.Path("conformance", "catalog", "acme", "catalog-info.yaml");
+
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await Get<LocationService>().RegisterAsync("file", CatalogInfo, dryRun: false, CancellationToken.None);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Portal.Catalog.Locations;
+using Portal.Catalog.Queries;
+using Portal.Catalog.Tests.Ingestion;
+using Portal.Testing;
+
+namespace Portal.Catalog.Tests.Locations;
+
+public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalApp>, IDisposable
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "portal-git-" + Guid.NewGuid().ToString("N")[..10]);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Reads_a_file_at_a_ref_of_a_bare_repository()
+    {
+        var bare = CreateRepository(("catalog-info.yaml", CatalogFolder.Component("git-file-a")));
+
+        var outcome = await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog-info.yaml", false, Cancellation);
+
+        Assert.Empty(outcome.Problems);
+        Assert.NotNull(await app.Get<EntityQueryService>().GetAsync("component:default/git-file-a", Cancellation));
+    }
+
+    [Fact]
+    public async Task Reads_every_descriptor_of_a_folder_and_follows_Location_targets_inside_the_repository()
+    {
+        var bare = CreateRepository(
+            ("catalog/a.yaml", CatalogFolder.Component("git-folder-b")),
+            ("catalog/README.md", "not a descriptor"),
+            ("catalog/all.yaml", """
+                apiVersion: backstage.io/v1alpha1
+                kind: Location
+                metadata:
+                  name: git-folder-location
+                spec:
+                  targets: [../more/c.yaml]
+                """),
+            ("more/c.yaml", CatalogFolder.Component("git-folder-c")));
+
+        var outcome = await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog", false, Cancellation);
+
+        Assert.Empty(outcome.Problems);
+        Assert.Equal(["component:default/git-folder-b", "component:default/git-folder-c", "location:default/git-folder-location"], outcome.EntityRefs.Order());
+    }
+
+    [Theory]
+    [InlineData("#--upload-pack=evil:catalog-info.yaml", "git ref")]
+    [InlineData("#main:../etc/passwd", "'..'")]
+    [InlineData("main:catalog-info.yaml", "REPOSITORY#REF:PATH")]
+    public async Task A_malformed_or_hostile_target_is_refused(string suffix, string reason)
+    {
+        var bare = CreateRepository(("catalog-info.yaml", CatalogFolder.Component("git-never")));
+
+        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() =>
+            app.Get<LocationService>().RegisterAsync("git", bare + suffix, false, Cancellation));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_path_missing_at_that_ref_is_a_read_error()
+    {
+        var bare = CreateRepository(("catalog-info.yaml", CatalogFolder.Component("git-other")));
+
+        var error = await Assert.ThrowsAsync<LocationReadException>(() =>
+            app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:nope.yaml", false, Cancellation));
+
+        Assert.Contains("nope.yaml", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_work))
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+    }
+
+    private string CreateRepository(params (string Path, string Content)[] files)
+    {
+        var source = Path.Combine(_work, "src-" + Guid.NewGuid().ToString("N")[..6]);
+        var bare = source + ".git";
+        Directory.CreateDirectory(source);
+        Git(source, "init", "-q", "-b", "main");
+        foreach (var (path, content) in files)
+        {
+            var full = Path.Combine(source, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, content);
+        }
+
+        Git(source, "add", ".");
+        Git(source, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
+        Git(_work, "clone", "-q", "--bare", source, bare);
+        return bare;
+    }
+
+    private static void Git(string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
+    }
+}

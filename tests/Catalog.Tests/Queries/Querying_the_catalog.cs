@@ -1,0 +1,145 @@
+using Portal.Catalog.Queries;
+
+namespace Portal.Catalog.Tests.Queries;
+
+public sealed class Querying_the_catalog(AcmeCatalog app) : IClassFixture<AcmeCatalog>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private EntityQueryService Queries => app.Get<EntityQueryService>();
+
+    private async Task<List<string>> RefsAsync(EntityFilter? filter, FullTextFilter? fullText = null) =>
+        (await Queries.QueryAsync(new EntityQuery { Filter = filter, FullText = fullText, Limit = 500 }, Cancellation)).Items.Select(e => e.Ref).ToList();
+
+    [Fact]
+    public async Task Conditions_inside_a_set_all_apply_and_values_compare_case_insensitively()
+    {
+        var refs = await RefsAsync(EntityFilter.All(EntityFilter.Equal("KIND", "component"), EntityFilter.Equal("spec.type", "SERVICE")));
+
+        Assert.Equal(["component:default/payments-api", "component:default/search-indexer"], refs.Order());
+    }
+
+    [Fact]
+    public async Task Sets_combine_with_or()
+    {
+        var refs = await RefsAsync(EntityFilter.Any(EntityFilter.Equal("kind", "domain"), EntityFilter.Equal("kind", "resource")));
+
+        Assert.Equal(["domain:default/commerce", "domain:default/payments-domain", "resource:default/payments-db"], refs.Order());
+    }
+
+    [Fact]
+    public async Task Array_values_match_by_item_and_as_a_dot_path()
+    {
+        var byItem = await RefsAsync(EntityFilter.Equal("metadata.tags", "dotnet"));
+        var byPath = await RefsAsync(EntityFilter.Exists("metadata.tags.dotnet"));
+
+        Assert.Contains("component:default/payments-api", byItem);
+        Assert.Equal(byItem.Order(), byPath.Order());
+    }
+
+    [Fact]
+    public async Task A_key_alone_matches_entities_that_have_it()
+    {
+        var refs = await RefsAsync(EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Exists("spec.subcomponentOf")));
+
+        Assert.Equal(["component:default/ledger-lib"], refs);
+    }
+
+    [Fact]
+    public async Task Relations_filter_by_type_and_target()
+    {
+        var refs = await RefsAsync(EntityFilter.Equal("relations.ownedby", "group:default/payments-team"));
+
+        Assert.Contains("component:default/payments-api", refs);
+        Assert.DoesNotContain("component:default/ledger-lib", refs);
+    }
+
+    [Fact]
+    public async Task Full_text_is_a_case_insensitive_substring_of_name_title_description_or_tags()
+    {
+        var refs = await RefsAsync(null, new FullTextFilter("CARD PAY"));
+
+        Assert.Equal(["api:default/payments-rest", "component:default/payments-api"], refs.Order());
+    }
+
+    [Fact]
+    public async Task Cursor_paging_visits_every_entity_once_in_order()
+    {
+        var all = await RefsAsync(null);
+        var seen = new List<string>();
+        var page = await Queries.QueryAsync(new EntityQuery { Limit = 4, Order = [new EntityOrder("metadata.name", Descending: true)] }, Cancellation);
+
+        while (true)
+        {
+            seen.AddRange(page.Items.Select(e => e.Ref));
+            Assert.Equal(all.Count, page.TotalCount);
+            if (page.NextCursor is null)
+            {
+                break;
+            }
+
+            page = await Queries.QueryAsync(new EntityQuery { Limit = 4, Cursor = page.NextCursor }, Cancellation);
+        }
+
+        Assert.Equal(all.Order(), seen.Order());
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        var names = seen.Select(r => r[(r.IndexOf('/', StringComparison.Ordinal) + 1)..]).ToList();
+        Assert.Equal(names.OrderDescending(StringComparer.Ordinal), names);
+    }
+
+    [Fact]
+    public async Task A_tampered_cursor_is_a_clear_error()
+    {
+        var error = await Assert.ThrowsAsync<InvalidQueryException>(() => Queries.QueryAsync(new EntityQuery { Cursor = "not-a-cursor!" }, Cancellation));
+
+        Assert.Contains("cursor", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task By_refs_keeps_the_order_and_gives_null_for_misses()
+    {
+        var entities = await Queries.GetManyAsync(["user:default/bob", "component:default/nope", "Group:Default/Acme"], Cancellation);
+
+        Assert.Equal(["user:default/bob", null, "group:default/acme"], entities.Select(e => e?.Ref));
+    }
+
+    [Fact]
+    public async Task Facets_count_values_as_written()
+    {
+        var facets = await Queries.FacetsAsync(["kind", "spec.lifecycle", "metadata.tags"], EntityFilter.Equal("kind", "component"), Cancellation);
+
+        Assert.Equal([new FacetValue("Component", 4)], facets["kind"]);
+        Assert.Equal([new FacetValue("experimental", 2), new FacetValue("production", 2)], facets["spec.lifecycle"]);
+        Assert.Contains(new FacetValue("dotnet", 1), facets["metadata.tags"]);
+    }
+
+    [Fact]
+    public async Task Facets_reach_any_path_including_annotation_keys()
+    {
+        var facets = await Queries.FacetsAsync(["metadata.annotations.github.com/project-slug"], null, Cancellation);
+
+        Assert.Contains(new FacetValue("acme/payments-api", 1), facets["metadata.annotations.github.com/project-slug"]);
+    }
+
+    [Fact]
+    public async Task The_dependency_graph_is_walked_to_the_asked_depth()
+    {
+        var one = await Queries.GraphAsync("component:default/checkout-web", GraphDirection.Dependencies, 1, Cancellation);
+        var two = await Queries.GraphAsync("component:default/checkout-web", GraphDirection.Dependencies, 2, Cancellation);
+
+        Assert.Equal(["component:default/payments-api", "component:default/search-indexer"], one.Select(n => n.Ref));
+        Assert.Contains(("resource:default/payments-db", 2), two);
+    }
+
+    [Fact]
+    public async Task Entities_come_back_in_Backstage_shape()
+    {
+        var entity = await Queries.GetAsync("component:default/payments-api", Cancellation);
+
+        var json = entity!.ToBackstageJson();
+        Assert.Equal("default", json["metadata"]!["namespace"]!.GetValue<string>());
+        Assert.Equal(entity.Uid.ToString(), json["metadata"]!["uid"]!.GetValue<string>());
+        Assert.Equal("Payments API", json["metadata"]!["title"]!.GetValue<string>());
+        Assert.Contains(json["relations"]!.AsArray(), r => r!["type"]!.GetValue<string>() == "ownedBy");
+    }
+}

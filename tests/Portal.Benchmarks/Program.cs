@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using Portal.Benchmarks;
+using Portal.Catalog.Locations;
+using Portal.Catalog.Queries;
+using Portal.Gateway.Database;
+using Portal.Testing;
+
+// Catalog benchmark: ingest a generated catalog, then measure the four read paths from 16 concurrent callers,
+// each beside the same query written by hand in plain Npgsql (the floor).
+//   dotnet run -c Release --project tests/Portal.Benchmarks -- [--n 100000] [--seconds 10] [--data DIR]
+var n = ArgValue("--n", 100_000);
+var seconds = ArgValue("--seconds", 10);
+var callers = ArgValue("--callers", 16);
+var data = ArgString("--data") ?? Path.Combine(Path.GetTempPath(), $"portal-bench-catalog-{n}");
+var duration = TimeSpan.FromSeconds(seconds);
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {Environment.OSVersion}, .NET {Environment.Version}");
+if (!File.Exists(Path.Combine(data, "manifest.json")))
+{
+    var generator = Process.Start("node", [SharedFiles.Path("bench", "gen-catalog.js"), "--n", n.ToString(), "--seed", "42", "--out", data])!;
+    await generator.WaitForExitAsync();
+}
+
+using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "manifest.json")));
+var load = manifest.RootElement.GetProperty("load");
+var ownerRef = load.GetProperty("ownerRef").GetString()!;
+var word = load.GetProperty("word").GetString()!;
+
+// A durable cluster (fsync on), unlike the test suite's throwaway one: ingestion is measured as it would run.
+var root = Path.Combine(Path.GetTempPath(), "portal-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
+await using var postgres = await EmbeddedPostgres.StartAsync(root, temporary: false, Console.WriteLine);
+try
+{
+    await using var app = new PortalAppFactory(postgres.ConnectionString, new Dictionary<string, string?>
+    {
+        ["Catalog:Locations:RefreshInterval"] = "00:00:00",
+        ["Logging:LogLevel:Default"] = "Warning",
+    });
+    var locations = (LocationService)app.Services.GetService(typeof(LocationService))!;
+    var queries = (EntityQueryService)app.Services.GetService(typeof(EntityQueryService))!;
+
+    var clock = Stopwatch.StartNew();
+    var registered = await locations.RegisterAsync("file", Path.Combine(data, "catalog-info.yaml"), dryRun: false, CancellationToken.None);
+    var ingestSeconds = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"ingest: {registered.Created} entities in {ingestSeconds:F1} s = {registered.Created / ingestSeconds:F0} entities/s; problems {registered.Problems.Count}");
+
+    await using var sql = NpgsqlDataSource.Create(postgres.ConnectionString);
+    var relations = await ScalarAsync(sql, "SELECT count(*) FROM (SELECT DISTINCT source_ref, type, target_ref FROM catalog.relations) r");
+    Console.WriteLine($"relations: {relations} (manifest expects {manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32()})");
+    foreach (var table in new[] { "entities", "relations" })
+    {
+        await using var vacuum = sql.CreateCommand($"VACUUM ANALYZE catalog.{table}");
+        await vacuum.ExecuteNonQueryAsync();
+    }
+
+    clock.Restart();
+    var again = await locations.RefreshAsync(registered.Location.Id, CancellationToken.None);
+    Console.WriteLine($"re-ingest unchanged: {clock.Elapsed.TotalSeconds:F1} s; created {again!.Created}, updated {again.Updated}, removed {again.Removed}, unchanged {again.Unchanged}");
+
+    var componentRefs = new List<string>();
+    await using (var command = sql.CreateCommand("SELECT ref FROM catalog.entities WHERE kind = 'component' ORDER BY ref LIMIT 2000"))
+    await using (var reader = await command.ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync())
+        {
+            componentRefs.Add(reader.GetString(0));
+        }
+    }
+
+    var pageFilter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef));
+    var facetFields = new[] { "spec.type", "spec.lifecycle", "metadata.tags" };
+    var componentFilter = EntityFilter.Equal("kind", "component");
+
+    var results = new List<(LoadResult Ours, LoadResult Floor)>
+    {
+        (await LoadRunner.RunAsync("by-ref", callers, duration, i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
+         await LoadRunner.RunAsync("by-ref (plain SQL floor)", callers, duration, i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count]))),
+        (await LoadRunner.RunAsync("filtered page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)),
+         await LoadRunner.RunAsync("filtered page (plain SQL floor)", callers, duration, _ => FloorPageAsync(sql, ownerRef))),
+        (await LoadRunner.RunAsync("facets type/lifecycle/tags of components", callers, duration, _ => queries.FacetsAsync(facetFields, componentFilter, CancellationToken.None)),
+         await LoadRunner.RunAsync("facets (plain SQL floor)", callers, duration, _ => FloorFacetsAsync(sql))),
+        (await LoadRunner.RunAsync($"full-text '{word}' page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter(word), Limit = 20 }, CancellationToken.None)),
+         await LoadRunner.RunAsync("full-text (plain SQL floor)", callers, duration, _ => FloorFullTextAsync(sql, word))),
+    };
+
+    Console.WriteLine();
+    foreach (var (ours, floor) in results)
+    {
+        Console.WriteLine(ours);
+        Console.WriteLine(floor);
+        Console.WriteLine($"{"",-34} throughput vs floor: {ours.PerSecond / floor.PerSecond:P0}");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine(await LoadRunner.RunAsync("filtered page of 20 + total", 1, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)));
+    Console.WriteLine(await LoadRunner.RunAsync("filtered page (plain SQL floor)", 1, duration, _ => FloorPageAsync(sql, ownerRef)));
+
+    // Paging through everything with cursors must not grow memory with the catalog's size.
+    GC.Collect();
+    var startMemory = GC.GetTotalMemory(forceFullCollection: true);
+    long peakMemory = 0;
+    var pages = 0;
+    var seen = 0;
+    var page = await queries.QueryAsync(new EntityQuery { Limit = 500, IncludeTotal = false }, CancellationToken.None);
+    while (true)
+    {
+        seen += page.Items.Count;
+        pages++;
+        peakMemory = Math.Max(peakMemory, GC.GetTotalMemory(false));
+        if (page.NextCursor is null)
+        {
+            break;
+        }
+
+        page = await queries.QueryAsync(new EntityQuery { Limit = 500, Cursor = page.NextCursor, IncludeTotal = false }, CancellationToken.None);
+    }
+
+    Console.WriteLine($"paging all: {seen} entities in {pages} pages; managed heap at start {startMemory >> 20} MiB, peak {peakMemory >> 20} MiB");
+}
+finally
+{
+    await postgres.StopAsync();
+    Directory.Delete(root, recursive: true);
+}
+
+static async Task FloorByRefAsync(NpgsqlDataSource sql, string entityRef)
+{
+    await using var command = sql.CreateCommand("""
+        SELECT e.document::text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
+        FROM catalog.entities e WHERE e.ref = $1
+        """);
+    command.Parameters.AddWithValue(entityRef);
+    await using var reader = await command.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        _ = reader.GetString(0);
+    }
+}
+
+static async Task FloorPageAsync(NpgsqlDataSource sql, string ownerRef)
+{
+    await using var batch = sql.CreateBatch();
+    batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+        SELECT e.document::text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
+        FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1 ORDER BY e.ref LIMIT 21
+        """) { Parameters = { new NpgsqlParameter { Value = ownerRef } } });
+    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1")
+    { Parameters = { new NpgsqlParameter { Value = ownerRef } } });
+    await using var reader = await batch.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        _ = reader.GetString(0);
+    }
+}
+
+static async Task FloorFacetsAsync(NpgsqlDataSource sql)
+{
+    await using var batch = sql.CreateBatch();
+    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT type, count(*) FROM catalog.entities WHERE kind = 'component' GROUP BY type"));
+    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT lifecycle, count(*) FROM catalog.entities WHERE kind = 'component' GROUP BY lifecycle"));
+    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT t, count(*) FROM catalog.entities, unnest(tags) t WHERE kind = 'component' GROUP BY t"));
+    await using var reader = await batch.ExecuteReaderAsync();
+    do
+    {
+        while (await reader.ReadAsync())
+        {
+        }
+    }
+    while (await reader.NextResultAsync());
+}
+
+static async Task FloorFullTextAsync(NpgsqlDataSource sql, string word)
+{
+    await using var batch = sql.CreateBatch();
+    batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+        SELECT e.document::text FROM catalog.entities e WHERE e.search_text LIKE $1 ORDER BY e.ref LIMIT 21
+        """) { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
+    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.search_text LIKE $1")
+    { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
+    await using var reader = await batch.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        _ = reader.GetString(0);
+    }
+}
+
+static async Task<long> ScalarAsync(NpgsqlDataSource sql, string text)
+{
+    await using var command = sql.CreateCommand(text);
+    return Convert.ToInt64(await command.ExecuteScalarAsync());
+}
+
+int ArgValue(string name, int fallback) => ArgString(name) is { } value ? int.Parse(value) : fallback;
+
+string? ArgString(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
