@@ -28,6 +28,9 @@ var load = manifest.RootElement.GetProperty("load");
 var ownerRef = load.GetProperty("ownerRef").GetString()!;
 var word = load.GetProperty("word").GetString()!;
 
+// WebApplicationFactory finds a test project's content root by itself, not a console program's: name it.
+Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PORTAL_GATEWAY", Path.Combine(SharedFiles.RepositoryRoot, "src", "Gateway"));
+
 // A durable cluster (fsync on), unlike the test suite's throwaway one: ingestion is measured as it would run.
 var root = Path.Combine(Path.GetTempPath(), "portal-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
 await using var postgres = await EmbeddedPostgres.StartAsync(root, temporary: false, Console.WriteLine);
@@ -46,7 +49,8 @@ try
     var ingestSeconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine($"ingest: {registered.Created} entities in {ingestSeconds:F1} s = {registered.Created / ingestSeconds:F0} entities/s; problems {registered.Problems.Count}");
 
-    await using var sql = NpgsqlDataSource.Create(postgres.ConnectionString);
+    // The floor gets the same connection settings as the portal (automatic preparation included).
+    await using var sql = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxAutoPrepare = 256, AutoPrepareMinUsages = 2 }.ConnectionString);
     var relations = await ScalarAsync(sql, "SELECT count(*) FROM (SELECT DISTINCT source_ref, type, target_ref FROM catalog.relations) r");
     Console.WriteLine($"relations: {relations} (manifest expects {manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32()})");
     foreach (var table in new[] { "entities", "relations" })

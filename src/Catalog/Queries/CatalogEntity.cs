@@ -21,12 +21,17 @@ public sealed record CatalogEntity(
     string Etag,
     Guid? LocationId,
     bool Orphan,
-    JsonObject Document,
+    string DocumentJson,
     IReadOnlyList<RelationView> Relations,
     IReadOnlyList<StatusItem> Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    private JsonObject? _document;
+
+    /// <summary>The stored descriptor, parsed on first use (pages that only show columns never pay for it).</summary>
+    public JsonObject Document => _document ??= (JsonObject)JsonNode.Parse(DocumentJson)!;
+
     /// <summary>The entity in Backstage's REST shape.</summary>
     public JsonObject ToBackstageJson()
     {

@@ -2,7 +2,6 @@ using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -34,11 +33,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private const string Columns = """
         e.id, e.ref, e.kind, e.namespace, e.name, e.title, e.description, e.type, e.lifecycle, e.owner_ref, e.system_ref,
         e.etag, e.location_id, e.orphan, e.document::text, e.status_items::text, e.created_at, e.updated_at,
-        (SELECT string_agg(DISTINCT r.type || ' ' || r.target_ref, E'\n' ORDER BY r.type || ' ' || r.target_ref)
-         FROM catalog.relations r WHERE r.source_ref = e.ref),
-        (SELECT string_agg(DISTINCT r.type || ' ' || r.target_ref, E'\n')
-         FROM catalog.relations r WHERE r.source_ref = e.ref
-         AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
+        (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
         """;
 
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
@@ -47,8 +42,43 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     // replica checks it (one indexed single-row read) before answering from its cache.
     private readonly ConcurrentDictionary<string, (long Version, IReadOnlyDictionary<string, IReadOnlyList<FacetValue>> Facets)> _facetCache = new();
 
-    public async Task<CatalogEntity?> GetAsync(string entityRef, CancellationToken cancellationToken) =>
-        (await GetManyAsync([entityRef], cancellationToken))[0];
+    /// <summary>One entity, with warnings for its relations whose target is not in the catalog.</summary>
+    public async Task<CatalogEntity?> GetAsync(string entityRef, CancellationToken cancellationToken)
+    {
+        var entity = (await GetManyAsync([entityRef], cancellationToken))[0];
+        if (entity is null)
+        {
+            return null;
+        }
+
+        var dangling = await DanglingRelationsAsync([entity.Ref], cancellationToken);
+        return dangling[entity.Ref].Any() ? entity with { Status = [.. entity.Status, .. DanglingWarnings(dangling[entity.Ref])] } : entity;
+    }
+
+    /// <summary>
+    /// Relation targets that name no entity, per source. Such relations are kept (the target may be registered later)
+    /// and reported as warnings on the source; computed on read, so they disappear the moment the target arrives.
+    /// </summary>
+    public async Task<ILookup<string, RelationView>> DanglingRelationsAsync(IReadOnlyCollection<string> sourceRefs, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT DISTINCT r.source_ref, r.type, r.target_ref FROM catalog.relations r
+            WHERE r.source_ref = ANY(@refs) AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref)
+            ORDER BY 1, 2, 3
+            """);
+        command.Parameters.AddWithValue("refs", sourceRefs.ToArray());
+        var rows = new List<(string Source, RelationView Relation)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((reader.GetString(0), new RelationView(reader.GetString(1), reader.GetString(2))));
+        }
+
+        return rows.ToLookup(r => r.Source, r => r.Relation, StringComparer.Ordinal);
+    }
+
+    public static IEnumerable<StatusItem> DanglingWarnings(IEnumerable<RelationView> dangling) => dangling.Select(r => new StatusItem(
+        "backstage.io/catalog-processing", "warning", $"Relation {r.Type} points at {r.TargetRef}, which is not in the catalog."));
 
     /// <summary>Entities by ref, in the order asked, with null for refs that do not exist.</summary>
     public async Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, CancellationToken cancellationToken)
@@ -137,7 +167,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 }
 
                 items.Add(Read(reader, 0));
-                itemKeys.Add(Enumerable.Range(0, query.Order.Count).Select(i => reader.GetString(20 + i)).ToList());
+                itemKeys.Add(Enumerable.Range(0, query.Order.Count).Select(i => reader.GetString(19 + i)).ToList());
             }
 
             if (query.IncludeTotal && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken))
@@ -322,9 +352,10 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     private static CatalogEntity Read(NpgsqlDataReader reader, int offset)
     {
+        // Two entities can emit the same edge (A dependsOn B, and B's dependencyOf A); show it once, in a stable order.
         var relations = reader.IsDBNull(offset + 18)
             ? []
-            : reader.GetString(offset + 18).Split('\n').Select(line =>
+            : reader.GetString(offset + 18).Split('\n').Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(line =>
             {
                 var space = line.IndexOf(' ', StringComparison.Ordinal);
                 return new RelationView(line[..space], line[(space + 1)..]);
@@ -332,14 +363,6 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         var status = reader.IsDBNull(offset + 15)
             ? []
             : JsonSerializer.Deserialize<List<StatusItem>>(reader.GetString(offset + 15), CursorJson) ?? [];
-        if (!reader.IsDBNull(offset + 19))
-        {
-            // Dangling relations are kept (the target may be registered later) and reported on the source.
-            status.AddRange(reader.GetString(offset + 19).Split('\n').Select(line => new StatusItem(
-                "backstage.io/catalog-processing",
-                "warning",
-                $"Relation {line.Replace(" ", " points at ", StringComparison.Ordinal)}, which is not in the catalog.")));
-        }
         return new CatalogEntity(
             reader.GetGuid(offset),
             reader.GetString(offset + 1),
@@ -355,7 +378,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             reader.GetString(offset + 11),
             reader.IsDBNull(offset + 12) ? null : reader.GetGuid(offset + 12),
             reader.GetBoolean(offset + 13),
-            (JsonObject)JsonNode.Parse(reader.GetString(offset + 14))!,
+            reader.GetString(offset + 14),
             relations,
             status,
             reader.GetFieldValue<DateTimeOffset>(offset + 16),

@@ -25,7 +25,11 @@ public static class DatabaseRegistration
             // in its constructor can get here before PortalDatabase.StartAsync ran: start it now (once; later calls return).
             var database = services.GetRequiredService<PortalDatabase>();
             database.EnsureStartedAsync(CancellationToken.None).GetAwaiter().GetResult();
-            var dataSource = new NpgsqlDataSourceBuilder(database.ConnectionString);
+            // Hot queries repeat the same SQL text: let Npgsql prepare them after two uses (server-side plans, no re-parse).
+            var connection = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+            connection.MaxAutoPrepare = connection.MaxAutoPrepare == 0 ? 256 : connection.MaxAutoPrepare;
+            connection.AutoPrepareMinUsages = 2;
+            var dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString);
             dataSource.EnableDynamicJson();
             return dataSource.Build();
         });

@@ -14,6 +14,5 @@ public sealed class ScaffolderDbContext(DbContextOptions<ScaffolderDbContext> op
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
-        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ScaffolderDbContext).Assembly);
     }
 }

@@ -137,6 +137,26 @@ public sealed class Validating_the_envelope
     }
 
     [Fact]
+    public void Escapes_control_characters_in_messages_and_field_paths()
+    {
+        var yaml = Descriptor.Component("\"evil\\nlog line\"", metadata: "labels: {\"bad\\nkey\": x}") + "\n\"x\\ny\": 1";
+
+        var problems = Descriptor.Read(yaml).Problems;
+
+        Assert.Equal(["x\\ny", "metadata.name", "metadata.labels.bad\\nkey"], problems.Select(p => p.Field));
+        Assert.StartsWith("\"evil\\nlog line\" is not a valid name", problems[1].Message, StringComparison.Ordinal);
+        Assert.All(problems, p => Assert.DoesNotContain('\n', p.ToString()));
+    }
+
+    [Fact]
+    public void Shortens_long_values_in_messages()
+    {
+        var problem = Descriptor.Reject(Descriptor.Component(metadata: $"namespace: {new string('a', 100)}"));
+
+        Assert.StartsWith("\"" + new string('a', 80) + "…\" is not a valid namespace", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Drops_relations_and_status_from_input_with_a_warning()
     {
         var yaml = Descriptor.Component() + "\nrelations: [{type: ownerOf, targetRef: 'group:default/admins'}]\nstatus: {items: []}";

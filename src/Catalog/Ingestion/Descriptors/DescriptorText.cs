@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -12,9 +13,24 @@ internal static class DescriptorText
     /// The value in double quotes, shortened and with control characters escaped: messages end up in logs and UIs, and
     /// a hostile value must not forge lines there.
     /// </summary>
-    public static string Quote(string value)
+    public static string Quote(string value) => Escape(new StringBuilder(Math.Min(value.Length, MaxQuotedLength) + 8).Append('"'), value).Append('"').ToString();
+
+    /// <summary>A key as part of a field path (<c>metadata.labels.&lt;key&gt;</c>), escaped like <see cref="Quote"/> but unquoted.</summary>
+    public static string Key(string key)
     {
-        var builder = new StringBuilder(Math.Min(value.Length, MaxQuotedLength) + 8).Append('"');
+        foreach (var c in key)
+        {
+            if (char.IsControl(c))
+            {
+                return Escape(new StringBuilder(key.Length + 8), key).ToString();
+            }
+        }
+
+        return key.Length <= MaxQuotedLength ? key : Escape(new StringBuilder(MaxQuotedLength + 1), key).ToString();
+    }
+
+    private static StringBuilder Escape(StringBuilder builder, string value)
+    {
         for (var i = 0; i < value.Length && i < MaxQuotedLength; i++)
         {
             var c = value[i];
@@ -25,17 +41,12 @@ internal static class DescriptorText
                 '\n' => builder.Append("\\n"),
                 '\r' => builder.Append("\\r"),
                 '\t' => builder.Append("\\t"),
-                _ when char.IsControl(c) => builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)),
+                _ when char.IsControl(c) => builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
                 _ => builder.Append(c),
             };
         }
 
-        if (value.Length > MaxQuotedLength)
-        {
-            builder.Append('…');
-        }
-
-        return builder.Append('"').ToString();
+        return value.Length > MaxQuotedLength ? builder.Append('…') : builder;
     }
 
     /// <summary>What a JSON value is, for "must be a string, found a number".</summary>

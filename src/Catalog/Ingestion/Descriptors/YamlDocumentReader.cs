@@ -7,10 +7,10 @@ using YamlDotNet.Core.Events;
 namespace Portal.Catalog.Ingestion.Descriptors;
 
 /// <summary>One document of a file: its root mapping, or why it was rejected. Empty documents are not listed.</summary>
-internal readonly record struct YamlDocument(int Index, JsonObject? Root, CatalogProblem? Problem);
+internal readonly record struct ParsedDocument(int Index, JsonObject? Root, CatalogProblem? Problem);
 
 /// <summary>The documents of a file, or the one problem that rejected the whole file.</summary>
-internal sealed record YamlReadResult(IReadOnlyList<YamlDocument> Documents, CatalogProblem? FileProblem);
+internal sealed record YamlReadResult(IReadOnlyList<ParsedDocument> Documents, CatalogProblem? FileProblem);
 
 /// <summary>
 /// Turns a YAML (or JSON) stream into System.Text.Json nodes from YamlDotNet's event stream, never through its
@@ -24,7 +24,7 @@ internal sealed class YamlDocumentReader
     private readonly DescriptorLimits _limits;
     private readonly List<Frame> _frames = [];
     private readonly Dictionary<string, Anchor> _anchors = new(StringComparer.Ordinal);
-    private readonly List<YamlDocument> _documents = [];
+    private readonly List<ParsedDocument> _documents = [];
     private long _nodes;
     private int _depth;
     private int _documentIndex;
@@ -56,7 +56,16 @@ internal sealed class YamlDocumentReader
 
     private YamlReadResult Run(string content)
     {
-        var parser = new Parser(new StringReader(content));
+        var input = new StringReader(content);
+
+        // YamlDotNet keeps a byte order mark as part of the first key ("\uFEFFapiVersion"); files saved by Windows
+        // editors often start with one.
+        if (content.StartsWith('\uFEFF'))
+        {
+            input.Read();
+        }
+
+        var parser = new Parser(input);
         try
         {
             while (parser.MoveNext())
@@ -261,15 +270,15 @@ internal sealed class YamlDocumentReader
     {
         if (_documentError is not null)
         {
-            _documents.Add(new YamlDocument(_documentIndex, null, DocumentProblem(null, _documentError)));
+            _documents.Add(new ParsedDocument(_documentIndex, null, DocumentProblem(null, _documentError)));
         }
         else if (_root is JsonObject root)
         {
-            _documents.Add(new YamlDocument(_documentIndex, root, null));
+            _documents.Add(new ParsedDocument(_documentIndex, root, null));
         }
         else if (_root is not null)
         {
-            _documents.Add(new YamlDocument(_documentIndex, null,
+            _documents.Add(new ParsedDocument(_documentIndex, null,
                 DocumentProblem(null, $"a document must be a mapping (one entity), found {DescriptorText.Describe(_root)}")));
         }
 

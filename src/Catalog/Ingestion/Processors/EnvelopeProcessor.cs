@@ -23,7 +23,7 @@ public sealed class EnvelopeProcessor : IEntityProcessor
         {
             if (Array.IndexOf(RootFields, key) < 0)
             {
-                context.Error(key, $"unknown root field {DescriptorText.Quote(key)}; an entity has only {string.Join(", ", RootFields)}");
+                context.Error(DescriptorText.Key(key), $"unknown root field {DescriptorText.Quote(key)}; an entity has only {string.Join(", ", RootFields)}");
             }
         }
 
@@ -132,7 +132,7 @@ public sealed class EnvelopeProcessor : IEntityProcessor
 
         foreach (var (entryKey, entryValue) in map)
         {
-            var entryField = $"{field}.{entryKey}";
+            var entryField = $"{field}.{DescriptorText.Key(entryKey)}";
             if (!DescriptorRules.IsValidKey(entryKey))
             {
                 context.Error(entryField, $"{DescriptorText.Quote(entryKey)} is not a valid key: {DescriptorRules.KeyRule}");
