@@ -32,11 +32,14 @@ var word = load.GetProperty("word").GetString()!;
 Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PORTAL_GATEWAY", Path.Combine(SharedFiles.RepositoryRoot, "src", "Gateway"));
 
 // A durable cluster (fsync on), unlike the test suite's throwaway one: ingestion is measured as it would run.
+// PORTAL_BENCH_POSTGRES names an existing database instead (kept afterwards; a catalog already there is reused).
+var external = Environment.GetEnvironmentVariable("PORTAL_BENCH_POSTGRES");
 var root = Path.Combine(Path.GetTempPath(), "portal-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
-await using var postgres = await EmbeddedPostgres.StartAsync(root, temporary: false, Console.WriteLine);
+await using var postgres = external is null ? await EmbeddedPostgres.StartAsync(root, temporary: false, Console.WriteLine) : null;
+var connectionString = external ?? postgres!.ConnectionString;
 try
 {
-    await using var app = new PortalAppFactory(postgres.ConnectionString, new Dictionary<string, string?>
+    await using var app = new PortalAppFactory(connectionString, new Dictionary<string, string?>
     {
         ["Catalog:Locations:RefreshInterval"] = "00:00:00",
         ["Logging:LogLevel:Default"] = "Warning",
@@ -45,12 +48,15 @@ try
     var queries = (EntityQueryService)app.Services.GetService(typeof(EntityQueryService))!;
 
     var clock = Stopwatch.StartNew();
-    var registered = await locations.RegisterAsync("file", Path.Combine(data, "catalog-info.yaml"), dryRun: false, CancellationToken.None);
+    var registeredBefore = await locations.ListAsync(CancellationToken.None);
+    var registered = registeredBefore.Count > 0
+        ? await locations.RefreshAsync(registeredBefore[0].Id, CancellationToken.None)
+        : await locations.RegisterAsync("file", Path.Combine(data, "catalog-info.yaml"), dryRun: false, CancellationToken.None);
     var ingestSeconds = clock.Elapsed.TotalSeconds;
-    Console.WriteLine($"ingest: {registered.Created} entities in {ingestSeconds:F1} s = {registered.Created / ingestSeconds:F0} entities/s; problems {registered.Problems.Count}");
+    Console.WriteLine($"ingest: {registered!.Created} entities in {ingestSeconds:F1} s = {registered.Created / ingestSeconds:F0} entities/s; problems {registered.Problems.Count}");
 
     // The floor gets the same connection settings as the portal (automatic preparation included).
-    await using var sql = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxAutoPrepare = 256, AutoPrepareMinUsages = 2 }.ConnectionString);
+    await using var sql = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 256, AutoPrepareMinUsages = 2 }.ConnectionString);
     var relations = await ScalarAsync(sql, "SELECT count(*) FROM (SELECT DISTINCT source_ref, type, target_ref FROM catalog.relations) r");
     Console.WriteLine($"relations: {relations} (manifest expects {manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32()})");
     foreach (var table in new[] { "entities", "relations" })
@@ -61,6 +67,11 @@ try
 
     clock.Restart();
     var again = await locations.RefreshAsync(registered.Location.Id, CancellationToken.None);
+    if (args.Contains("--ingest-only"))
+    {
+        return;
+    }
+
     Console.WriteLine($"re-ingest unchanged: {clock.Elapsed.TotalSeconds:F1} s; created {again!.Created}, updated {again.Updated}, removed {again.Removed}, unchanged {again.Unchanged}");
 
     var componentRefs = new List<string>();
@@ -71,6 +82,35 @@ try
         {
             componentRefs.Add(reader.GetString(0));
         }
+    }
+
+    if (args.Contains("--probe"))
+    {
+        foreach (var (label, op) in new (string, Func<int, Task>)[]
+        {
+            ("GetAsync", i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
+            ("GetManyAsync", i => queries.GetManyAsync([componentRefs[i % componentRefs.Count]], CancellationToken.None)),
+            ("floor by-ref", i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count])),
+            ("page", _ => queries.QueryAsync(new EntityQuery { Filter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef)), Limit = 20 }, CancellationToken.None)),
+            ("page no total", _ => queries.QueryAsync(new EntityQuery { Filter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef)), Limit = 20, IncludeTotal = false }, CancellationToken.None)),
+            ("floor page", _ => FloorPageAsync(sql, ownerRef)),
+        })
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                await op(i);
+            }
+
+            var probe = Stopwatch.StartNew();
+            for (var i = 0; i < 2000; i++)
+            {
+                await op(i);
+            }
+
+            Console.WriteLine($"{label}: {probe.Elapsed.TotalMilliseconds / 2000:F3} ms");
+        }
+
+        return;
     }
 
     var pageFilter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef));
@@ -125,8 +165,11 @@ try
 }
 finally
 {
-    await postgres.StopAsync();
-    Directory.Delete(root, recursive: true);
+    if (postgres is not null)
+    {
+        await postgres.StopAsync();
+        Directory.Delete(root, recursive: true);
+    }
 }
 
 static async Task FloorByRefAsync(NpgsqlDataSource sql, string entityRef)

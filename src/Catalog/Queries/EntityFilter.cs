@@ -64,8 +64,11 @@ public sealed record EntityQuery
 
 public sealed record EntityPage(IReadOnlyList<CatalogEntity> Items, int? TotalCount, string? NextCursor, string? PrevCursor)
 {
-    /// <summary>For each item, a cursor that resumes right after it.</summary>
-    public IReadOnlyList<string> ItemCursors { get; init; } = [];
+    /// <summary>Makes the cursor that resumes right after item i; computed on demand (Relay edges ask for it).</summary>
+    internal Func<int, string>? CursorFactory { get; init; }
+
+    /// <summary>A cursor that resumes right after the item at <paramref name="index"/>.</summary>
+    public string CursorAfter(int index) => CursorFactory?.Invoke(index) ?? throw new ArgumentOutOfRangeException(nameof(index));
 }
 
 /// <summary>A filter, order or cursor the catalog cannot run; the message names the part.</summary>

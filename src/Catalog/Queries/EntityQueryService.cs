@@ -42,17 +42,29 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     // replica checks it (one indexed single-row read) before answering from its cache.
     private readonly ConcurrentDictionary<string, (long Version, IReadOnlyDictionary<string, IReadOnlyList<FacetValue>> Facets)> _facetCache = new();
 
-    /// <summary>One entity, with warnings for its relations whose target is not in the catalog.</summary>
+    /// <summary>One entity, with warnings for its relations whose target is not in the catalog (one round trip).</summary>
     public async Task<CatalogEntity?> GetAsync(string entityRef, CancellationToken cancellationToken)
     {
-        var entity = (await GetManyAsync([entityRef], cancellationToken))[0];
-        if (entity is null)
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns},
+                (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
+                 WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
+            FROM catalog.entities e WHERE e.ref = @ref
+            """);
+        command.Parameters.AddWithValue("ref", entityRef.Trim().ToLowerInvariant());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
         {
             return null;
         }
 
-        var dangling = await DanglingRelationsAsync([entity.Ref], cancellationToken);
-        return dangling[entity.Ref].Any() ? entity with { Status = [.. entity.Status, .. DanglingWarnings(dangling[entity.Ref])] } : entity;
+        var entity = Read(reader, 0);
+        if (reader.IsDBNull(19))
+        {
+            return entity;
+        }
+
+        return entity with { Status = [.. entity.Status, .. DanglingWarnings(ParseRelations(reader.GetString(19)))] };
     }
 
     /// <summary>
@@ -84,8 +96,11 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, CancellationToken cancellationToken)
     {
         var lowered = refs.Select(r => r.Trim().ToLowerInvariant()).ToArray();
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
-        command.Parameters.AddWithValue("refs", lowered.Distinct().ToArray());
+        var distinct = lowered.Distinct().ToArray();
+        await using var command = dataSource.CreateCommand(distinct.Length == 1
+            ? $"SELECT {Columns} FROM catalog.entities e WHERE e.ref = @ref"
+            : $"SELECT {Columns} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
+        command.Parameters.AddWithValue(distinct.Length == 1 ? "ref" : "refs", distinct.Length == 1 ? distinct[0] : distinct);
         var found = new Dictionary<string, CatalogEntity>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -176,9 +191,8 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             }
         }
 
-        // Every item's cursor resumes right after it (Relay edges); the last one is the next page's.
-        var cursors = items.Select((item, i) => EncodeCursor(new CursorState(query.Filter, query.FullText, query.Order, itemKeys[i], item.Ref))).ToList();
-        return new EntityPage(items, total, hasMore && cursors.Count > 0 ? cursors[^1] : null, null) { ItemCursors = cursors };
+        string CursorAfter(int i) => EncodeCursor(new CursorState(query.Filter, query.FullText, query.Order, itemKeys[i], items[i].Ref));
+        return new EntityPage(items, total, hasMore && items.Count > 0 ? CursorAfter(items.Count - 1) : null, null) { CursorFactory = CursorAfter };
     }
 
     /// <summary>Value counts per field over the entities the filter matches; values as written, most frequent first.</summary>
@@ -352,14 +366,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     private static CatalogEntity Read(NpgsqlDataReader reader, int offset)
     {
-        // Two entities can emit the same edge (A dependsOn B, and B's dependencyOf A); show it once, in a stable order.
-        var relations = reader.IsDBNull(offset + 18)
-            ? []
-            : reader.GetString(offset + 18).Split('\n').Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(line =>
-            {
-                var space = line.IndexOf(' ', StringComparison.Ordinal);
-                return new RelationView(line[..space], line[(space + 1)..]);
-            }).ToList();
+        var relations = reader.IsDBNull(offset + 18) ? [] : ParseRelations(reader.GetString(offset + 18));
         var status = reader.IsDBNull(offset + 15)
             ? []
             : JsonSerializer.Deserialize<List<StatusItem>>(reader.GetString(offset + 15), CursorJson) ?? [];
@@ -384,6 +391,17 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             reader.GetFieldValue<DateTimeOffset>(offset + 16),
             reader.GetFieldValue<DateTimeOffset>(offset + 17));
     }
+
+    /// <summary>
+    /// Reads <c>type target</c> lines. Two entities can emit the same edge (A dependsOn B, and B's dependencyOf A):
+    /// it is shown once, in a stable order.
+    /// </summary>
+    private static List<RelationView> ParseRelations(string lines) =>
+        lines.Split('\n').Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(line =>
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            return new RelationView(line[..space], line[(space + 1)..]);
+        }).ToList();
 
     private static string EncodeCursor(CursorState state) =>
         Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(state, CursorJson));

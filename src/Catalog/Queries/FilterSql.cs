@@ -108,18 +108,25 @@ internal sealed class FilterSql
         {
             var relationType = key["relations.".Length..];
             var type = RelationTypeByLowerName.GetValueOrDefault(relationType, relationType);
+            if (type == RelationTypes.OwnedBy && values is not null)
+            {
+                // An entity's ownedBy edge is emitted from its own spec.owner and nowhere else, and the owner_ref column
+                // holds that edge's target: the indexed column answers "owned by X" without the relations join.
+                return $"e.owner_ref {In(values)}";
+            }
+
             var typeParameter = Add(type, NpgsqlDbType.Text);
             return values is null
                 ? $"EXISTS (SELECT 1 FROM catalog.relations r WHERE r.source_ref = e.ref AND r.type = {typeParameter})"
-                : $"e.ref IN (SELECT r.source_ref FROM catalog.relations r WHERE r.type = {typeParameter} AND r.target_ref = ANY({Add(values, NpgsqlDbType.Array | NpgsqlDbType.Text)}))";
+                : $"e.ref IN (SELECT r.source_ref FROM catalog.relations r WHERE r.type = {typeParameter} AND r.target_ref {In(values)})";
         }
 
         switch (key)
         {
             case "kind" when values is not null:
-                return $"e.kind = ANY({Add(values, NpgsqlDbType.Array | NpgsqlDbType.Text)})";
+                return $"e.kind {In(values)}";
             case "metadata.namespace" when values is not null:
-                return $"e.namespace = ANY({Add(values, NpgsqlDbType.Array | NpgsqlDbType.Text)})";
+                return $"e.namespace {In(values)}";
             case "kind" or "metadata.namespace" or "metadata.name":
                 return "TRUE";
             case "metadata.uid" when values is not null:
@@ -141,6 +148,14 @@ internal sealed class FilterSql
         return "(" + string.Join(" OR ", values.Select(value =>
             $"e.facts @> {Add(JsonSerializer.Serialize(new Dictionary<string, string[]> { [key] = [value] }), NpgsqlDbType.Jsonb)}")) + ")";
     }
+
+    /// <summary>
+    /// <c>= @p</c> for one value, <c>= ANY(@p)</c> for several. Prepared statements get generic plans, and the planner
+    /// estimates a plain equality far better than an array it cannot see.
+    /// </summary>
+    private string In(string[] values) => values.Length == 1
+        ? $"= {Add(values[0], NpgsqlDbType.Text)}"
+        : $"= ANY({Add(values, NpgsqlDbType.Array | NpgsqlDbType.Text)})";
 
     private string Add(object value, NpgsqlDbType type)
     {
