@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Portal.Catalog.Persistence;
 using Portal.Gateway.Database;
+using Portal.Scaffolder.Persistence;
 using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Hosting;
@@ -25,8 +28,7 @@ public sealed class Database_lifecycle
         using var client = first.CreateClient();
         using var ready = await client.GetAsync("/readyz", Cancellation);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal(1L, await CountAsync(connectionString, "SELECT count(*) FROM catalog.\"__EFMigrationsHistory\""));
-        Assert.Equal(1L, await CountAsync(connectionString, "SELECT count(*) FROM scaffolder.\"__EFMigrationsHistory\""));
+        await AssertEveryMigrationAppliedOnceAsync(connectionString);
     }
 
     [Fact]
@@ -59,7 +61,7 @@ public sealed class Database_lifecycle
         await process.WaitForExitAsync(Cancellation);
 
         Assert.True(process.ExitCode == 0, $"migrate exited {process.ExitCode}: {await output} {await errors}");
-        Assert.Equal(1L, await CountAsync(connectionString, "SELECT count(*) FROM catalog.\"__EFMigrationsHistory\""));
+        await AssertEveryMigrationAppliedOnceAsync(connectionString);
     }
 
     [Fact]
@@ -148,11 +150,32 @@ public sealed class Database_lifecycle
         }
     }
 
-    private static async Task<long> CountAsync(string connectionString, string sql)
+    /// <summary>Each module's history table lists exactly the migrations its assembly ships, each once.</summary>
+    private static async Task AssertEveryMigrationAppliedOnceAsync(string connectionString)
+    {
+        await using var catalog = new CatalogDbContext(new DbContextOptionsBuilder<CatalogDbContext>().UseNpgsql(connectionString).Options);
+        await using var scaffolder = new ScaffolderDbContext(new DbContextOptionsBuilder<ScaffolderDbContext>().UseNpgsql(connectionString).Options);
+        foreach (var (context, schema) in new (DbContext, string)[] { (catalog, CatalogDbContext.Schema), (scaffolder, ScaffolderDbContext.Schema) })
+        {
+            var shipped = context.Database.GetMigrations().ToList();
+            Assert.NotEmpty(shipped);
+            var applied = await ListAsync(connectionString, $"SELECT \"MigrationId\" FROM {schema}.\"__EFMigrationsHistory\" ORDER BY \"MigrationId\"");
+            Assert.Equal(shipped, applied);
+        }
+    }
+
+    private static async Task<List<string>> ListAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(Cancellation);
         await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync(Cancellation))!;
+        await using var reader = await command.ExecuteReaderAsync(Cancellation);
+        var values = new List<string>();
+        while (await reader.ReadAsync(Cancellation))
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
     }
 }
