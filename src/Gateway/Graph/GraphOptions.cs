@@ -17,4 +17,8 @@ public sealed class GraphOptions
     /// <summary>Most operations in one batch, when batching is allowed.</summary>
     [Range(1, 1000)]
     public int MaxBatchSize { get; set; } = 10;
+
+    /// <summary>Largest <c>first</c> a connection accepts.</summary>
+    [Range(1, 500)]
+    public int MaxPageSize { get; set; } = 100;
 }

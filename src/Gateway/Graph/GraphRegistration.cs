@@ -1,4 +1,5 @@
 using GraphQL;
+using Portal.Catalog.Queries;
 
 namespace Portal.Gateway.Graph;
 
@@ -16,7 +17,16 @@ public static class GraphRegistration
             .AddSchema<PortalSchema>()
             .AddGraphTypes(typeof(PortalSchema).Assembly)
             .AddSystemTextJson()
-            .AddErrorInfoProvider(errors => errors.ExposeExceptionDetails = exposeExceptions));
+            .AddErrorInfoProvider(errors => errors.ExposeExceptionDetails = exposeExceptions)
+            .AddUnhandledExceptionHandler(GraphErrors.Translate)
+            .ConfigureExecutionOptions(options =>
+            {
+                // Each execution gets its own loaders, whichever transport started it.
+                if (options.UserContext is not GraphUserContext)
+                {
+                    options.UserContext = new GraphUserContext(options.RequestServices!.GetRequiredService<EntityQueryService>());
+                }
+            }));
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();
         return builder;
     }

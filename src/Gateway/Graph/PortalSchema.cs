@@ -5,9 +5,14 @@ namespace Portal.Gateway.Graph;
 /// <summary>The portal's one GraphQL schema. Each module's types live in their own folder beside this file.</summary>
 public sealed class PortalSchema : Schema
 {
-    public PortalSchema(IServiceProvider services, QueryType query) : base(services)
+    public PortalSchema(IServiceProvider services, QueryType query, MutationType mutation) : base(services)
     {
         Query = query;
+        Mutation = mutation;
+        foreach (var kindType in Catalog.EntityGraphType.KindTypes)
+        {
+            RegisterType(kindType);
+        }
     }
 }
 
@@ -20,5 +25,16 @@ public sealed class QueryType : ObjectGraphType
         Field<NonNullGraphType<StringGraphType>>("version")
             .Description("The portal's build version.")
             .Resolve(_ => typeof(QueryType).Assembly.GetName().Version?.ToString() ?? "0.0.0");
+        Catalog.CatalogQueryFields.AddTo(this);
+    }
+}
+
+/// <summary>The root mutation type; module folders add their fields to it.</summary>
+public sealed class MutationType : ObjectGraphType
+{
+    public MutationType()
+    {
+        Name = "Mutation";
+        Catalog.CatalogMutationFields.AddTo(this);
     }
 }

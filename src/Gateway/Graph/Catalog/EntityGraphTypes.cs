@@ -1,0 +1,368 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using GraphQL;
+using GraphQL.Types;
+using Portal.Catalog.Model;
+using Portal.Catalog.Queries;
+
+namespace Portal.Gateway.Graph.Catalog;
+
+/// <summary>Relay's object identification: any object with a global id.</summary>
+public sealed class NodeInterface : InterfaceGraphType<CatalogEntity>
+{
+    public NodeInterface()
+    {
+        Name = "Node";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("A global id, stable while the entity keeps its ref.");
+    }
+}
+
+/// <summary>What every entity has, whatever its kind.</summary>
+public sealed class EntityInterface : InterfaceGraphType<CatalogEntity>
+{
+    public EntityInterface()
+    {
+        Name = "Entity";
+        Description = "A catalog entity in Backstage's descriptor format.";
+        // Interfaces carry no resolvers: copy the shape of the common fields from an object type that has them.
+        foreach (var field in new CommonFields().Fields)
+        {
+            AddField(new FieldType { Name = field.Name, Type = field.Type, Description = field.Description, Arguments = field.Arguments });
+        }
+    }
+
+    private sealed class CommonFields : ObjectGraphType<CatalogEntity>
+    {
+        public CommonFields() => EntityFields.AddCommon(this);
+    }
+}
+
+/// <summary>Global ids: base64 of <c>Entity:&lt;ref&gt;</c>, so a node can be fetched back without another table.</summary>
+public static class EntityId
+{
+    private const string Prefix = "Entity:";
+
+    public static string For(string entityRef) => Convert.ToBase64String(Encoding.UTF8.GetBytes(Prefix + entityRef));
+
+    public static string? RefOf(string id)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(id));
+            return text.StartsWith(Prefix, StringComparison.Ordinal) ? text[Prefix.Length..] : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>The fields shared by the interface and every kind's type.</summary>
+internal static class EntityFields
+{
+    public static void AddCommon(ObjectGraphType<CatalogEntity> graph)
+    {
+        graph.Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => EntityId.For(c.Source.Ref));
+        graph.Field<NonNullGraphType<StringGraphType>>("ref").Description("kind:namespace/name, lower-case.").Resolve(c => c.Source.Ref);
+        graph.Field<NonNullGraphType<StringGraphType>>("uid").Description("metadata.uid").Resolve(c => c.Source.Uid.ToString());
+        graph.Field<NonNullGraphType<StringGraphType>>("etag").Description("metadata.etag: pass it back to upsertEntity/deleteEntity to write only if nobody else did.").Resolve(c => c.Source.Etag);
+        graph.Field<NonNullGraphType<StringGraphType>>("kind").Resolve(c => c.Source.Kind);
+        graph.Field<NonNullGraphType<StringGraphType>>("namespace").Resolve(c => c.Source.Namespace);
+        graph.Field<NonNullGraphType<StringGraphType>>("name").Resolve(c => c.Source.Name);
+        graph.Field<StringGraphType>("title").Resolve(c => c.Source.Title);
+        graph.Field<StringGraphType>("description").Resolve(c => c.Source.Description);
+        graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("tags")
+            .Resolve(c => Metadata(c.Source)?["tags"] is JsonArray tags ? tags.Select(t => t?.GetValue<string>()).OfType<string>().ToList() : []);
+        graph.Field<NonNullGraphType<JsonGraphType>>("labels").Description("metadata.labels as an object.")
+            .Resolve(c => Metadata(c.Source)?["labels"]?.DeepClone() ?? new JsonObject());
+        graph.Field<NonNullGraphType<JsonGraphType>>("annotations").Description("metadata.annotations as an object.")
+            .Resolve(c => Metadata(c.Source)?["annotations"]?.DeepClone() ?? new JsonObject());
+        graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<LinkGraphType>>>>("links")
+            .Resolve(c => Metadata(c.Source)?["links"] is JsonArray links ? links.OfType<JsonObject>().ToList() : []);
+        graph.Field<JsonGraphType>("spec").Description("The descriptor's spec, as written.").Resolve(c => c.Source.Document["spec"]?.DeepClone());
+        graph.Field<NonNullGraphType<JsonGraphType>>("descriptor").Description("The whole descriptor in Backstage's REST shape (metadata.uid/etag, relations, status).")
+            .Resolve(c => c.Source.ToBackstageJson());
+        graph.Field<NonNullGraphType<BooleanGraphType>>("orphan").Description("Its location no longer emits it (kept by Catalog:OrphanStrategy=Keep).").Resolve(c => c.Source.Orphan);
+        graph.Field<IdGraphType>("locationId").Description("The location that manages it; null for API-managed entities.").Resolve(c => c.Source.LocationId);
+        graph.Field<NonNullGraphType<DateTimeGraphType>>("createdAt").Resolve(c => c.Source.CreatedAt);
+        graph.Field<NonNullGraphType<DateTimeGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
+        graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<RelationGraphType>>>>("relations")
+            .Description("Relations from this entity, optionally of one type (ownedBy, dependsOn, ...).")
+            .Argument<StringGraphType>("type")
+            .Resolve(c => c.GetArgument<string?>("type") is { } relationType
+                ? c.Source.Relations.Where(r => r.Type.Equals(relationType, StringComparison.OrdinalIgnoreCase)).ToList()
+                : c.Source.Relations);
+        graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StatusItemGraphType>>>>("status")
+            .Description("Processing errors and warnings (status.items).").Resolve(c => c.Source.Status);
+        graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<HistoryItemGraphType>>>>("history")
+            .Description("Recorded changes, newest first.")
+            .Argument<IntGraphType>("limit", a => a.DefaultValue = 20)
+            .ResolveAsync(async c => await c.Service<EntityQueryService>().HistoryAsync(c.Source.Ref, Math.Clamp(c.GetArgument("limit", 20), 1, 100), c.CancellationToken));
+    }
+
+    private static JsonObject? Metadata(CatalogEntity entity) => entity.Document["metadata"] as JsonObject;
+}
+
+/// <summary>One kind's object type: the common fields, its spec fields and its typed relations.</summary>
+public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
+{
+    private static readonly Dictionary<string, Type> TypesByKind = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["component"] = typeof(ComponentGraphType),
+        ["api"] = typeof(ApiGraphType),
+        ["resource"] = typeof(ResourceGraphType),
+        ["system"] = typeof(SystemGraphType),
+        ["domain"] = typeof(DomainGraphType),
+        ["group"] = typeof(GroupGraphType),
+        ["user"] = typeof(UserGraphType),
+        ["location"] = typeof(LocationEntityGraphType),
+        ["template"] = typeof(TemplateGraphType),
+    };
+
+    protected EntityGraphType(string name, string description)
+    {
+        Name = name;
+        Description = description;
+        Interface<NodeInterface>();
+        Interface<EntityInterface>();
+        EntityFields.AddCommon(this);
+        var self = GetType();
+        IsTypeOf = value => value is CatalogEntity entity && ForKind(entity.Kind) == self;
+    }
+
+    /// <summary>Every kind's type, for the schema to register: fields return the interface, so none is reachable otherwise.</summary>
+    public static IEnumerable<Type> KindTypes => TypesByKind.Values.Append(typeof(GenericEntityGraphType));
+
+    /// <summary>The GraphQL type for a kind; kinds outside Backstage's nine are GenericEntity.</summary>
+    public static Type ForKind(string kind) => TypesByKind.GetValueOrDefault(kind, typeof(GenericEntityGraphType));
+
+    protected void SpecString(string field, string? description = null) =>
+        Field<StringGraphType>(field).Description(description ?? $"spec.{field}")
+            .Resolve(c => c.Source.Document["spec"]?[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null);
+
+    protected void SpecJson(string field) =>
+        Field<JsonGraphType>(field).Description($"spec.{field}").Resolve(c => c.Source.Document["spec"]?[field]?.DeepClone());
+
+    /// <summary>The first target of a relation type (optionally of one kind), loaded in the execution's batch.</summary>
+    protected void One(string field, string relationType, string? targetKind, string description) =>
+        Field<EntityInterface>(field).Description(description).Resolve(c =>
+            Targets(c.Source, relationType, targetKind).FirstOrDefault() is { } target
+                ? c.Portal().Entities.Load(target)
+                : null);
+
+    /// <summary>Every target of a relation type that exists in the catalog, loaded in the execution's batch.</summary>
+    protected void Many(string field, string relationType, string? targetKind, string description) =>
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>(field).Description(description)
+            .Resolve(c => c.Portal().Entities.LoadMany(Targets(c.Source, relationType, targetKind)));
+
+    /// <summary>dependencies(depth) / dependents(depth): the transitive dependsOn graph.</summary>
+    protected void Graph(string field, GraphDirection direction, string description) =>
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>(field).Description(description)
+            .Argument<IntGraphType>("depth", a => a.DefaultValue = 3)
+            .ResolveAsync(async c =>
+            {
+                var depth = c.GetArgument("depth", 3);
+                if (depth is < 1 or > EntityQueryService.MaxGraphDepth)
+                {
+                    throw new InvalidQueryException($"depth must be between 1 and {EntityQueryService.MaxGraphDepth}; got {depth}.");
+                }
+
+                var reachable = await c.Service<EntityQueryService>().GraphAsync(c.Source.Ref, direction, depth, c.CancellationToken);
+                return c.Portal().Entities.LoadMany(reachable.Select(r => r.Ref));
+            });
+
+    private static IEnumerable<string> Targets(CatalogEntity entity, string relationType, string? targetKind) =>
+        entity.Relations
+            .Where(r => r.Type == relationType && (targetKind is null || r.TargetRef.StartsWith(targetKind + ":", StringComparison.Ordinal)))
+            .Select(r => r.TargetRef);
+}
+
+public sealed class ComponentGraphType : EntityGraphType
+{
+    public ComponentGraphType()
+        : base("Component", "A piece of software: a service, website, library.")
+    {
+        SpecString("type");
+        SpecString("lifecycle");
+        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
+        One("system", RelationTypes.PartOf, "system", "spec.system");
+        Many("partOf", RelationTypes.PartOf, null, "Systems and components this is part of.");
+        Many("hasPart", RelationTypes.HasPart, null, "Subcomponents.");
+        Many("providesApis", RelationTypes.ProvidesApi, null, "spec.providesApis");
+        Many("consumesApis", RelationTypes.ConsumesApi, null, "spec.consumesApis");
+        Many("dependsOn", RelationTypes.DependsOn, null, "spec.dependsOn");
+        Many("dependencyOf", RelationTypes.DependencyOf, null, "What depends on this directly.");
+        Graph("dependencies", GraphDirection.Dependencies, "What this depends on, transitively, up to depth steps.");
+        Graph("dependents", GraphDirection.Dependents, "What depends on this, transitively, up to depth steps.");
+    }
+}
+
+public sealed class ApiGraphType : EntityGraphType
+{
+    public ApiGraphType()
+        : base("API", "An interface components provide and consume.")
+    {
+        SpecString("type");
+        SpecString("lifecycle");
+        SpecString("definition", "The API definition (OpenAPI, AsyncAPI, GraphQL SDL, ...).");
+        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
+        One("system", RelationTypes.PartOf, "system", "spec.system");
+        Many("partOf", RelationTypes.PartOf, null, "Systems this is part of.");
+        Many("apiProvidedBy", RelationTypes.ApiProvidedBy, null, "Components providing this API.");
+        Many("apiConsumedBy", RelationTypes.ApiConsumedBy, null, "Components consuming this API.");
+        Many("dependsOn", RelationTypes.DependsOn, null, "spec.dependsOn");
+        Many("dependencyOf", RelationTypes.DependencyOf, null, "What depends on this directly.");
+        Graph("dependencies", GraphDirection.Dependencies, "What this depends on, transitively.");
+        Graph("dependents", GraphDirection.Dependents, "What depends on this, transitively.");
+    }
+}
+
+public sealed class ResourceGraphType : EntityGraphType
+{
+    public ResourceGraphType()
+        : base("Resource", "Infrastructure a component needs: a database, a bucket, a queue.")
+    {
+        SpecString("type");
+        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
+        One("system", RelationTypes.PartOf, "system", "spec.system");
+        Many("partOf", RelationTypes.PartOf, null, "Systems this is part of.");
+        Many("dependsOn", RelationTypes.DependsOn, null, "spec.dependsOn");
+        Many("dependencyOf", RelationTypes.DependencyOf, null, "What depends on this directly.");
+        Graph("dependencies", GraphDirection.Dependencies, "What this depends on, transitively.");
+        Graph("dependents", GraphDirection.Dependents, "What depends on this, transitively.");
+    }
+}
+
+public sealed class SystemGraphType : EntityGraphType
+{
+    public SystemGraphType()
+        : base("System", "A collection of components, APIs and resources that together expose some functionality.")
+    {
+        SpecString("type");
+        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
+        One("domain", RelationTypes.PartOf, "domain", "spec.domain");
+        Many("partOf", RelationTypes.PartOf, null, "Domains this is part of.");
+        Many("hasPart", RelationTypes.HasPart, null, "Components, APIs and resources of this system.");
+        Many("dependsOn", RelationTypes.DependsOn, null, "spec.dependsOn");
+        Many("dependencyOf", RelationTypes.DependencyOf, null, "What depends on this directly.");
+    }
+}
+
+public sealed class DomainGraphType : EntityGraphType
+{
+    public DomainGraphType()
+        : base("Domain", "A business area grouping systems.")
+    {
+        SpecString("type");
+        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
+        One("domain", RelationTypes.PartOf, "domain", "spec.subdomainOf");
+        Many("partOf", RelationTypes.PartOf, null, "Parent domains.");
+        Many("hasPart", RelationTypes.HasPart, null, "Systems and subdomains of this domain.");
+    }
+}
+
+public sealed class GroupGraphType : EntityGraphType
+{
+    public GroupGraphType()
+        : base("Group", "A team or organisational unit.")
+    {
+        SpecString("type");
+        SpecJson("profile");
+        One("parent", RelationTypes.ChildOf, null, "spec.parent");
+        Many("children", RelationTypes.ParentOf, null, "spec.children");
+        Many("members", RelationTypes.HasMember, null, "Users in this group.");
+        Many("ownerOf", RelationTypes.OwnerOf, null, "Entities this group owns.");
+    }
+}
+
+public sealed class UserGraphType : EntityGraphType
+{
+    public UserGraphType()
+        : base("User", "A person.")
+    {
+        SpecJson("profile");
+        Many("memberOf", RelationTypes.MemberOf, null, "spec.memberOf");
+        Many("ownerOf", RelationTypes.OwnerOf, null, "Entities this user owns.");
+    }
+}
+
+public sealed class LocationEntityGraphType : EntityGraphType
+{
+    public LocationEntityGraphType()
+        : base("LocationEntity", "A Location entity: a pointer to more descriptors.")
+    {
+        SpecString("type");
+        SpecString("target");
+        SpecJson("targets");
+    }
+}
+
+public sealed class TemplateGraphType : EntityGraphType
+{
+    public TemplateGraphType()
+        : base("Template", "A scaffolder template.")
+    {
+        SpecString("type");
+        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
+        SpecJson("parameters");
+        SpecJson("steps");
+    }
+}
+
+/// <summary>Any kind outside Backstage's nine, stored with a valid envelope.</summary>
+public sealed class GenericEntityGraphType : EntityGraphType
+{
+    public GenericEntityGraphType()
+        : base("GenericEntity", "An entity of a kind Portal has no dedicated type for.")
+    {
+        Many("ownerOf", RelationTypes.OwnerOf, null, "Entities this one owns.");
+    }
+}
+
+public sealed class LinkGraphType : ObjectGraphType<JsonObject>
+{
+    public LinkGraphType()
+    {
+        Name = "Link";
+        Field<NonNullGraphType<StringGraphType>>("url").Resolve(c => (string?)c.Source["url"] ?? "");
+        Field<StringGraphType>("title").Resolve(c => (string?)c.Source["title"]);
+        Field<StringGraphType>("icon").Resolve(c => (string?)c.Source["icon"]);
+        Field<StringGraphType>("type").Resolve(c => (string?)c.Source["type"]);
+    }
+}
+
+public sealed class RelationGraphType : ObjectGraphType<RelationView>
+{
+    public RelationGraphType()
+    {
+        Name = "Relation";
+        Field<NonNullGraphType<StringGraphType>>("type").Resolve(c => c.Source.Type);
+        Field<NonNullGraphType<StringGraphType>>("targetRef").Resolve(c => c.Source.TargetRef);
+        Field<EntityInterface>("target").Description("The target entity; null when it is not in the catalog (a dangling relation).")
+            .Resolve(c => c.Portal().Entities.Load(c.Source.TargetRef));
+    }
+}
+
+public sealed class StatusItemGraphType : ObjectGraphType<StatusItem>
+{
+    public StatusItemGraphType()
+    {
+        Name = "StatusItem";
+        Field<NonNullGraphType<StringGraphType>>("type").Resolve(c => c.Source.Type);
+        Field<NonNullGraphType<StringGraphType>>("level").Resolve(c => c.Source.Level);
+        Field<NonNullGraphType<StringGraphType>>("message").Resolve(c => c.Source.Message);
+    }
+}
+
+public sealed class HistoryItemGraphType : ObjectGraphType<HistoryItem>
+{
+    public HistoryItemGraphType()
+    {
+        Name = "HistoryItem";
+        Field<NonNullGraphType<StringGraphType>>("change").Description("created, updated, deleted, orphaned.").Resolve(c => c.Source.Change);
+        Field<NonNullGraphType<StringGraphType>>("actor").Description("The location or caller that made the change.").Resolve(c => c.Source.Actor);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("changedFields").Resolve(c => c.Source.ChangedFields);
+        Field<NonNullGraphType<DateTimeGraphType>>("at").Resolve(c => c.Source.At);
+    }
+}

@@ -1,0 +1,67 @@
+using GraphQL;
+using GraphQL.Execution;
+using Portal.Catalog.Entities;
+using Portal.Catalog.Locations;
+using Portal.Catalog.Model;
+using Portal.Catalog.Queries;
+
+namespace Portal.Gateway.Graph;
+
+/// <summary>Error codes of the portal's GraphQL API, in <c>errors[].extensions.code</c>.</summary>
+public static class GraphErrorCodes
+{
+    public const string ValidationFailed = "VALIDATION_FAILED";
+    public const string NotFound = "NOT_FOUND";
+    public const string Conflict = "CONFLICT";
+    public const string Forbidden = "FORBIDDEN";
+    public const string LocationUnreadable = "LOCATION_UNREADABLE";
+    public const string Timeout = "TIMEOUT";
+    public const string Internal = "INTERNAL_ERROR";
+}
+
+/// <summary>A thing the operation names does not exist.</summary>
+public sealed class GraphNotFoundException(string message) : Exception(message);
+
+/// <summary>
+/// Turns the catalog's domain exceptions into GraphQL errors with a code and, for descriptor problems, the offending
+/// fields; anything else becomes an opaque INTERNAL_ERROR (details only in development, where GraphQL.NET adds them).
+/// </summary>
+internal static class GraphErrors
+{
+    public static void Translate(UnhandledExceptionContext context)
+    {
+        var exception = context.OriginalException;
+        ExecutionError? error = exception switch
+        {
+            InvalidQueryException or FormatException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.ValidationFailed },
+            EntityValidationException invalid => WithProblems(new ExecutionError(invalid.Message) { Code = GraphErrorCodes.ValidationFailed }, invalid.Problems),
+            EntityConflictException or LocationConflictException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.Conflict },
+            LocationForbiddenException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.Forbidden },
+            LocationReadException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.LocationUnreadable },
+            GraphNotFoundException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.NotFound },
+            _ => null,
+        };
+        if (error is not null)
+        {
+            context.Exception = error;
+        }
+        else if (exception is not ExecutionError)
+        {
+            context.ErrorMessage = "An internal error occurred; it has been logged.";
+        }
+    }
+
+    private static ExecutionError WithProblems(ExecutionError error, IReadOnlyList<CatalogProblem> problems)
+    {
+        error.Extensions ??= new Dictionary<string, object?>();
+        error.Extensions["problems"] = problems.Select(p => new Dictionary<string, object?>
+        {
+            ["level"] = p.Level == ProblemLevel.Error ? "error" : "warning",
+            ["source"] = p.Source,
+            ["document"] = p.Document,
+            ["field"] = p.Field,
+            ["message"] = p.Message,
+        }).ToList();
+        return error;
+    }
+}
