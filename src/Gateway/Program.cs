@@ -1,4 +1,5 @@
 using Portal.Catalog;
+using Portal.Gateway.Authorization;
 using Portal.Gateway.Database;
 using Portal.Gateway.Graph;
 using Portal.Gateway.Health;
@@ -7,6 +8,7 @@ using Portal.Scaffolder;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPortalDatabase();
+builder.AddPortalAuthorization();
 builder.AddCatalog();
 builder.AddScaffolder();
 builder.AddPortalGraph();
@@ -14,6 +16,7 @@ builder.AddPortalGraph();
 // Disposing the app also stops an embedded PostgreSQL, whatever way the host ended.
 await using var app = builder.Build();
 
+app.LogAuthorizationMode();
 app.MapPortalHealth();
 app.MapPortalGraph();
 

@@ -21,4 +21,27 @@ public sealed class GraphOptions
     /// <summary>Largest <c>first</c> a connection accepts.</summary>
     [Range(1, 500)]
     public int MaxPageSize { get; set; } = 100;
+
+    /// <summary>Deepest selection nesting a document may have.</summary>
+    [Range(2, 100)]
+    public int MaxDepth { get; set; } = 15;
+
+    /// <summary>
+    /// Largest estimated cost: each field costs 1, and a list field multiplies what it selects by its <c>first</c>
+    /// (or 5 when it has none), so <c>entities(first: 100) { nodes { owner { name } } }</c> costs about 300.
+    /// </summary>
+    [Range(10, 10_000_000)]
+    public int MaxComplexity { get; set; } = 20_000;
+
+    [Range(0, 10_000)]
+    public int MaxAliases { get; set; } = 50;
+
+    [Range(1, 100_000)]
+    public int MaxFields { get; set; } = 1_000;
+
+    /// <summary>Longest an operation may run before it is cancelled with a TIMEOUT error.</summary>
+    public TimeSpan ExecutionTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Answer <c>__schema</c>/<c>__type</c>. Tooling (GraphiQL, codegen) needs it; switch off to hide the schema.</summary>
+    public bool EnableIntrospection { get; set; } = true;
 }

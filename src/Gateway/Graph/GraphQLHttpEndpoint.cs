@@ -62,8 +62,10 @@ internal sealed class GraphQLHttpEndpoint(
 
         // Under the legacy media type every well-formed request answers 200; under the new one, a request that never
         // executed (parse, validation or variable errors) is the client's fault and answers 400.
-        var status = responseMediaType == GraphQLResponseMediaType && !result.Executed
-            ? StatusCodes.Status400BadRequest
+        // An operation cut off by the execution time limit is the server's limit, not a bad request.
+        var status = responseMediaType != GraphQLResponseMediaType ? StatusCodes.Status200OK
+            : result.Errors?.Any(e => e is GraphQL.Execution.TimeoutError) == true ? StatusCodes.Status504GatewayTimeout
+            : !result.Executed ? StatusCodes.Status400BadRequest
             : StatusCodes.Status200OK;
         await WriteAsync(context, responseMediaType, status, result);
     }

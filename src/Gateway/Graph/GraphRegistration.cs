@@ -1,5 +1,9 @@
 using GraphQL;
+using GraphQL.Execution;
+using GraphQL.Validation;
+using Microsoft.Extensions.Options;
 using Portal.Catalog.Queries;
+using Portal.Gateway.Graph.Protection;
 
 namespace Portal.Gateway.Graph;
 
@@ -19,12 +23,30 @@ public static class GraphRegistration
             .AddSystemTextJson()
             .AddErrorInfoProvider(errors => errors.ExposeExceptionDetails = exposeExceptions)
             .AddUnhandledExceptionHandler(GraphErrors.Translate)
+            // Limits are validation rules: a request over any of them is refused before a resolver runs.
+            .AddComplexityAnalyzer((complexity, services) =>
+            {
+                var limits = services.GetRequiredService<IOptions<GraphOptions>>().Value;
+                complexity.MaxDepth = limits.MaxDepth;
+                complexity.MaxComplexity = limits.MaxComplexity;
+            })
+            .AddValidationRule<RequestLimitRules>()
+            .AddValidationRule<GraphAuthorizationRule>()
             .ConfigureExecutionOptions(options =>
             {
+                var services = options.RequestServices!;
+                var limits = services.GetRequiredService<IOptions<GraphOptions>>().Value;
+                options.Timeout = limits.ExecutionTimeout;
+                options.TimeoutAction = TimeoutAction.ReturnTimeoutError;
+                if (!limits.EnableIntrospection)
+                {
+                    options.ValidationRules = (options.ValidationRules ?? DocumentValidator.CoreRules).Append(new NoIntrospectionRule());
+                }
+
                 // Each execution gets its own loaders, whichever transport started it.
                 if (options.UserContext is not GraphUserContext)
                 {
-                    options.UserContext = new GraphUserContext(options.RequestServices!.GetRequiredService<EntityQueryService>());
+                    options.UserContext = new GraphUserContext(services.GetRequiredService<EntityQueryService>());
                 }
             }));
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Text;
+using Portal.Testing;
+
+namespace Portal.Gateway.Tests.Graph;
+
+/// <summary>Requests over a limit are refused during validation: a clear error, the spec's status, no SQL sent.</summary>
+public sealed class Protecting_the_graph(AcmePortal portal) : IClassFixture<AcmePortal>
+{
+    [Fact]
+    public async Task A_document_nested_50_deep_is_refused_before_anything_runs()
+    {
+        var nested = new StringBuilder("{ entity(ref: \"group:acme\") { ... on Group { children { ");
+        for (var i = 0; i < 48; i++)
+        {
+            nested.Append("... on Group { children { ");
+        }
+
+        nested.Append("ref").Append(" } }", 0, 4);
+        nested.Append(string.Concat(Enumerable.Repeat(" } }", 49))).Append(" } }");
+
+        var response = await RejectedAsync(nested.ToString());
+
+        Assert.Contains("depth", response.Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_thousand_aliases_are_refused()
+    {
+        var aliases = string.Join(" ", Enumerable.Range(0, 1000).Select(i => $"a{i}: entity(ref: \"group:acme\") {{ ref }}"));
+
+        var response = await RejectedAsync("{ " + aliases + " }");
+
+        Assert.Equal("TOO_MANY_ALIASES", (string?)response.Errors[0]!["extensions"]!["code"]);
+        Assert.Contains("more than 50 aliases", response.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_page_of_100000_is_refused_by_the_complexity_limit()
+    {
+        var response = await RejectedAsync("{ entities(first: 100000) { nodes { ref ... on Component { owner { name } } } } }");
+
+        Assert.Contains("complexity", response.Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_page_over_the_page_size_limit_names_the_limit()
+    {
+        using var graph = portal.Graph();
+
+        var response = await graph.PostAsync("{ entities(first: 101) { totalCount } }");
+
+        var error = response.Error("VALIDATION_FAILED");
+        Assert.Contains("first must be between 1 and 100; got 101", (string?)error["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Variables_of_the_wrong_type_are_400_naming_the_variable()
+    {
+        using var graph = portal.Graph();
+
+        var response = await graph.PostAsync("query($first: Int) { entities(first: $first) { totalCount } }", new { first = "twenty" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Contains("$first", response.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_operation_name_is_400_and_sends_no_sql()
+    {
+        var response = await RejectedAsync("query A { version } query B { version }", operationName: "C");
+
+        Assert.Contains("C", (string?)response.Errors[0]!["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_malformed_filter_path_is_a_validation_error_with_the_field_path()
+    {
+        using var graph = portal.Graph();
+
+        var response = await graph.PostAsync("""{ entities(filter: [{ fields: [{ path: " " }] }]) { totalCount } }""");
+
+        var error = response.Error("VALIDATION_FAILED");
+        Assert.Contains("filter.fields[0].path", (string?)error["message"], StringComparison.Ordinal);
+        Assert.Equal("entities", (string?)error["path"]![0]);
+    }
+
+    [Fact]
+    public async Task A_document_with_too_many_fields_is_refused()
+    {
+        var fields = string.Join(" ", Enumerable.Range(0, 1100).Select(_ => "version"));
+
+        var response = await RejectedAsync("{ " + fields + " }");
+
+        Assert.Equal("TOO_MANY_FIELDS", (string?)response.Errors[0]!["extensions"]!["code"]);
+    }
+
+    private async Task<GraphResponse> RejectedAsync(string query, string? operationName = null)
+    {
+        using var graph = portal.Graph();
+        using var roundTrips = new SqlRoundTrips();
+
+        var response = await graph.PostAsync(query, operationName: operationName, traceParent: roundTrips.TraceParent);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Null(response.Json["data"]);
+        Assert.True(roundTrips.Count == 0, "a refused request sent SQL:\n" + roundTrips);
+        return response;
+    }
+}
+
+/// <summary>Settings that switch protections on or off.</summary>
+public sealed class Configured_protections(Configured_protections.ReadOnlyPortal portal) : IClassFixture<Configured_protections.ReadOnlyPortal>
+{
+    [Fact]
+    public async Task A_read_only_server_refuses_mutations_with_FORBIDDEN_and_still_answers_queries()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+        using var roundTrips = new SqlRoundTrips();
+
+        var mutation = await graph.PostAsync("""mutation { deleteEntity(ref: "component:x") }""", traceParent: roundTrips.TraceParent);
+        var query = await graph.PostAsync("{ entities { totalCount } }");
+
+        Assert.Equal(HttpStatusCode.BadRequest, mutation.Status);
+        Assert.Equal("FORBIDDEN", (string?)mutation.Errors[0]!["extensions"]!["code"]);
+        Assert.Contains("Mutation.deleteEntity", (string?)mutation.Errors[0]!["message"], StringComparison.Ordinal);
+        Assert.Equal(0, roundTrips.Count);
+        Assert.Equal(0, (int)query.Ok()["entities"]!["totalCount"]!);
+    }
+
+    [Fact]
+    public async Task Introspection_can_be_switched_off()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+
+        var response = await graph.PostAsync("{ __schema { queryType { name } } }");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Equal("INTROSPECTION_DISABLED", (string?)response.Errors[0]!["extensions"]!["code"]);
+    }
+
+    public sealed class ReadOnlyPortal : PortalApp
+    {
+        protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+        {
+            ["Catalog:Locations:RefreshInterval"] = "00:00:00",
+            ["Auth:Mode"] = "ReadOnly",
+            ["Graph:EnableIntrospection"] = "false",
+        };
+    }
+}
+
+public sealed class Timing_out(Timing_out.ImpatientPortal portal) : IClassFixture<Timing_out.ImpatientPortal>
+{
+    [Fact]
+    public async Task An_operation_over_the_time_limit_ends_with_a_504_and_a_TIMEOUT_error()
+    {
+        await portal.Get<Portal.Catalog.Locations.LocationService>().RegisterAsync("file", AcmePortal.CatalogInfo, dryRun: false, CancellationToken.None);
+        using var graph = new GraphClient(portal.CreateClient());
+
+        var response = await graph.PostAsync("{ a: entities(search: \"x\") { totalCount } b: facets(fields: [\"kind\"]) { field } }");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.Status);
+        Assert.Equal("TIMEOUT", (string?)response.Errors[0]!["extensions"]!["code"]);
+    }
+
+    public sealed class ImpatientPortal : PortalApp
+    {
+        protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+        {
+            ["Catalog:Locations:RefreshInterval"] = "00:00:00",
+            ["Graph:ExecutionTimeout"] = "00:00:00.001",
+        };
+    }
+}
