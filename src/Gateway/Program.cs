@@ -3,6 +3,7 @@ using Portal.Gateway.Authorization;
 using Portal.Gateway.Database;
 using Portal.Gateway.Graph;
 using Portal.Gateway.Health;
+using Portal.Gateway.Telemetry;
 using Portal.Scaffolder;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ builder.AddPortalAuthorization();
 builder.AddCatalog();
 builder.AddScaffolder();
 builder.AddPortalGraph();
+builder.AddPortalTelemetry();
 
 // Disposing the app also stops an embedded PostgreSQL, whatever way the host ended.
 await using var app = builder.Build();
@@ -19,6 +21,7 @@ await using var app = builder.Build();
 app.LogAuthorizationMode();
 app.MapPortalHealth();
 app.MapPortalGraph();
+app.MapPortalTelemetry();
 
 try
 {

@@ -4,6 +4,7 @@ using GraphQL.Validation;
 using Microsoft.Extensions.Options;
 using Portal.Catalog.Queries;
 using Portal.Gateway.Graph.Protection;
+using Portal.Gateway.Telemetry;
 
 namespace Portal.Gateway.Graph;
 
@@ -32,6 +33,7 @@ public static class GraphRegistration
             })
             .AddValidationRule<RequestLimitRules>()
             .AddValidationRule<GraphAuthorizationRule>()
+            .ConfigureExecution((options, next) => options.RequestServices!.GetRequiredService<GraphMetrics>().MeasureAsync(options, o => next(o)))
             .ConfigureExecutionOptions(options =>
             {
                 var services = options.RequestServices!;

@@ -1,0 +1,44 @@
+using System.Net;
+using Portal.Gateway.Tests.Graph;
+using Portal.Testing;
+
+namespace Portal.Gateway.Tests.Hosting;
+
+public sealed class Telemetry_endpoint(PortalApp app) : IClassFixture<PortalApp>
+{
+    [Fact]
+    public async Task Metrics_are_scraped_in_Prometheus_format_with_GraphQL_operation_durations_by_name()
+    {
+        using var graph = new GraphClient(app.CreateClient());
+        (await graph.PostAsync("query CountEverything { entities { totalCount } }")).Ok();
+        using var client = app.CreateClient();
+
+        // The exporter caches a scrape for a moment; poll until the operation shows up.
+        var text = "";
+        for (var attempt = 0; attempt < 50 && !text.Contains("CountEverything", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            using var response = await client.GetAsync("/metrics", TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Contains("portal_graphql_operation_duration_seconds_bucket{", text, StringComparison.Ordinal);
+        Assert.Contains("graphql_operation_name=\"CountEverything\"", text, StringComparison.Ordinal);
+        Assert.Contains("graphql_operation_type=\"query\"", text, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Client_chosen_operation_names_cannot_inflate_the_metric_labels()
+    {
+        using var graph = new GraphClient(app.CreateClient());
+
+        await graph.PostAsync("query { version }", operationName: "name with spaces and {braces}");
+        using var client = app.CreateClient();
+        using var response = await client.GetAsync("/metrics", TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.DoesNotContain("braces", text, StringComparison.Ordinal);
+    }
+}
