@@ -1,0 +1,50 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Portal.Benchmarks;
+
+/// <summary>
+/// The same catalog queries through the gateway's real HTTP surface (GraphQL over HTTP and Backstage's REST API),
+/// over keep-alive connections, one per caller. The client runs on the same two cores as the gateway and PostgreSQL,
+/// so these figures include its cost too.
+/// </summary>
+internal sealed class GatewayLoad : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public GatewayLoad(Uri baseAddress, int connections)
+    {
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = baseAddress,
+        };
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/graphql-response+json"));
+    }
+
+    /// <summary>Posts one GraphQL operation and fails loudly on any error, so a broken query cannot look fast.</summary>
+    public async Task GraphQLAsync(string query, object variables)
+    {
+        var body = JsonSerializer.Serialize(new { query, variables });
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync("/graphql", content);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        if (response.StatusCode != HttpStatusCode.OK || bytes.AsSpan().IndexOf("\"errors\""u8) >= 0)
+        {
+            throw new InvalidOperationException($"GraphQL answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)[..Math.Min(bytes.Length, 500)]}");
+        }
+    }
+
+    public async Task GetAsync(string path)
+    {
+        using var response = await _http.GetAsync(path);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"GET {path} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)[..Math.Min(bytes.Length, 500)]}");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
