@@ -228,10 +228,13 @@ finally
     }
 }
 
+// By ref answers the entity with its relations and a warning per relation whose target is missing: the floor does too.
 static async Task FloorByRefAsync(NpgsqlDataSource sql, string entityRef)
 {
     await using var command = sql.CreateCommand("""
-        SELECT e.document::text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
+        SELECT e.document::text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref),
+            (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
+             WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
         FROM catalog.entities e WHERE e.ref = $1
         """);
     command.Parameters.AddWithValue(entityRef);
