@@ -15,7 +15,8 @@ public sealed class Telemetry_endpoint(PortalApp app) : IClassFixture<PortalApp>
 
         // The exporter caches a scrape for a moment; poll until the operation shows up.
         var text = "";
-        for (var attempt = 0; attempt < 50 && !text.Contains("CountEverything", StringComparison.Ordinal); attempt++)
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline && !text.Contains("CountEverything", StringComparison.Ordinal))
         {
             await Task.Delay(100, TestContext.Current.CancellationToken);
             using var response = await client.GetAsync("/metrics", TestContext.Current.CancellationToken);
