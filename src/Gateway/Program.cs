@@ -1,4 +1,5 @@
 using Portal.Catalog;
+using Portal.Gateway.BackstageApi;
 using Portal.Gateway.Database;
 using Portal.Gateway.Graph;
 using Portal.Gateway.Health;
@@ -16,6 +17,7 @@ await using var app = builder.Build();
 
 app.MapPortalHealth();
 app.MapPortalGraph();
+app.MapBackstageCatalogApi();
 
 try
 {
