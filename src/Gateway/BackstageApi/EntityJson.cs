@@ -12,31 +12,34 @@ namespace Portal.Gateway.BackstageApi;
 /// </summary>
 internal static class EntityJson
 {
+    private static readonly string[] LeadingKeys = ["apiVersion", "kind", "metadata", "spec"];
+
     public static void Write(Utf8JsonWriter json, CatalogEntity entity, FieldSelection fields)
     {
         using var document = JsonDocument.Parse(entity.DocumentJson);
+        var root = document.RootElement;
         json.WriteStartObject();
-        var sawMetadata = false;
-        foreach (var property in document.RootElement.EnumerateObject())
+
+        // The stored jsonb orders keys by length; put the envelope back in the order descriptors are written.
+        foreach (var name in LeadingKeys)
         {
-            if (property.NameEquals("relations") || property.NameEquals("status"))
+            if (name == "metadata")
             {
-                continue; // output-only fields: the catalog's own values follow
+                WriteMetadata(json, root.TryGetProperty(name, out var metadata) ? metadata : default, entity, fields.Select(name));
             }
-
-            if (property.NameEquals("metadata") && property.Value.ValueKind == JsonValueKind.Object)
+            else if (root.TryGetProperty(name, out var value))
             {
-                sawMetadata = true;
-                WriteMetadata(json, property.Value, entity, fields.Select("metadata"));
-                continue;
+                WriteSelected(json, name, value, fields.Select(name));
             }
-
-            WriteSelected(json, property.Name, property.Value, fields.Select(property.Name));
         }
 
-        if (!sawMetadata)
+        foreach (var property in root.EnumerateObject())
         {
-            WriteMetadata(json, default, entity, fields.Select("metadata"));
+            // The envelope is written above; relations and status are outputs, and the catalog's own values follow.
+            if (!LeadingKeys.Contains(property.Name) && !property.NameEquals("relations") && !property.NameEquals("status"))
+            {
+                WriteSelected(json, property.Name, property.Value, fields.Select(property.Name));
+            }
         }
 
         if (fields.KeepsWhole("relations"))
@@ -120,7 +123,7 @@ internal static class EntityJson
             return;
         }
 
-        var hasMetadata = metadata.ValueKind == JsonValueKind.Object;
+        var hasMetadata = metadata.ValueKind == JsonValueKind.Object; // a stored descriptor always has it; be safe anyway
         var writeNamespace = selection.KeepsWhole("namespace") && !(hasMetadata && metadata.TryGetProperty("namespace", out _));
         var writeUid = selection.KeepsWhole("uid");
         var writeEtag = selection.KeepsWhole("etag");
