@@ -11,7 +11,9 @@ namespace Portal.Gateway.BackstageApi;
 /// </summary>
 internal sealed class PredicateParser
 {
-    private const int MaxDepth = 16;
+    // Below the catalog's own bound of 16 (each level here may add a wrapper there), so a predicate accepted here is
+    // never refused by the catalog after a round trip.
+    private const int MaxDepth = 12;
     private int _conditions;
 
     private PredicateParser()

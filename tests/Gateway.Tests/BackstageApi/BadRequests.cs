@@ -53,7 +53,7 @@ internal static class BadRequests
         ["predicate with prefix matching"] = Post("/entities/by-query", """{"query": {"metadata.name": {"$hasPrefix": "pay"}}}""", "prefix matching is not supported"),
         ["predicate mixing an operator with keys"] = Post("/entities/by-query", """{"query": {"kind": "component", "$any": []}}""", "must be the only key of its object"),
         ["predicate with an unknown operator"] = Post("/entities/by-query", """{"query": {"$nor": []}}""", "unknown operator $nor"),
-        ["predicate nested too deep"] = Post("/entities/by-query", """{"query": """ + string.Concat(Enumerable.Repeat("""{"$not": """, 20)) + """{"kind": "x"}""" + new string('}', 20) + "}", "deeper than 16 levels"),
+        ["predicate nested too deep"] = Post("/entities/by-query", """{"query": """ + string.Concat(Enumerable.Repeat("""{"$not": """, 20)) + """{"kind": "x"}""" + new string('}', 20) + "}", "deeper than 12 levels"),
         ["orderBy with an unknown direction"] = Post("/entities/by-query", """{"orderBy": [{"field": "metadata.name", "order": "up"}]}""", "must be asc or desc"),
         ["negative limit in a body"] = Post("/entities/by-query", """{"limit": -1}""", "Invalid limit, must be zero or greater"),
         ["limit as a string in a body"] = Post("/entities/by-query", """{"limit": "10"}""", "Invalid limit: expected an integer"),

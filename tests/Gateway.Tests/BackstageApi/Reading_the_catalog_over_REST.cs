@@ -115,6 +115,17 @@ public sealed class Reading_the_catalog_over_REST(AcmeCatalogApp app) : IClassFi
     }
 
     [Fact]
+    public async Task A_name_filter_matches_that_name_only()
+    {
+        using var api = Api();
+
+        var page = await api.GetAsync("/entities/by-query?filter=metadata.name=Payments-API");
+
+        Assert.Equal(["payments-api"], page.ItemNames());
+        Assert.Equal(1, page.Json.GetProperty("totalItems").GetInt32());
+    }
+
+    [Fact]
     public async Task A_key_alone_matches_entities_that_have_it()
     {
         using var api = Api();
