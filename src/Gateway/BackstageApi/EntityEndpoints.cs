@@ -63,11 +63,7 @@ internal static class EntityEndpoints
         var page = await queries.QueryAsync(query, context.RequestAborted);
         if (limit is not null && page.NextCursor is { } next)
         {
-            var link = new QueryBuilder(parameters.Where(p => p.Key is not ("offset" or "after")).SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? ""))))
-            {
-                { "after", next },
-            };
-            context.Response.Headers.Link = $"<{context.Request.PathBase}{context.Request.Path}{link.ToQueryString()}>; rel=\"next\"";
+            context.Response.Headers.Link = NextPageLink(context.Request, next);
         }
 
         await using var json = CatalogApiResponses.Start(context);
@@ -348,6 +344,16 @@ internal static class EntityEndpoints
         await using var json = CatalogApiResponses.Start(context);
         EntityJson.Write(json, entity, FieldSelection.All);
         await CatalogApiResponses.EndAsync(json, context);
+    }
+
+    /// <summary>This request's URL with <c>after</c> set to the next page's cursor (and no <c>offset</c>), as a Link header.</summary>
+    private static string NextPageLink(HttpRequest request, string cursor)
+    {
+        var kept = request.Query
+            .Where(parameter => parameter.Key is not ("offset" or "after"))
+            .SelectMany(parameter => parameter.Value.Select(value => KeyValuePair.Create(parameter.Key, value ?? "")));
+        var query = new QueryBuilder(kept) { { "after", cursor } };
+        return $"<{request.PathBase}{request.Path}{query.ToQueryString()}>; rel=\"next\"";
     }
 
     /// <summary>The legacy <c>order</c> parameters, each <c>asc:&lt;field&gt;</c> or <c>desc:&lt;field&gt;</c>.</summary>
