@@ -1,5 +1,6 @@
 using Portal.Catalog;
 using Portal.Gateway.Authorization;
+using Portal.Gateway.BackstageApi;
 using Portal.Gateway.Database;
 using Portal.Gateway.Graph;
 using Portal.Gateway.Health;
@@ -22,6 +23,7 @@ app.LogAuthorizationMode();
 app.MapPortalHealth();
 app.MapPortalGraph();
 app.MapPortalTelemetry();
+app.MapBackstageCatalogApi();
 
 try
 {

@@ -22,6 +22,14 @@ public sealed record LocationOutcome(
     int Unchanged,
     int Removed);
 
+/// <summary>What registering a target would ingest; <see cref="Existing"/> is set when it is registered already.</summary>
+public sealed record LocationPreview(
+    string Type,
+    string Target,
+    LocationInfo? Existing,
+    IReadOnlyList<ProcessedEntity> Entities,
+    IReadOnlyList<CatalogProblem> Problems);
+
 /// <summary>The target is already registered.</summary>
 public sealed class LocationConflictException(string message, Guid existingId) : Exception(message)
 {
@@ -108,6 +116,24 @@ public sealed class LocationService
         _logger.LogInformation("Registered location {Type}:{Target}: {Created} created, {Problems} problem(s)",
             type, target, outcome.Created, outcome.Problems.Count);
         return outcome;
+    }
+
+    /// <summary>
+    /// Reads and validates a target without storing anything, whether or not it is registered already (Backstage's
+    /// dry run answers both cases). Throws as <see cref="RegisterAsync"/> does, except for the conflict.
+    /// </summary>
+    public async Task<LocationPreview> PreviewAsync(string type, string target, CancellationToken cancellationToken)
+    {
+        var reader = Reader(type);
+        target = reader.Validate(target);
+        var existing = (await ListAsync(cancellationToken)).FirstOrDefault(l => l.Type == type && l.Target == target);
+        var read = await ReadAsync(type, target, cancellationToken);
+        if (read.RootUnreadable is { } rootError)
+        {
+            throw new LocationReadException(rootError.Message);
+        }
+
+        return new LocationPreview(type, target, existing, read.Entities, read.Problems);
     }
 
     /// <summary>Reads the location again and applies what changed. Returns null for an unknown id.</summary>

@@ -67,6 +67,28 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         return entity with { Status = [.. entity.Status, .. DanglingWarnings(ParseRelations(reader.GetString(19)))] };
     }
 
+    /// <summary>One entity by its uid (Backstage's <c>metadata.uid</c>), with the same warnings as <see cref="GetAsync"/>.</summary>
+    public async Task<CatalogEntity?> GetByUidAsync(Guid uid, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns},
+                (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
+                 WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
+            FROM catalog.entities e WHERE e.id = @id
+            """);
+        command.Parameters.AddWithValue("id", uid);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var entity = Read(reader, 0);
+        return reader.IsDBNull(19)
+            ? entity
+            : entity with { Status = [.. entity.Status, .. DanglingWarnings(ParseRelations(reader.GetString(19)))] };
+    }
+
     /// <summary>
     /// Relation targets that name no entity, per source. Such relations are kept (the target may be registered later)
     /// and reported as warnings on the source; computed on read, so they disappear the moment the target arrives.

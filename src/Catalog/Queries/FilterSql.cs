@@ -34,14 +34,20 @@ internal sealed class FilterSql
         var pattern = "%" + EscapeLike(fullText.Term.Trim().ToLowerInvariant()) + "%";
         var parameter = Add(pattern, NpgsqlDbType.Text);
         var fields = fullText.Fields is { Count: > 0 } named ? named.Select(f => f.ToLowerInvariant()).ToList() : null;
-        if (fields is null || fields.All(f => f is "metadata.name" or "metadata.title" or "metadata.description" or "metadata.tags"))
+        if (fields is null)
         {
-            // The trigram-indexed column holds exactly those four fields.
+            // The trigram-indexed column holds exactly the default fields: name, title, description and tags.
             return $"e.search_text LIKE {parameter}";
         }
 
-        return "(" + string.Join(" OR ", fields.Select(field =>
+        var anyNamedField = "(" + string.Join(" OR ", fields.Select(field =>
             $"lower(coalesce({PathText(field)}, '')) LIKE {parameter}")) + ")";
+
+        // Named fields that are all among the default ones: the indexed column narrows the rows, and the named fields
+        // alone decide (a term found only in the description must not match a search of the name).
+        return fields.All(f => f is "metadata.name" or "metadata.title" or "metadata.description" or "metadata.tags")
+            ? $"(e.search_text LIKE {parameter} AND {anyNamedField})"
+            : anyNamedField;
     }
 
     /// <summary>The SQL text of a dot path into the document, for ordering and search.</summary>
@@ -127,7 +133,7 @@ internal sealed class FilterSql
                 return $"e.kind {In(values)}";
             case "metadata.namespace" when values is not null:
                 return $"e.namespace {In(values)}";
-            case "kind" or "metadata.namespace" or "metadata.name":
+            case "kind" or "metadata.namespace" or "metadata.name" when values is null:
                 return "TRUE";
             case "metadata.uid" when values is not null:
                 var ids = values.Select(v => Guid.TryParse(v, out var id) ? id : Guid.Empty).ToArray();
