@@ -14,5 +14,7 @@ internal sealed class CatalogApiException(int statusCode, string name, string me
 
     public static CatalogApiException NotFound(string message) => new(StatusCodes.Status404NotFound, "NotFoundError", message);
 
+    public static CatalogApiException NotAllowed(string message) => new(StatusCodes.Status403Forbidden, "NotAllowedError", message);
+
     public static CatalogApiException Conflict(string message) => new(StatusCodes.Status409Conflict, "ConflictError", message);
 }

@@ -129,6 +129,22 @@ public sealed class Configured_protections(Configured_protections.ReadOnlyPortal
     }
 
     [Fact]
+    public async Task A_read_only_server_refuses_REST_writes_with_Backstage_s_NotAllowedError_and_still_serves_reads()
+    {
+        using var client = portal.CreateClient();
+
+        using var write = await client.PostAsync("/api/catalog/locations",
+            new StringContent("""{"type":"file","target":"/tmp/x.yaml"}""", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        using var read = await client.GetAsync("/api/catalog/entities/by-query", TestContext.Current.CancellationToken);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await write.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+
+        Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+        Assert.Equal("NotAllowedError", (string?)body["error"]!["name"]);
+        Assert.Contains("read-only", (string?)body["error"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+    }
+
+    [Fact]
     public async Task Introspection_can_be_switched_off()
     {
         using var graph = new GraphClient(portal.CreateClient());
