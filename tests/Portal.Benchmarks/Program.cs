@@ -44,6 +44,8 @@ try
         ["Catalog:Locations:RefreshInterval"] = "00:00:00",
         ["Logging:LogLevel:Default"] = "Warning",
     });
+    app.UseKestrel(0); // a real socket, for the gateway part
+    app.StartServer();
     var locations = (LocationService)app.Services.GetService(typeof(LocationService))!;
     var queries = (EntityQueryService)app.Services.GetService(typeof(EntityQueryService))!;
 
@@ -117,33 +119,35 @@ try
     var facetFields = new[] { "spec.type", "spec.lifecycle", "metadata.tags" };
     var componentFilter = EntityFilter.Equal("kind", "component");
 
-    var results = new List<(LoadResult Ours, LoadResult Floor)>
+    // --gateway-only skips the in-process figures (for iterating on the HTTP surface).
+    if (!args.Contains("--gateway-only"))
     {
-        (await LoadRunner.RunAsync("by-ref", callers, duration, i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
-         await LoadRunner.RunAsync("by-ref (plain SQL floor)", callers, duration, i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count]))),
-        (await LoadRunner.RunAsync("filtered page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)),
-         await LoadRunner.RunAsync("filtered page (plain SQL floor)", callers, duration, _ => FloorPageAsync(sql, ownerRef))),
-        (await LoadRunner.RunAsync("facets type/lifecycle/tags of components", callers, duration, _ => queries.FacetsAsync(facetFields, componentFilter, CancellationToken.None)),
-         await LoadRunner.RunAsync("facets (plain SQL floor)", callers, duration, _ => FloorFacetsAsync(sql))),
-        (await LoadRunner.RunAsync($"full-text '{word}' page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter(word), Limit = 20 }, CancellationToken.None)),
-         await LoadRunner.RunAsync("full-text (plain SQL floor)", callers, duration, _ => FloorFullTextAsync(sql, word))),
-    };
+        var results = new List<(LoadResult Ours, LoadResult Floor)>
+        {
+            (await LoadRunner.RunAsync("by-ref", callers, duration, i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
+             await LoadRunner.RunAsync("by-ref (plain SQL floor)", callers, duration, i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count]))),
+            (await LoadRunner.RunAsync("filtered page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)),
+             await LoadRunner.RunAsync("filtered page (plain SQL floor)", callers, duration, _ => FloorPageAsync(sql, ownerRef))),
+            (await LoadRunner.RunAsync("facets type/lifecycle/tags of components", callers, duration, _ => queries.FacetsAsync(facetFields, componentFilter, CancellationToken.None)),
+             await LoadRunner.RunAsync("facets (plain SQL floor)", callers, duration, _ => FloorFacetsAsync(sql))),
+            (await LoadRunner.RunAsync($"full-text '{word}' page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter(word), Limit = 20 }, CancellationToken.None)),
+             await LoadRunner.RunAsync("full-text (plain SQL floor)", callers, duration, _ => FloorFullTextAsync(sql, word))),
+        };
 
-    Console.WriteLine();
-    foreach (var (ours, floor) in results)
-    {
-        Console.WriteLine(ours);
-        Console.WriteLine(floor);
-        Console.WriteLine($"{"",-34} throughput vs floor: {ours.PerSecond / floor.PerSecond:P0}");
+        Console.WriteLine();
+        foreach (var (ours, floor) in results)
+        {
+            Console.WriteLine(ours);
+            Console.WriteLine(floor);
+            Console.WriteLine($"{"",-34} throughput vs floor: {ours.PerSecond / floor.PerSecond:P0}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(await LoadRunner.RunAsync("filtered page of 20 + total", 1, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)));
+        Console.WriteLine(await LoadRunner.RunAsync("filtered page (plain SQL floor)", 1, duration, _ => FloorPageAsync(sql, ownerRef)));
     }
 
-    Console.WriteLine();
-    Console.WriteLine(await LoadRunner.RunAsync("filtered page of 20 + total", 1, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)));
-    Console.WriteLine(await LoadRunner.RunAsync("filtered page (plain SQL floor)", 1, duration, _ => FloorPageAsync(sql, ownerRef)));
-
     // The same queries through the gateway's HTTP surface, over real connections.
-    app.UseKestrel(0);
-    app.StartServer();
     using var gateway = new GatewayLoad(app.ClientOptions.BaseAddress, callers);
     const string ByRefQuery = "query($ref: String!) { entity(ref: $ref) { ref name title ... on Component { type lifecycle } } }";
     const string PageQuery = """
@@ -169,6 +173,41 @@ try
         {
             await queries.GetManyAsync(targets, CancellationToken.None);
         }
+    }
+
+    if (args.Contains("--probe-gateway"))
+    {
+        foreach (var (label, op) in new (string, Func<int, Task>)[]
+        {
+            ("GraphQL version", _ => gateway.GraphQLAsync("{ version }", new { })),
+            ("GraphQL facets", _ => gateway.GraphQLAsync(FacetsQuery, new { })),
+            ("REST facets", _ => gateway.GetAsync(restFacets)),
+            ("GraphQL by-ref", i => gateway.GraphQLAsync(ByRefQuery, new { @ref = componentRefs[i % componentRefs.Count] })),
+            ("REST by-name", i => gateway.GetAsync("/api/catalog/entities/by-name/" + componentRefs[i % componentRefs.Count].Replace(':', '/'))),
+            ("GraphQL page", _ => gateway.GraphQLAsync(PageQuery, new { owner = ownerRef })),
+            ("GraphQL page refs only", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref } } }", new { owner = ownerRef })),
+            ("GraphQL page columns", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref name title kind namespace } } }", new { owner = ownerRef })),
+            ("GraphQL page spec", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref ... on Component { type lifecycle } } } }", new { owner = ownerRef })),
+            ("GraphQL page owner", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref ... on Component { owner { ref } } } } }", new { owner = ownerRef })),
+            ("in-process page", _ => PageWithOwnersAsync()),
+            ("REST page", _ => gateway.GetAsync(restPage)),
+        })
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await op(i);
+            }
+
+            var probe = Stopwatch.StartNew();
+            for (var i = 0; i < 1000; i++)
+            {
+                await op(i);
+            }
+
+            Console.WriteLine($"{label}: {probe.Elapsed.TotalMilliseconds / 1000:F3} ms");
+        }
+
+        return;
     }
 
     var inProcessPage = await LoadRunner.RunAsync("in-process page + owners/systems", callers, duration, _ => PageWithOwnersAsync());

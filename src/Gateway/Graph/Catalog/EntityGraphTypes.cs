@@ -141,6 +141,11 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
         Field<StringGraphType>(field).Description(description ?? $"spec.{field}")
             .Resolve(c => c.Source.Document["spec"]?[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null);
 
+    /// <summary>spec.type and spec.lifecycle have their own columns: pages that show them never parse the document.</summary>
+    protected void SpecType() => Field<StringGraphType>("type").Description("spec.type").Resolve(c => c.Source.Type);
+
+    protected void SpecLifecycle() => Field<StringGraphType>("lifecycle").Description("spec.lifecycle").Resolve(c => c.Source.Lifecycle);
+
     protected void SpecJson(string field) =>
         Field<JsonGraphType>(field).Description($"spec.{field}").Resolve(c => c.Source.Document["spec"]?[field]?.DeepClone());
 
@@ -183,8 +188,8 @@ public sealed class ComponentGraphType : EntityGraphType
     public ComponentGraphType()
         : base("Component", "A piece of software: a service, website, library.")
     {
-        SpecString("type");
-        SpecString("lifecycle");
+        SpecType();
+        SpecLifecycle();
         One("owner", RelationTypes.OwnedBy, null, "spec.owner");
         One("system", RelationTypes.PartOf, "system", "spec.system");
         Many("partOf", RelationTypes.PartOf, null, "Systems and components this is part of.");
@@ -203,8 +208,8 @@ public sealed class ApiGraphType : EntityGraphType
     public ApiGraphType()
         : base("API", "An interface components provide and consume.")
     {
-        SpecString("type");
-        SpecString("lifecycle");
+        SpecType();
+        SpecLifecycle();
         SpecString("definition", "The API definition (OpenAPI, AsyncAPI, GraphQL SDL, ...).");
         One("owner", RelationTypes.OwnedBy, null, "spec.owner");
         One("system", RelationTypes.PartOf, "system", "spec.system");
@@ -223,7 +228,7 @@ public sealed class ResourceGraphType : EntityGraphType
     public ResourceGraphType()
         : base("Resource", "Infrastructure a component needs: a database, a bucket, a queue.")
     {
-        SpecString("type");
+        SpecType();
         One("owner", RelationTypes.OwnedBy, null, "spec.owner");
         One("system", RelationTypes.PartOf, "system", "spec.system");
         Many("partOf", RelationTypes.PartOf, null, "Systems this is part of.");
@@ -239,7 +244,7 @@ public sealed class SystemGraphType : EntityGraphType
     public SystemGraphType()
         : base("System", "A collection of components, APIs and resources that together expose some functionality.")
     {
-        SpecString("type");
+        SpecType();
         One("owner", RelationTypes.OwnedBy, null, "spec.owner");
         One("domain", RelationTypes.PartOf, "domain", "spec.domain");
         Many("partOf", RelationTypes.PartOf, null, "Domains this is part of.");
@@ -254,7 +259,7 @@ public sealed class DomainGraphType : EntityGraphType
     public DomainGraphType()
         : base("Domain", "A business area grouping systems.")
     {
-        SpecString("type");
+        SpecType();
         One("owner", RelationTypes.OwnedBy, null, "spec.owner");
         One("domain", RelationTypes.PartOf, "domain", "spec.subdomainOf");
         Many("partOf", RelationTypes.PartOf, null, "Parent domains.");
@@ -267,7 +272,7 @@ public sealed class GroupGraphType : EntityGraphType
     public GroupGraphType()
         : base("Group", "A team or organisational unit.")
     {
-        SpecString("type");
+        SpecType();
         SpecJson("profile");
         One("parent", RelationTypes.ChildOf, null, "spec.parent");
         Many("children", RelationTypes.ParentOf, null, "spec.children");
@@ -292,7 +297,7 @@ public sealed class LocationEntityGraphType : EntityGraphType
     public LocationEntityGraphType()
         : base("LocationEntity", "A Location entity: a pointer to more descriptors.")
     {
-        SpecString("type");
+        SpecType();
         SpecString("target");
         SpecJson("targets");
     }
@@ -303,7 +308,7 @@ public sealed class TemplateGraphType : EntityGraphType
     public TemplateGraphType()
         : base("Template", "A scaffolder template.")
     {
-        SpecString("type");
+        SpecType();
         One("owner", RelationTypes.OwnedBy, null, "spec.owner");
         SpecJson("parameters");
         SpecJson("steps");
