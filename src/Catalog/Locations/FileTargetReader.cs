@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -9,6 +10,7 @@ namespace Portal.Catalog.Locations;
 /// </summary>
 internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEnvironment environment) : ILocationTargetReader
 {
+    private const int ChunkBytes = 16 * 1024;
     private static readonly string[] DescriptorExtensions = [".yaml", ".yml", ".json"];
 
     public string Type => "file";
@@ -63,7 +65,15 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
         var read = new List<TargetFile>(files.Count);
         foreach (var file in files)
         {
-            read.Add(await ReadOneAsync(file, maxBytes, cancellationToken));
+            try
+            {
+                read.Add(await ReadOneAsync(file, maxBytes, cancellationToken));
+            }
+            catch (LocationReadException exception)
+            {
+                // One bad file in a folder is that file's problem; the others are still read.
+                read.Add(TargetFile.Unreadable(file, exception.Message));
+            }
         }
 
         return read;
@@ -76,14 +86,49 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
     {
         try
         {
+            // The size of what a symbolic link points at, not of the link itself.
             var info = new FileInfo(path);
-            if (info.Length > maxBytes)
+            if (info.LinkTarget is not null)
             {
-                throw new LocationReadException(
-                    $"{path} is {info.Length} bytes, over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).");
+                info = info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
             }
 
-            return new TargetFile(path, await File.ReadAllTextAsync(path, cancellationToken));
+            if (info.Length > maxBytes)
+            {
+                throw TooLarge(path, info.Length, maxBytes);
+            }
+
+            // Pipes, devices and kernel files report no size and may never end (or never open): a descriptor file that
+            // is really empty holds no entity either, so none of them is opened.
+            if (info.Length == 0)
+            {
+                return new TargetFile(path, "");
+            }
+
+            // The size checked above may be stale by the time the file is read; the read itself stops at the limit.
+            await using var stream = new FileStream(info.FullName, new FileStreamOptions
+            {
+                Access = FileAccess.Read,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+                BufferSize = 0,
+            });
+            using var buffer = new MemoryStream((int)info.Length);
+            var chunk = new byte[ChunkBytes];
+            int count;
+            while ((count = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + count > maxBytes)
+                {
+                    throw TooLarge(path, null, maxBytes);
+                }
+
+                buffer.Write(chunk, 0, count);
+            }
+
+            buffer.Position = 0;
+            using var text = new StreamReader(buffer, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return new TargetFile(path, await text.ReadToEndAsync(cancellationToken));
         }
         catch (IOException exception)
         {
@@ -94,4 +139,7 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
             throw new LocationReadException($"{path} cannot be read: permission denied.");
         }
     }
+
+    private static LocationReadException TooLarge(string path, long? bytes, int maxBytes) =>
+        new($"{path} is {(bytes is { } size ? $"{size} bytes, " : "")}over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).");
 }

@@ -229,6 +229,13 @@ public sealed class LocationService
             files += read.Count;
             foreach (var file in read)
             {
+                if (file.Error is { } error)
+                {
+                    problems.Add(new CatalogProblem(ProblemLevel.Error, file.Source, null, null, error));
+                    complete = false;
+                    continue;
+                }
+
                 var batch = _pipeline.ReadFile(file.Source, file.Content);
                 if (batch.Problems.Count > 0)
                 {

@@ -1,7 +1,16 @@
 namespace Portal.Catalog.Locations;
 
 /// <summary>One descriptor file read from a location target.</summary>
-internal sealed record TargetFile(string Source, string Content);
+internal sealed record TargetFile(string Source, string Content)
+{
+    /// <summary>
+    /// Why this one file of a folder could not be read (too large, unreadable), or null. Its siblings are still
+    /// ingested, and the location removes nothing on that refresh.
+    /// </summary>
+    public string? Error { get; init; }
+
+    public static TargetFile Unreadable(string source, string error) => new(source, "") { Error = error };
+}
 
 /// <summary>A target that cannot be read (missing, refused, timed out, too large); the message says which and why.</summary>
 public sealed class LocationReadException(string message) : Exception(message);
