@@ -171,6 +171,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
     {
         var github = options.Value.Locations.GitHub;
         var client = new GitHubClient(new ProductHeaderValue("portal-catalog"), github.ApiUrl);
+        client.SetRequestTimeout(options.Value.Locations.ReadTimeout);
         if (!string.IsNullOrEmpty(github.Token))
         {
             client.Credentials = new Credentials(github.Token);
@@ -180,22 +181,27 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
         {
             var files = new List<TargetFile>();
             var folders = new Queue<string>([target.Path]);
-            var first = true;
+            var listed = 0;
             while (folders.TryDequeue(out var folder))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+
+                // Every folder costs a request: a tree of empty folders is bounded like a tree of files.
+                if (++listed > maxFiles)
+                {
+                    throw new LocationReadException($"{target} holds more than {maxFiles} folders and files (Catalog:Locations:MaxFiles).");
+                }
+
                 IReadOnlyList<RepositoryContent> contents = folder.Length == 0
                     ? await client.Repository.Content.GetAllContentsByRef(owner, name, target.Reference)
                     : await client.Repository.Content.GetAllContentsByRef(owner, name, folder, target.Reference);
 
                 // The contents API answers a file path with that one file, and a folder path with its entries.
-                if (first && contents.Count == 1 && contents[0].Type == ContentType.File && contents[0].Path == target.Path)
+                if (listed == 1 && contents.Count == 1 && contents[0].Type == ContentType.File && contents[0].Path == target.Path)
                 {
-                    var raw = await client.Repository.Content.GetRawContentByRef(owner, name, target.Path, target.Reference);
-                    return [new TargetFile(target.ToString(), Decode(raw, target))];
+                    return [await DownloadAsync(client, owner, name, contents[0], target)];
                 }
 
-                first = false;
                 foreach (var entry in contents)
                 {
                     if (entry.Type == ContentType.Dir)
@@ -209,8 +215,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
                             throw new LocationReadException($"{target} holds more than {maxFiles} descriptor files (Catalog:Locations:MaxFiles).");
                         }
 
-                        var raw = await client.Repository.Content.GetRawContentByRef(owner, name, entry.Path, target.Reference);
-                        files.Add(new TargetFile((target with { Path = entry.Path }).ToString(), Decode(raw, target)));
+                        files.Add(await DownloadAsync(client, owner, name, entry, target));
                     }
                 }
             }
@@ -221,19 +226,62 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
         {
             throw new LocationReadException($"{target} not found (404): check the repository, ref and path, and the token's access.");
         }
-        catch (RateLimitExceededException exception)
+        catch (ApiException exception) when (RateLimitedFor(exception) is { } wait)
         {
-            throw new LocationReadException($"{target} cannot be read now: GitHub rate limit reached until {exception.Reset:u}.");
+            throw new LocationReadException($"{target} cannot be read now: GitHub rate limited this client {wait}.");
         }
         catch (ApiException exception)
         {
             throw new LocationReadException($"{target} cannot be read: GitHub answered {(int)exception.StatusCode} {exception.Message}");
         }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new LocationReadException($"{target} cannot be read: GitHub did not answer ({exception.Message}).");
+        }
     }
 
-    private string Decode(byte[] raw, GitTarget target) => raw.Length > options.Value.Descriptors.MaxFileBytes
-        ? throw new LocationReadException($"{target} is over the limit of {options.Value.Descriptors.MaxFileBytes} bytes (Catalog:Descriptors:MaxFileBytes).")
-        : System.Text.Encoding.UTF8.GetString(raw);
+    /// <summary>The file's bytes; the size the listing gave is checked first, so an oversized file is never downloaded.</summary>
+    private async Task<TargetFile> DownloadAsync(GitHubClient client, string owner, string name, RepositoryContent entry, GitTarget target)
+    {
+        var source = target with { Path = entry.Path };
+        var maxBytes = options.Value.Descriptors.MaxFileBytes;
+        if (entry.Size > maxBytes)
+        {
+            throw new LocationReadException($"{source} is {entry.Size} bytes, over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).");
+        }
+
+        var raw = await client.Repository.Content.GetRawContentByRef(owner, name, entry.Path, target.Reference)
+            ?? throw new LocationReadException($"{source} cannot be read: GitHub sent no raw content for it.");
+        return raw.Length > maxBytes
+            ? throw new LocationReadException($"{source} is over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).")
+            : new TargetFile(source.ToString(), System.Text.Encoding.UTF8.GetString(raw));
+    }
+
+    /// <summary>
+    /// How long GitHub asks the client to wait ("until 2026-01-01 10:00:00Z"), or null when the failure is not rate
+    /// limiting. GitHub signals its primary limit with 403 or 429 and <c>x-ratelimit-remaining: 0</c>, and its
+    /// secondary limits with 403 or 429 and <c>retry-after</c>; Octokit recognises only some of these by their text.
+    /// </summary>
+    private static string? RateLimitedFor(ApiException exception)
+    {
+        var headers = exception.HttpResponse?.Headers;
+        string? Header(string header) => headers?.FirstOrDefault(h => string.Equals(h.Key, header, StringComparison.OrdinalIgnoreCase)).Value;
+        var status = (int)exception.StatusCode;
+        var limited = exception is RateLimitExceededException or SecondaryRateLimitExceededException or AbuseException
+            || status == 429
+            || (status == 403 && (Header("x-ratelimit-remaining") == "0" || Header("retry-after") is not null));
+        if (!limited)
+        {
+            return null;
+        }
+
+        if (long.TryParse(Header("x-ratelimit-reset"), out var epoch))
+        {
+            return $"until {DateTimeOffset.FromUnixTimeSeconds(epoch):u}";
+        }
+
+        return int.TryParse(Header("retry-after"), out var seconds) ? $"for {seconds} s" : "for now";
+    }
 
     [GeneratedRegex("^[A-Za-z0-9._/][A-Za-z0-9._/-]*$")]
     private static partial Regex SafeRef();
