@@ -38,6 +38,8 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
             : await ReadLocalAsync(parsed, maxFiles, cancellationToken);
     }
 
+    public bool IsRemote(string target) => Parse(target).GitHub is not null;
+
     public string Resolve(string declaringSource, string target)
     {
         // A Location inside a git target points at paths of the same repository and ref.

@@ -267,6 +267,13 @@ public sealed class LocationService
                         var childType = entity.LocationType ?? next.Type;
                         try
                         {
+                            // Whoever writes a remote file must not make this server read its own files or repositories.
+                            if (Reader(next.Type).IsRemote(next.Target) && !Reader(childType).IsRemote(child))
+                            {
+                                throw new LocationForbiddenException(
+                                    $"{next.Target} is remote, so its Location entities may not point at {childType} targets on this server ({child}).");
+                            }
+
                             var resolved = childType == next.Type ? Reader(childType).Resolve(file.Source, child) : child;
                             queue.Enqueue((childType, resolved, next.Depth + 1));
                         }

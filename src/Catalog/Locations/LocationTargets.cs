@@ -29,6 +29,12 @@ internal interface ILocationTargetReader
     /// <summary>The descriptor files of the target: the file itself, or a folder's descriptor files.</summary>
     Task<IReadOnlyList<TargetFile>> ReadAsync(string target, int maxFiles, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether the target lives elsewhere (a URL, a GitHub repository) rather than on this server (a file, a local
+    /// repository). A Location entity read from a remote target may only point at remote targets.
+    /// </summary>
+    bool IsRemote(string target);
+
     /// <summary>A Location entity's target, relative to the file that declared it.</summary>
     string Resolve(string declaringSource, string target);
 }

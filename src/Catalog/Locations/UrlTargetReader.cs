@@ -90,6 +90,8 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
         }
     }
 
+    public bool IsRemote(string target) => true;
+
     public string Resolve(string declaringSource, string target) => new Uri(new Uri(declaringSource), target).AbsoluteUri;
 
     private async Task<string> ReadBoundedAsync(HttpResponseMessage response, Uri uri, CancellationToken cancellationToken)

@@ -111,6 +111,34 @@ public sealed class Reading_url_locations(LocalUrls app) : IClassFixture<LocalUr
         Assert.Equal(["component:default/from-url", "location:default/url-root"], outcome.EntityRefs.Order());
     }
 
+    [Theory]
+    [InlineData("file")]
+    [InlineData("git")]
+    public async Task A_remote_Location_cannot_point_at_files_or_repositories_on_the_server(string type)
+    {
+        using var folder = new CatalogFolder();
+        var local = folder.Write("secret.yaml", CatalogFolder.Component($"server-secret-{type}"));
+        var target = type == "file" ? local : $"{folder.Root}#main:secret.yaml";
+        await using var site = await StaticSite.StartAsync();
+        var root = site.Serve("/catalog-info.yaml", $$"""
+            apiVersion: backstage.io/v1alpha1
+            kind: Location
+            metadata:
+              name: reaching-in-{{type}}
+            spec:
+              type: {{type}}
+              targets: ["{{target}}"]
+            """);
+
+        var outcome = await app.Get<LocationService>().RegisterAsync("url", root, false, Cancellation);
+
+        var problem = Assert.Single(outcome.Problems);
+        Assert.Equal("spec.targets", problem.Field);
+        Assert.Contains($"may not point at {type} targets on this server", problem.Message, StringComparison.Ordinal);
+        Assert.Equal([$"location:default/reaching-in-{type}"], outcome.EntityRefs);
+        Assert.Null(await app.Get<EntityQueryService>().GetAsync($"component:default/server-secret-{type}", Cancellation));
+    }
+
     [Fact]
     public async Task A_404_is_refused_at_registration_with_the_url_named()
     {
