@@ -268,7 +268,8 @@ public sealed class LocationService
                         try
                         {
                             // Whoever writes a remote file must not make this server read its own files or repositories.
-                            if (Reader(next.Type).IsRemote(next.Target) && !Reader(childType).IsRemote(child))
+                            // (A target of the same type resolves inside the same repository or site.)
+                            if (childType != next.Type && Reader(next.Type).IsRemote(next.Target) && !Reader(childType).IsRemote(child))
                             {
                                 throw new LocationForbiddenException(
                                     $"{next.Target} is remote, so its Location entities may not point at {childType} targets on this server ({child}).");
