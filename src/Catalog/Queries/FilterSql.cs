@@ -31,6 +31,7 @@ internal sealed class FilterSql
             return "TRUE";
         }
 
+        RequireText(fullText.Term, "The search term");
         var pattern = "%" + EscapeLike(fullText.Term.Trim().ToLowerInvariant()) + "%";
         var parameter = Add(pattern, NpgsqlDbType.Text);
         var fields = fullText.Fields is { Count: > 0 } named ? named.Select(f => f.ToLowerInvariant()).ToList() : null;
@@ -45,7 +46,7 @@ internal sealed class FilterSql
     }
 
     /// <summary>The SQL text of a dot path into the document, for ordering and search.</summary>
-    public string PathText(string field) => field.ToLowerInvariant() switch
+    public string PathText(string field) => RequireText(field, $"The field {Describe(field)}").ToLowerInvariant() switch
     {
         "kind" => "e.kind",
         "metadata.name" => "e.name",
@@ -97,13 +98,13 @@ internal sealed class FilterSql
             throw new InvalidQueryException($"A filter may hold at most {MaxConditions} conditions.");
         }
 
-        var key = condition.Key.Trim().ToLowerInvariant();
+        var key = RequireText(condition.Key, $"The filter key {Describe(condition.Key)}").Trim().ToLowerInvariant();
         if (key.Length == 0)
         {
             throw new InvalidQueryException("A filter condition has an empty key.");
         }
 
-        var values = condition.Values?.Select(v => v.Trim().ToLowerInvariant()).ToArray();
+        var values = condition.Values?.Select(v => RequireText(v, $"A value of the filter key {Describe(key)}").Trim().ToLowerInvariant()).ToArray();
         if (key.StartsWith("relations.", StringComparison.Ordinal))
         {
             var relationType = key["relations.".Length..];
@@ -162,6 +163,45 @@ internal sealed class FilterSql
         var name = "p" + _parameters.Count;
         _parameters.Add(new NpgsqlParameter(name, type) { Value = value });
         return "@" + name;
+    }
+
+    /// <summary>
+    /// Refuses text PostgreSQL cannot hold (U+0000, or half of a surrogate pair): it can match nothing, and sent to the
+    /// server it would fail as an encoding error instead of as bad input.
+    /// </summary>
+    public static string RequireText(string text, string what) => IsStorable(text)
+        ? text
+        : throw new InvalidQueryException($"{what} contains a character the catalog cannot store or match (U+0000 or a lone surrogate).");
+
+    public static bool IsStorable(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0' || char.IsLowSurrogate(c))
+            {
+                return false;
+            }
+
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 == text.Length || !char.IsLowSurrogate(text[i + 1]))
+                {
+                    return false;
+                }
+
+                i++;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A key or field, quoted and shortened for an error message, without its unprintable characters.</summary>
+    private static string Describe(string text)
+    {
+        var printable = new string(text.Take(80).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray());
+        return $"'{printable}{(text.Length > 80 ? "…" : "")}'";
     }
 
     private static string EscapeLike(string text)
