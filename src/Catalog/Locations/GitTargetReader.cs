@@ -66,6 +66,12 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
             throw new LocationForbiddenException($"'{reference}' is not an acceptable git ref (letters, digits, '.', '_', '/', '-'; not starting with '-').");
         }
 
+        if (path.Any(char.IsControl) || repository.Any(char.IsControl))
+        {
+            // Not echoed: the message is stored with the location, and PostgreSQL cannot store some of these characters.
+            throw new LocationForbiddenException("The repository or path of a git target contains control characters.");
+        }
+
         if (path.Split('/').Any(segment => segment is ".." || segment.StartsWith('-')))
         {
             throw new LocationForbiddenException($"The path '{path}' may not contain '..' or segments starting with '-'.");

@@ -171,31 +171,9 @@ internal sealed class FilterSql
     /// </summary>
     public static string RequireText(string text, string what) => IsStorable(text)
         ? text
-        : throw new InvalidQueryException($"{what} contains a character the catalog cannot store or match (U+0000 or a lone surrogate).");
+        : throw new InvalidQueryException($"{what} contains a character the catalog cannot match ({StorableText.Rule}).");
 
-    public static bool IsStorable(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\0' || char.IsLowSurrogate(c))
-            {
-                return false;
-            }
-
-            if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 == text.Length || !char.IsLowSurrogate(text[i + 1]))
-                {
-                    return false;
-                }
-
-                i++;
-            }
-        }
-
-        return true;
-    }
+    public static bool IsStorable(string text) => StorableText.IsStorable(text);
 
     /// <summary>A key or field, quoted and shortened for an error message, without its unprintable characters.</summary>
     private static string Describe(string text)

@@ -71,6 +71,24 @@ public sealed class Refreshing_a_location(PortalApp app) : IClassFixture<PortalA
     }
 
     [Fact]
+    public async Task A_document_with_text_the_database_cannot_store_is_that_document_s_problem_only()
+    {
+        using var folder = new CatalogFolder();
+        var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("nul-kept") + "\n---\n" + CatalogFolder.Component("nul-sibling", owner: "team-before"));
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        folder.Write("catalog-info.yaml", CatalogFolder.Component("nul-kept", extra: "  system: \"bad\\0system\"")
+            + "\n---\n" + CatalogFolder.Component("nul-sibling", owner: "team-after"));
+
+        var outcome = await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
+
+        var problem = Assert.Single(outcome!.Problems);
+        Assert.Equal(("spec.system", 1), (problem.Field, problem.Document));
+        Assert.NotNull(await app.Get<EntityQueryService>().GetAsync("component:default/nul-kept", Cancellation));
+        Assert.Equal("group:default/team-after", (await app.Get<EntityQueryService>().GetAsync("component:default/nul-sibling", Cancellation))!.OwnerRef);
+        Assert.Equal(problem.Message, Assert.Single((await app.Get<LocationService>().GetAsync(location.Id, Cancellation))!.Problems).Message);
+    }
+
+    [Fact]
     public async Task A_document_that_turns_invalid_keeps_its_previous_version()
     {
         using var folder = new CatalogFolder();

@@ -47,7 +47,16 @@ public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalA
 
     [Theory]
     [InlineData("#--upload-pack=evil:catalog-info.yaml", "git ref")]
+    [InlineData("#-c:catalog-info.yaml", "git ref")]
+    [InlineData("#--output=/tmp/portal-injected:catalog-info.yaml", "git ref")]
+    [InlineData("#-:catalog-info.yaml", "git ref")]
+    [InlineData("#main --all:catalog-info.yaml", "git ref")]
+    [InlineData("#main..other:catalog-info.yaml", "git ref")]
+    [InlineData("#main:-catalog-info.yaml", "segments starting with '-'")]
+    [InlineData("#main:docs/--output=/tmp/portal-injected", "segments starting with '-'")]
     [InlineData("#main:../etc/passwd", "'..'")]
+    [InlineData("#main:catalog\u0000info.yaml", "control characters")]
+    [InlineData("#main:catalog\ninfo.yaml", "control characters")]
     [InlineData("main:catalog-info.yaml", "REPOSITORY#REF:PATH")]
     public async Task A_malformed_or_hostile_target_is_refused(string suffix, string reason)
     {
@@ -57,6 +66,30 @@ public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalA
             app.Get<LocationService>().RegisterAsync("git", bare + suffix, false, Cancellation));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Null(await app.Get<EntityQueryService>().GetAsync("component:default/git-never", Cancellation));
+    }
+
+    [Theory]
+    [InlineData("https://github.com/acme/app#--upload-pack=evil:catalog-info.yaml", "git ref")]
+    [InlineData("https://github.com/acme/app#main:-x/catalog-info.yaml", "segments starting with '-'")]
+    public async Task GitHub_targets_get_the_same_checks(string target, string reason)
+    {
+        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => app.Get<LocationService>().RegisterAsync("git", target, false, Cancellation));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_repository_that_looks_like_an_option_is_only_ever_a_path()
+    {
+        var marker = Path.Combine(_work, "injected-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(_work);
+
+        var error = await Assert.ThrowsAsync<LocationReadException>(() =>
+            app.Get<LocationService>().RegisterAsync("git", $"--upload-pack=touch {marker}#main:catalog-info.yaml", false, Cancellation));
+
+        Assert.Contains("cannot be read", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker));
     }
 
     [Fact]
