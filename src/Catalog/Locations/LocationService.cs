@@ -122,6 +122,19 @@ public sealed class LocationService
         var read = await ReadAsync(location.Type, location.Target, cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // The read took a while: if the location was unregistered meanwhile, writing would bring its entities back
+        // with no location to remove them. Unregistering takes the same lock, so the check holds until commit.
+        await LockCatalogAsync(connection, cancellationToken);
+        await using (var exists = new NpgsqlCommand("SELECT 1 FROM catalog.locations WHERE id = @id", connection))
+        {
+            exists.Parameters.AddWithValue("id", id);
+            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                return null;
+            }
+        }
+
         var outcome = await WriteAsync(connection, location, read, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return outcome;
@@ -132,6 +145,7 @@ public sealed class LocationService
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockCatalogAsync(connection, cancellationToken);
         var location = await GetAsync(id, cancellationToken);
         if (location is null)
         {
@@ -186,6 +200,14 @@ public sealed class LocationService
         }
 
         return locations;
+    }
+
+    /// <summary>The transaction-scoped lock every catalog write takes (re-entrant: the writer takes it again).</summary>
+    private static async Task LockCatalogAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection);
+        command.Parameters.AddWithValue("key", CatalogWriter.WriteLockKey);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private ILocationTargetReader Reader(string type) => _readers.TryGetValue(type, out var reader)

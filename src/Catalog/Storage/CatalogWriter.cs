@@ -14,7 +14,7 @@ namespace Portal.Catalog.Storage;
 /// </summary>
 internal static class CatalogWriter
 {
-    private const long WriteLockKey = 0x636174616c6f67; // "catalog"
+    internal const long WriteLockKey = 0x636174616c6f67; // "catalog"
 
     public static async Task<WriteResult> ApplyAsync(
         NpgsqlConnection connection,
