@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -122,19 +123,32 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
         var files = new List<TargetFile>(paths.Count);
         foreach (var path in paths)
         {
-            var content = await GitAsync(repository, ["show", $"{target.Reference}:{path}"], target, cancellationToken);
-            files.Add(new TargetFile((target with { Path = path }).ToString(), content));
+            var source = target with { Path = path };
+            try
+            {
+                files.Add(new TargetFile(source.ToString(), await GitAsync(repository, ["show", $"{target.Reference}:{path}"], source, cancellationToken)));
+            }
+            catch (LocationReadException exception) when (type == "tree")
+            {
+                // One bad file in a folder is that file's problem; the others are still read.
+                files.Add(TargetFile.Unreadable(source.ToString(), exception.Message));
+            }
         }
 
         return files;
     }
 
-    private async Task<string> GitAsync(string repository, IReadOnlyList<string> arguments, GitTarget target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs git and returns its output, which may not exceed the descriptor size limit: output is read as it comes and
+    /// git is stopped at the limit, so a huge blob never sits in memory. git is stopped on timeout and cancellation too.
+    /// </summary>
+    private async Task<string> GitAsync(string repository, IReadOnlyList<string> arguments, GitTarget source, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("git")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
             UseShellExecute = false,
         };
         foreach (var argument in (string[])["-C", repository, "--no-pager", .. arguments])
@@ -145,33 +159,47 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
         // Never ask for credentials or run hooks from a repository's config on behalf of a catalog read.
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        var maxBytes = options.Value.Descriptors.MaxFileBytes;
         using var process = Process.Start(start) ?? throw new LocationReadException("git could not be started.");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(GitTimeout);
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
         try
         {
+            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+            var output = new StringBuilder();
+            var buffer = new char[16 * 1024];
+            int read;
+            while ((read = await process.StandardOutput.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                // Characters, not bytes: a UTF-8 text never has more characters than bytes, and the descriptor reader
+                // checks the exact byte count again.
+                if (output.Length + read > maxBytes)
+                {
+                    throw new LocationReadException($"{source} is over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).");
+                }
+
+                output.Append(buffer, 0, read);
+            }
+
             await process.WaitForExitAsync(timeout.Token);
+            if (process.ExitCode != 0)
+            {
+                throw new LocationReadException($"{source} cannot be read: {(await stderr).Trim()}");
+            }
+
+            return output.ToString();
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            process.Kill(entireProcessTree: true);
-            throw new LocationReadException($"Reading {target} took longer than {GitTimeout.TotalSeconds} s.");
+            throw new LocationReadException($"Reading {source} took longer than {GitTimeout.TotalSeconds} s.");
         }
-
-        var output = await stdout;
-        if (process.ExitCode != 0)
+        finally
         {
-            throw new LocationReadException($"{target} cannot be read: {(await stderr).Trim()}");
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
-
-        if (output.Length > options.Value.Descriptors.MaxFileBytes)
-        {
-            throw new LocationReadException($"{target} is over the limit of {options.Value.Descriptors.MaxFileBytes} bytes (Catalog:Descriptors:MaxFileBytes).");
-        }
-
-        return output;
     }
 
     private async Task<IReadOnlyList<TargetFile>> ReadGitHubAsync(
@@ -223,7 +251,15 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
                             throw new LocationReadException($"{target} holds more than {maxFiles} descriptor files (Catalog:Locations:MaxFiles).");
                         }
 
-                        files.Add(await DownloadAsync(client, owner, name, entry, target));
+                        try
+                        {
+                            files.Add(await DownloadAsync(client, owner, name, entry, target));
+                        }
+                        catch (LocationReadException exception)
+                        {
+                            // One bad file in a folder is that file's problem; the others are still read.
+                            files.Add(TargetFile.Unreadable((target with { Path = entry.Path }).ToString(), exception.Message));
+                        }
                     }
                 }
             }
@@ -262,7 +298,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
             ?? throw new LocationReadException($"{source} cannot be read: GitHub sent no raw content for it.");
         return raw.Length > maxBytes
             ? throw new LocationReadException($"{source} is over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).")
-            : new TargetFile(source.ToString(), System.Text.Encoding.UTF8.GetString(raw));
+            : new TargetFile(source.ToString(), Encoding.UTF8.GetString(raw));
     }
 
     /// <summary>

@@ -103,6 +103,24 @@ public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalA
         Assert.Contains("nope.yaml", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_10_MB_file_in_a_repository_folder_is_that_file_s_problem_and_its_siblings_still_update()
+    {
+        var bare = CreateRepository(("catalog/big.yaml", CatalogFolder.Component("git-big")), ("catalog/small.yaml", CatalogFolder.Component("git-small", owner: "team-before")));
+        var location = (await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog", false, Cancellation)).Location;
+        Push(bare, ("catalog/big.yaml", CatalogFolder.Component("git-big") + "\n# " + new string('x', 10 * 1024 * 1024)), ("catalog/small.yaml", CatalogFolder.Component("git-small", owner: "team-after")));
+        var clock = Stopwatch.StartNew();
+
+        var outcome = await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        var problem = Assert.Single(outcome!.Problems);
+        Assert.Equal($"{bare}#main:catalog/big.yaml", problem.Source);
+        Assert.Contains($"{bare}#main:catalog/big.yaml is over the limit", problem.Message, StringComparison.Ordinal);
+        Assert.NotNull(await app.Get<EntityQueryService>().GetAsync("component:default/git-big", Cancellation));
+        Assert.Equal("group:default/team-after", (await app.Get<EntityQueryService>().GetAsync("component:default/git-small", Cancellation))!.OwnerRef);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_work))
@@ -128,6 +146,20 @@ public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalA
         Git(source, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
         Git(_work, "clone", "-q", "--bare", source, bare);
         return bare;
+    }
+
+    /// <summary>Commits new contents of the files to the repository's source and pushes them to the bare repository.</summary>
+    private static void Push(string bare, params (string Path, string Content)[] files)
+    {
+        var source = bare[..^".git".Length];
+        foreach (var (path, content) in files)
+        {
+            File.WriteAllText(Path.Combine(source, path), content);
+        }
+
+        Git(source, "add", ".");
+        Git(source, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "change");
+        Git(source, "push", "-q", bare, "main");
     }
 
     private static void Git(string directory, params string[] arguments)

@@ -149,12 +149,25 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
             ("catalog/huge.yaml", CatalogFolder.Component("gh-huge") + "\n# " + new string('x', 5 * 1024 * 1024)),
             ("catalog/small.yaml", CatalogFolder.Component("gh-small")));
 
-        var error = await Assert.ThrowsAsync<LocationReadException>(() =>
-            Locations.RegisterAsync("git", "https://github.com/acme/huge#main:catalog", false, Cancellation));
+        var outcome = await Locations.RegisterAsync("git", "https://github.com/acme/huge#main:catalog", false, Cancellation);
 
-        Assert.Contains("https://github.com/acme/huge#main:catalog/huge.yaml is", error.Message, StringComparison.Ordinal);
-        Assert.Contains("MaxFileBytes", error.Message, StringComparison.Ordinal);
+        var problem = Assert.Single(outcome.Problems);
+        Assert.Equal("https://github.com/acme/huge#main:catalog/huge.yaml", problem.Source);
+        Assert.Contains("MaxFileBytes", problem.Message, StringComparison.Ordinal);
+        Assert.Equal(["component:default/gh-small"], outcome.EntityRefs);
         Assert.DoesNotContain(GitHub.Requests, r => r.Request.Contains("huge.yaml", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_single_file_target_over_the_size_limit_is_refused_at_registration()
+    {
+        GitHub.Publish("acme/huge-file", "main", ("catalog-info.yaml", CatalogFolder.Component("gh-huge-file") + "\n# " + new string('x', 5 * 1024 * 1024)));
+
+        var error = await Assert.ThrowsAsync<LocationReadException>(() =>
+            Locations.RegisterAsync("git", "https://github.com/acme/huge-file#main:catalog-info.yaml", false, Cancellation));
+
+        Assert.Contains("https://github.com/acme/huge-file#main:catalog-info.yaml is", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxFileBytes", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
