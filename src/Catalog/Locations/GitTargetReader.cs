@@ -89,13 +89,21 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
                     $"The host {uri.Host} is not allowed; git repository URLs must name {github.Host} and be on Catalog:Locations:AllowedHosts.");
             }
 
+            // Owner, name and path become parts of API URLs: escapes, '..' or a '?' would address another endpoint.
             var segments = uri.AbsolutePath.Trim('/').Split('/');
-            if (segments.Length != 2)
+            var name = segments.Length == 2 && segments[1].EndsWith(".git", StringComparison.Ordinal) ? segments[1][..^4] : segments[^1];
+            if (segments.Length != 2 || uri.Query.Length > 0 || uri.UserInfo.Length > 0
+                || !GitHubName().IsMatch(segments[0]) || !GitHubName().IsMatch(name) || name is "." or "..")
             {
                 throw new LocationForbiddenException($"'{repository}' is not a repository URL (https://{github.Host}/OWNER/REPOSITORY).");
             }
 
-            gitHub = (segments[0], segments[1].EndsWith(".git", StringComparison.Ordinal) ? segments[1][..^4] : segments[1]);
+            if (path.AsSpan().ContainsAny("?%\\"))
+            {
+                throw new LocationForbiddenException($"The path '{path}' may not contain '?', '%' or '\\' in a GitHub repository.");
+            }
+
+            gitHub = (segments[0], name);
         }
         else
         {
@@ -329,6 +337,10 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
 
     [GeneratedRegex("^[A-Za-z0-9._/][A-Za-z0-9._/-]*$")]
     private static partial Regex SafeRef();
+
+    /// <summary>GitHub's characters for owner and repository names.</summary>
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
+    private static partial Regex GitHubName();
 
     private sealed record GitTarget(string Repository, string Reference, string Path, (string Owner, string Name)? GitHub)
     {

@@ -92,6 +92,25 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
             outcome.EntityRefs.Order());
     }
 
+    [Theory]
+    [InlineData("https://github.com/acme/%2e%2e#main:catalog-info.yaml", "is not a repository URL")]
+    [InlineData("https://github.com/%2e%2e/users#main:catalog-info.yaml", "is not a repository URL")]
+    [InlineData("https://github.com/acme/app%3Fref=x#main:catalog-info.yaml", "is not a repository URL")]
+    [InlineData("https://github.com/acme/app?ref=evil#main:catalog-info.yaml", "is not a repository URL")]
+    [InlineData("https://github.com/acme/app/tree/main#main:catalog-info.yaml", "is not a repository URL")]
+    [InlineData("https://github.com/acme/app#main:catalog-info.yaml?ref=evil", "may not contain '?'")]
+    [InlineData("https://github.com/acme/app#main:%2e%2e/catalog-info.yaml", "may not contain '?', '%'")]
+    [InlineData("https://evil.example/acme/app#main:catalog-info.yaml", "evil.example is not allowed")]
+    public async Task A_target_that_would_address_another_API_endpoint_is_refused_before_any_request(string target, string reason)
+    {
+        var before = GitHub.Requests.Count;
+
+        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("git", target, false, Cancellation));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, GitHub.Requests.Count);
+    }
+
     [Fact]
     public async Task A_repository_that_turns_404_keeps_its_entities_and_the_location_carries_the_error()
     {
