@@ -16,6 +16,10 @@ namespace Portal.Catalog.Locations;
 internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, IHostEnvironment environment) : ILocationTargetReader
 {
     private static readonly TimeSpan GitTimeout = TimeSpan.FromSeconds(30);
+
+    // One client for every read: each GitHubClient owns an HttpClient, and a new one per refresh would leave its
+    // connections open until the garbage collector found it.
+    private readonly Lazy<GitHubClient> _gitHub = new(() => CreateGitHubClient(options.Value.Locations));
     private static readonly string[] DescriptorExtensions = [".yaml", ".yml", ".json"];
 
     public string Type => "git";
@@ -213,14 +217,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
     private async Task<IReadOnlyList<TargetFile>> ReadGitHubAsync(
         GitTarget target, string owner, string name, int maxFiles, CancellationToken cancellationToken)
     {
-        var github = options.Value.Locations.GitHub;
-        var client = new GitHubClient(new ProductHeaderValue("portal-catalog"), github.ApiUrl);
-        client.SetRequestTimeout(options.Value.Locations.ReadTimeout);
-        if (!string.IsNullOrEmpty(github.Token))
-        {
-            client.Credentials = new Credentials(github.Token);
-        }
-
+        var client = _gitHub.Value;
         try
         {
             var files = new List<TargetFile>();
@@ -290,6 +287,18 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
         {
             throw new LocationReadException($"{target} cannot be read: GitHub did not answer ({exception.Message}).");
         }
+    }
+
+    private static GitHubClient CreateGitHubClient(LocationOptions locations)
+    {
+        var client = new GitHubClient(new ProductHeaderValue("portal-catalog"), locations.GitHub.ApiUrl);
+        client.SetRequestTimeout(locations.ReadTimeout);
+        if (!string.IsNullOrEmpty(locations.GitHub.Token))
+        {
+            client.Credentials = new Credentials(locations.GitHub.Token);
+        }
+
+        return client;
     }
 
     /// <summary>The file's bytes; the size the listing gave is checked first, so an oversized file is never downloaded.</summary>

@@ -29,8 +29,8 @@ public sealed class GitHubStandIn : IAsyncDisposable
     /// <summary>The API base to configure, as for GitHub Enterprise (<c>http://host:port/api/v3/</c>).</summary>
     public Uri ApiUrl { get; private set; } = null!;
 
-    /// <summary>Every request, as <c>METHOD path?query</c> with its Accept and Authorization headers.</summary>
-    public ConcurrentQueue<(string Request, string Accept, string? Authorization)> Requests { get; } = new();
+    /// <summary>Every request, as <c>METHOD path?query</c> with its Accept and Authorization headers and the id of its connection.</summary>
+    public ConcurrentQueue<(string Request, string Accept, string? Authorization, string Connection)> Requests { get; } = new();
 
     public static async Task<GitHubStandIn> StartAsync()
     {
@@ -94,7 +94,7 @@ public sealed class GitHubStandIn : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        Requests.Enqueue(($"{request.Method} {request.Path}{request.QueryString}", request.Headers.Accept.ToString(), request.Headers.Authorization.FirstOrDefault()));
+        Requests.Enqueue(($"{request.Method} {request.Path}{request.QueryString}", request.Headers.Accept.ToString(), request.Headers.Authorization.FirstOrDefault(), context.Connection.Id));
 
         // /api/v3/repos/{owner}/{repo}/contents[/{path}]
         var segments = (request.Path.Value ?? "").Trim('/').Split('/');

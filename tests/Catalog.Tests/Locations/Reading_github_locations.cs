@@ -92,6 +92,21 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
             outcome.EntityRefs.Order());
     }
 
+    [Fact]
+    public async Task Reads_one_after_another_share_one_connection_to_GitHub()
+    {
+        GitHub.Publish("acme/first", "main", ("catalog-info.yaml", CatalogFolder.Component("gh-first")));
+        GitHub.Publish("acme/second", "main", ("catalog-info.yaml", CatalogFolder.Component("gh-second")));
+        var location = (await Locations.RegisterAsync("git", "https://github.com/acme/first#main:catalog-info.yaml", false, Cancellation)).Location;
+
+        await Locations.RegisterAsync("git", "https://github.com/acme/second#main:catalog-info.yaml", false, Cancellation);
+        await Locations.RefreshAsync(location.Id, Cancellation);
+
+        var connections = GitHub.Requests.Where(r => r.Request.Contains("/acme/first/", StringComparison.Ordinal) || r.Request.Contains("/acme/second/", StringComparison.Ordinal))
+            .Select(r => r.Connection).Distinct().ToList();
+        Assert.Single(connections);
+    }
+
     [Theory]
     [InlineData("https://github.com/acme/%2e%2e#main:catalog-info.yaml", "is not a repository URL")]
     [InlineData("https://github.com/%2e%2e/users#main:catalog-info.yaml", "is not a repository URL")]
