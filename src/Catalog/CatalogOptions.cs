@@ -34,7 +34,7 @@ public sealed class LocationOptions
     /// <summary>How often every location is refreshed in the background; zero turns the periodic refresh off.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Time allowed for one read of a URL target.</summary>
+    /// <summary>Time allowed for one read of a URL target, and for one GitHub API request.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -148,6 +148,19 @@ public sealed class LocationService
         var read = await ReadAsync(location.Type, location.Target, cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // The read took a while: if the location was unregistered meanwhile, writing would bring its entities back
+        // with no location to remove them. Unregistering takes the same lock, so the check holds until commit.
+        await LockCatalogAsync(connection, cancellationToken);
+        await using (var exists = new NpgsqlCommand("SELECT 1 FROM catalog.locations WHERE id = @id", connection))
+        {
+            exists.Parameters.AddWithValue("id", id);
+            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                return null;
+            }
+        }
+
         var outcome = await WriteAsync(connection, location, read, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return outcome;
@@ -158,6 +171,7 @@ public sealed class LocationService
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockCatalogAsync(connection, cancellationToken);
         var location = await GetAsync(id, cancellationToken);
         if (location is null)
         {
@@ -214,6 +228,14 @@ public sealed class LocationService
         return locations;
     }
 
+    /// <summary>The transaction-scoped lock every catalog write takes (re-entrant: the writer takes it again).</summary>
+    private static async Task LockCatalogAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection);
+        command.Parameters.AddWithValue("key", CatalogWriter.WriteLockKey);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private ILocationTargetReader Reader(string type) => _readers.TryGetValue(type, out var reader)
         ? reader
         : throw new LocationForbiddenException($"Unknown location type '{type}'; use one of: {string.Join(", ", _readers.Keys)}.");
@@ -255,6 +277,13 @@ public sealed class LocationService
             files += read.Count;
             foreach (var file in read)
             {
+                if (file.Error is { } error)
+                {
+                    problems.Add(new CatalogProblem(ProblemLevel.Error, file.Source, null, null, error));
+                    complete = false;
+                    continue;
+                }
+
                 var batch = _pipeline.ReadFile(file.Source, file.Content);
                 if (batch.Problems.Count > 0)
                 {
@@ -286,6 +315,14 @@ public sealed class LocationService
                         var childType = entity.LocationType ?? next.Type;
                         try
                         {
+                            // Whoever writes a remote file must not make this server read its own files or repositories.
+                            // (A target of the same type resolves inside the same repository or site.)
+                            if (childType != next.Type && Reader(next.Type).IsRemote(next.Target) && !Reader(childType).IsRemote(child))
+                            {
+                                throw new LocationForbiddenException(
+                                    $"{next.Target} is remote, so its Location entities may not point at {childType} targets on this server ({child}).");
+                            }
+
                             var resolved = childType == next.Type ? Reader(childType).Resolve(file.Source, child) : child;
                             queue.Enqueue((childType, resolved, next.Depth + 1));
                         }

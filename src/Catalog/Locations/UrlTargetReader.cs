@@ -23,6 +23,12 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
             throw new LocationForbiddenException($"'{target}' is not an absolute http or https URL.");
         }
 
+        // Credentials in a target would be stored and listed with it, and "trusted.example@10.0.0.1" reads like a host it is not.
+        if (uri.UserInfo.Length > 0)
+        {
+            throw new LocationForbiddenException($"'{uri.Host}' is named with user information (user@host); URL locations may not carry it.");
+        }
+
         if (!IsAllowedHost(uri.Host, options.Value.Locations.AllowedHosts))
         {
             throw new LocationForbiddenException(
@@ -84,6 +90,8 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
         }
     }
 
+    public bool IsRemote(string target) => true;
+
     public string Resolve(string declaringSource, string target) => new Uri(new Uri(declaringSource), target).AbsoluteUri;
 
     private async Task<string> ReadBoundedAsync(HttpResponseMessage response, Uri uri, CancellationToken cancellationToken)
@@ -111,17 +119,33 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    internal static bool IsAllowedHost(string host, IEnumerable<string> allowed) => allowed.Any(pattern =>
-        pattern.StartsWith("*.", StringComparison.Ordinal)
-            ? host.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase)
-            : string.Equals(host, pattern, StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// Whether the host (as <see cref="Uri.Host"/> gives it: IPv4 in dotted decimal whatever form was written, IPv6 in
+    /// brackets) is on the list; IPv6 entries may be written with or without brackets.
+    /// </summary>
+    internal static bool IsAllowedHost(string host, IEnumerable<string> allowed)
+    {
+        host = host.Trim('[', ']');
+        return allowed.Any(pattern =>
+            pattern.StartsWith("*.", StringComparison.Ordinal)
+                ? host.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase)
+                : string.Equals(host, pattern.Trim('[', ']'), StringComparison.OrdinalIgnoreCase));
+    }
 
-    /// <summary>Loopback, link-local, private, carrier-grade NAT, unspecified and multicast addresses.</summary>
+    /// <summary>
+    /// Loopback, link-local, private, carrier-grade NAT, unspecified and multicast addresses, including IPv4 ones
+    /// carried inside IPv6 (mapped, compatible, NAT64, 6to4), which a host or gateway may route to the IPv4 address.
+    /// </summary>
     internal static bool IsPrivate(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();
+        }
+
+        if (EmbeddedIPv4(address) is { } embedded && IsPrivate(embedded))
+        {
+            return true;
         }
 
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
@@ -142,6 +166,27 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
         }
 
         return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal;
+    }
+
+    private static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return null;
+        }
+
+        var b = address.GetAddressBytes();
+        if (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0 && !address.Equals(IPAddress.IPv6Any) && !address.Equals(IPAddress.IPv6Loopback))
+        {
+            return new IPAddress(b.AsSpan(12, 4)); // ::a.b.c.d, IPv4-compatible (deprecated, still parsed)
+        }
+
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0)
+        {
+            return new IPAddress(b.AsSpan(12, 4)); // 64:ff9b::a.b.c.d, NAT64
+        }
+
+        return b[0] == 0x20 && b[1] == 0x02 ? new IPAddress(b.AsSpan(2, 4)) : null; // 2002:AABB:CCDD::, 6to4
     }
 
     /// <summary>

@@ -45,6 +45,11 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     /// <summary>One entity, with warnings for its relations whose target is not in the catalog (one round trip).</summary>
     public async Task<CatalogEntity?> GetAsync(string entityRef, CancellationToken cancellationToken)
     {
+        if (!FilterSql.IsStorable(entityRef))
+        {
+            return null; // No entity can have such a ref.
+        }
+
         await using var command = dataSource.CreateCommand($"""
             SELECT {Columns},
                 (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
@@ -118,7 +123,12 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, CancellationToken cancellationToken)
     {
         var lowered = refs.Select(r => r.Trim().ToLowerInvariant()).ToArray();
-        var distinct = lowered.Distinct().ToArray();
+        var distinct = lowered.Where(FilterSql.IsStorable).Distinct().ToArray();
+        if (distinct.Length == 0)
+        {
+            return lowered.Select(_ => (CatalogEntity?)null).ToList();
+        }
+
         await using var command = dataSource.CreateCommand(distinct.Length == 1
             ? $"SELECT {Columns} FROM catalog.entities e WHERE e.ref = @ref"
             : $"SELECT {Columns} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
@@ -226,6 +236,11 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             throw new InvalidQueryException("Ask for between 1 and 20 facets.");
         }
 
+        foreach (var field in fields)
+        {
+            FilterSql.RequireText(field, "A facet field");
+        }
+
         var cacheKey = JsonSerializer.Serialize(new { fields, filter }, CursorJson);
         var version = await CatalogVersionAsync(cancellationToken);
         if (_facetCache.TryGetValue(cacheKey, out var cached) && cached.Version == version)
@@ -289,6 +304,11 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<(string Ref, int Depth)>> GraphAsync(
         string entityRef, GraphDirection direction, int depth, CancellationToken cancellationToken)
     {
+        if (!FilterSql.IsStorable(entityRef))
+        {
+            return [];
+        }
+
         depth = Math.Clamp(depth, 1, MaxGraphDepth);
         await using var command = dataSource.CreateCommand("""
             WITH RECURSIVE walk(ref, depth) AS (
@@ -316,6 +336,11 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     /// <summary>The recorded changes of an entity, newest first.</summary>
     public async Task<IReadOnlyList<HistoryItem>> HistoryAsync(string entityRef, int limit, CancellationToken cancellationToken)
     {
+        if (!FilterSql.IsStorable(entityRef))
+        {
+            return [];
+        }
+
         await using var command = dataSource.CreateCommand("""
             SELECT id, change, actor, changed_fields, at FROM catalog.entity_history
             WHERE entity_ref = @ref ORDER BY id DESC LIMIT @limit
@@ -437,8 +462,11 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 throw new InvalidQueryException("The cursor is too long.");
             }
 
-            return JsonSerializer.Deserialize<CursorState>(Base64Url.DecodeFromChars(cursor), CursorJson)
-                ?? throw new InvalidQueryException("The cursor is malformed.");
+            var state = JsonSerializer.Deserialize<CursorState>(Base64Url.DecodeFromChars(cursor), CursorJson);
+            return state is not null && state.Keys is not null && state.LastRef is not null && state.Order is not null
+                && state.Keys.Append(state.LastRef).All(FilterSql.IsStorable)
+                ? state
+                : throw new InvalidQueryException("The cursor is malformed; pass back the nextCursor of a previous page unchanged.");
         }
         catch (Exception exception) when (exception is FormatException or JsonException or NotSupportedException)
         {

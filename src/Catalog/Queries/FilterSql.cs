@@ -31,6 +31,7 @@ internal sealed class FilterSql
             return "TRUE";
         }
 
+        RequireText(fullText.Term, "The search term");
         var pattern = "%" + EscapeLike(fullText.Term.Trim().ToLowerInvariant()) + "%";
         var parameter = Add(pattern, NpgsqlDbType.Text);
         var fields = fullText.Fields is { Count: > 0 } named ? named.Select(f => f.ToLowerInvariant()).ToList() : null;
@@ -51,7 +52,7 @@ internal sealed class FilterSql
     }
 
     /// <summary>The SQL text of a dot path into the document, for ordering and search.</summary>
-    public string PathText(string field) => field.ToLowerInvariant() switch
+    public string PathText(string field) => RequireText(field, $"The field {Describe(field)}").ToLowerInvariant() switch
     {
         "kind" => "e.kind",
         "metadata.name" => "e.name",
@@ -103,13 +104,13 @@ internal sealed class FilterSql
             throw new InvalidQueryException($"A filter may hold at most {MaxConditions} conditions.");
         }
 
-        var key = condition.Key.Trim().ToLowerInvariant();
+        var key = RequireText(condition.Key, $"The filter key {Describe(condition.Key)}").Trim().ToLowerInvariant();
         if (key.Length == 0)
         {
             throw new InvalidQueryException("A filter condition has an empty key.");
         }
 
-        var values = condition.Values?.Select(v => v.Trim().ToLowerInvariant()).ToArray();
+        var values = condition.Values?.Select(v => RequireText(v, $"A value of the filter key {Describe(key)}").Trim().ToLowerInvariant()).ToArray();
         if (key.StartsWith("relations.", StringComparison.Ordinal))
         {
             var relationType = key["relations.".Length..];
@@ -168,6 +169,23 @@ internal sealed class FilterSql
         var name = "p" + _parameters.Count;
         _parameters.Add(new NpgsqlParameter(name, type) { Value = value });
         return "@" + name;
+    }
+
+    /// <summary>
+    /// Refuses text PostgreSQL cannot hold (U+0000, or half of a surrogate pair): it can match nothing, and sent to the
+    /// server it would fail as an encoding error instead of as bad input.
+    /// </summary>
+    public static string RequireText(string text, string what) => IsStorable(text)
+        ? text
+        : throw new InvalidQueryException($"{what} contains a character the catalog cannot match ({StorableText.Rule}).");
+
+    public static bool IsStorable(string text) => StorableText.IsStorable(text);
+
+    /// <summary>A key or field, quoted and shortened for an error message, without its unprintable characters.</summary>
+    private static string Describe(string text)
+    {
+        var printable = new string(text.Take(80).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray());
+        return $"'{printable}{(text.Length > 80 ? "…" : "")}'";
     }
 
     private static string EscapeLike(string text)

@@ -14,7 +14,7 @@ namespace Portal.Catalog.Storage;
 /// </summary>
 internal static class CatalogWriter
 {
-    private const long WriteLockKey = 0x636174616c6f67; // "catalog"
+    internal const long WriteLockKey = 0x636174616c6f67; // "catalog"
 
     public static async Task<WriteResult> ApplyAsync(
         NpgsqlConnection connection,
@@ -97,10 +97,14 @@ internal static class CatalogWriter
             else
             {
                 var newlyOrphaned = gone.Where(g => !g.Orphan).ToList();
+                // As in Backstage: the annotation is part of the entity, so filters find it
+                // (metadata.annotations.backstage.io/orphan=true) and the etag changes with the document.
                 await ExecuteAsync(connection, """
                     UPDATE catalog.entities SET orphan = true, updated_at = now(),
                         document = jsonb_set(document, '{metadata,annotations}',
-                            coalesce(document #> '{metadata,annotations}', '{}'::jsonb) || '{"backstage.io/orphan":"true"}'::jsonb)
+                            coalesce(document #> '{metadata,annotations}', '{}'::jsonb) || '{"backstage.io/orphan":"true"}'::jsonb),
+                        facts = facts || '{"metadata.annotations.backstage.io/orphan":["true"]}'::jsonb,
+                        etag = left(md5(etag || ':orphan'), 20)
                     WHERE id = ANY(@ids)
                     """, cancellationToken, ("ids", newlyOrphaned.Select(g => g.Id).ToArray()));
                 history.AddRange(newlyOrphaned.Select(g => new HistoryEntry(g.Id, g.Ref, "orphaned", [])));

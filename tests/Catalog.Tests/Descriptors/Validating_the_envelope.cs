@@ -23,6 +23,22 @@ public sealed class Validating_the_envelope
         Assert.Contains(entity.Relations, r => r.Type == "ownedBy" && r.Target.Canonical == "group:finance/payments-team");
     }
 
+    [Theory]
+    [InlineData("description: \"pay\\0ments\"", "metadata.description")]
+    [InlineData("annotations:\n  example.com/x: \"a\\0\"", "metadata.annotations.example.com/x")]
+    [InlineData("links:\n  - url: https://example.com\n    title: \"a\\0\"", "metadata.links[0].title")]
+    [InlineData("annotations:\n  \"example.com/\\0\": x", "metadata.annotations.example.com/\\u0000")]
+    public void Text_the_database_cannot_store_is_an_error_naming_the_field(string metadata, string field)
+    {
+        var batch = Descriptor.Read(Descriptor.Component(metadata: metadata));
+
+        Assert.Empty(batch.Entities);
+        var problem = Assert.Single(batch.Problems, p => p.Message.Contains("cannot store", StringComparison.Ordinal));
+        Assert.Equal(field, problem.Field);
+        Assert.Contains("\\u0000", problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\0', problem.Message);
+    }
+
     [Fact]
     public void Reports_every_envelope_error_of_a_document()
     {

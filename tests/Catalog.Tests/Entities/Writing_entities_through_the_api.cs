@@ -24,6 +24,19 @@ public sealed class Writing_entities_through_the_api(PortalApp app) : IClassFixt
     };
 
     [Fact]
+    public async Task An_upsert_with_text_the_database_cannot_store_is_a_validation_error_naming_the_field()
+    {
+        var document = Component("api-unstorable");
+        document["metadata"]!["description"] = "half a pair: \ud800";
+        document["spec"]!["system"] = "nul\u0000system";
+
+        var error = await Assert.ThrowsAsync<EntityValidationException>(() => Entities.UpsertAsync(document, null, "api:test", Cancellation));
+
+        Assert.Equal(["metadata.description", "spec.system"], error.Problems.Where(p => p.Message.Contains("cannot store", StringComparison.Ordinal)).Select(p => p.Field));
+        Assert.Null(await Queries.GetAsync("component:default/api-unstorable", Cancellation));
+    }
+
+    [Fact]
     public async Task An_upsert_creates_then_replaces_the_entity_and_records_both()
     {
         await Entities.UpsertAsync(Component("api-a"), null, "api:test", Cancellation);

@@ -1,5 +1,7 @@
+using Npgsql;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
+using Portal.Catalog.Storage;
 using Portal.Testing;
 
 namespace Portal.Catalog.Tests.Ingestion;
@@ -68,6 +70,24 @@ public sealed class Refreshing_a_location(PortalApp app) : IClassFixture<PortalA
         var problem = Assert.Single(outcome!.Problems);
         Assert.Contains("does not exist", problem.Message, StringComparison.Ordinal);
         Assert.Single((await app.Get<LocationService>().GetAsync(location.Id, Cancellation))!.Problems);
+    }
+
+    [Fact]
+    public async Task A_document_with_text_the_database_cannot_store_is_that_document_s_problem_only()
+    {
+        using var folder = new CatalogFolder();
+        var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("nul-kept") + "\n---\n" + CatalogFolder.Component("nul-sibling", owner: "team-before"));
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        folder.Write("catalog-info.yaml", CatalogFolder.Component("nul-kept", extra: "  system: \"bad\\0system\"")
+            + "\n---\n" + CatalogFolder.Component("nul-sibling", owner: "team-after"));
+
+        var outcome = await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
+
+        var problem = Assert.Single(outcome!.Problems);
+        Assert.Equal(("spec.system", 1), (problem.Field, problem.Document));
+        Assert.NotNull(await app.Get<EntityQueryService>().GetAsync("component:default/nul-kept", Cancellation));
+        Assert.Equal("group:default/team-after", (await app.Get<EntityQueryService>().GetAsync("component:default/nul-sibling", Cancellation))!.OwnerRef);
+        Assert.Equal(problem.Message, Assert.Single((await app.Get<LocationService>().GetAsync(location.Id, Cancellation))!.Problems).Message);
     }
 
     [Fact]
@@ -164,6 +184,37 @@ public sealed class Refreshing_a_location(PortalApp app) : IClassFixture<PortalA
     }
 
     [Fact]
+    public async Task A_refresh_that_overlaps_unregistering_leaves_no_entity_behind()
+    {
+        using var folder = new CatalogFolder();
+        var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("overlap-l"));
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        folder.Write("catalog-info.yaml", CatalogFolder.Component("overlap-l") + "\n---\n" + CatalogFolder.Component("overlap-new-l"));
+
+        // Another writer holds the catalog's write lock, so the refresh reads its files and then has to wait.
+        await using var writer = new NpgsqlConnection(app.ConnectionString);
+        await writer.OpenAsync(Cancellation);
+        var held = await writer.BeginTransactionAsync(Cancellation);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", writer, held))
+        {
+            take.Parameters.AddWithValue("key", CatalogWriter.WriteLockKey);
+            await take.ExecuteNonQueryAsync(Cancellation);
+        }
+
+        var refresh = app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
+        await Eventually.UntilAsync(() => WaitingForLockAsync(writer), waiting => waiting > 0, TimeSpan.FromSeconds(5), "the refresh waiting for the write lock");
+        var unregister = app.Get<LocationService>().UnregisterAsync(location.Id, Cancellation);
+        await Task.WhenAny(unregister, Task.Delay(200, Cancellation));
+        await held.CommitAsync(Cancellation);
+        await Task.WhenAll(refresh, unregister);
+
+        Assert.True(await unregister);
+        Assert.Null(await app.Get<LocationService>().GetAsync(location.Id, Cancellation));
+        Assert.Null(await app.Get<EntityQueryService>().GetAsync("component:default/overlap-l", Cancellation));
+        Assert.Null(await app.Get<EntityQueryService>().GetAsync("component:default/overlap-new-l", Cancellation));
+    }
+
+    [Fact]
     public async Task A_relation_to_a_missing_entity_is_kept_and_reported()
     {
         using var folder = new CatalogFolder();
@@ -176,5 +227,14 @@ public sealed class Refreshing_a_location(PortalApp app) : IClassFixture<PortalA
         var warning = Assert.Single(entity.Status);
         Assert.Equal("warning", warning.Level);
         Assert.Contains("group:default/nobody-k", warning.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<long> WaitingForLockAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT count(*) FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """, connection);
+        return (long)(await command.ExecuteScalarAsync(Cancellation))!;
     }
 }

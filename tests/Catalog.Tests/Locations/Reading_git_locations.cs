@@ -47,7 +47,16 @@ public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalA
 
     [Theory]
     [InlineData("#--upload-pack=evil:catalog-info.yaml", "git ref")]
+    [InlineData("#-c:catalog-info.yaml", "git ref")]
+    [InlineData("#--output=/tmp/portal-injected:catalog-info.yaml", "git ref")]
+    [InlineData("#-:catalog-info.yaml", "git ref")]
+    [InlineData("#main --all:catalog-info.yaml", "git ref")]
+    [InlineData("#main..other:catalog-info.yaml", "git ref")]
+    [InlineData("#main:-catalog-info.yaml", "segments starting with '-'")]
+    [InlineData("#main:docs/--output=/tmp/portal-injected", "segments starting with '-'")]
     [InlineData("#main:../etc/passwd", "'..'")]
+    [InlineData("#main:catalog\u0000info.yaml", "control characters")]
+    [InlineData("#main:catalog\ninfo.yaml", "control characters")]
     [InlineData("main:catalog-info.yaml", "REPOSITORY#REF:PATH")]
     public async Task A_malformed_or_hostile_target_is_refused(string suffix, string reason)
     {
@@ -57,6 +66,30 @@ public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalA
             app.Get<LocationService>().RegisterAsync("git", bare + suffix, false, Cancellation));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Null(await app.Get<EntityQueryService>().GetAsync("component:default/git-never", Cancellation));
+    }
+
+    [Theory]
+    [InlineData("https://github.com/acme/app#--upload-pack=evil:catalog-info.yaml", "git ref")]
+    [InlineData("https://github.com/acme/app#main:-x/catalog-info.yaml", "segments starting with '-'")]
+    public async Task GitHub_targets_get_the_same_checks(string target, string reason)
+    {
+        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => app.Get<LocationService>().RegisterAsync("git", target, false, Cancellation));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_repository_that_looks_like_an_option_is_only_ever_a_path()
+    {
+        var marker = Path.Combine(_work, "injected-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(_work);
+
+        var error = await Assert.ThrowsAsync<LocationReadException>(() =>
+            app.Get<LocationService>().RegisterAsync("git", $"--upload-pack=touch {marker}#main:catalog-info.yaml", false, Cancellation));
+
+        Assert.Contains("cannot be read", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker));
     }
 
     [Fact]
@@ -68,6 +101,24 @@ public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalA
             app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:nope.yaml", false, Cancellation));
 
         Assert.Contains("nope.yaml", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_10_MB_file_in_a_repository_folder_is_that_file_s_problem_and_its_siblings_still_update()
+    {
+        var bare = CreateRepository(("catalog/big.yaml", CatalogFolder.Component("git-big")), ("catalog/small.yaml", CatalogFolder.Component("git-small", owner: "team-before")));
+        var location = (await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog", false, Cancellation)).Location;
+        Push(bare, ("catalog/big.yaml", CatalogFolder.Component("git-big") + "\n# " + new string('x', 10 * 1024 * 1024)), ("catalog/small.yaml", CatalogFolder.Component("git-small", owner: "team-after")));
+        var clock = Stopwatch.StartNew();
+
+        var outcome = await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        var problem = Assert.Single(outcome!.Problems);
+        Assert.Equal($"{bare}#main:catalog/big.yaml", problem.Source);
+        Assert.Contains($"{bare}#main:catalog/big.yaml is over the limit", problem.Message, StringComparison.Ordinal);
+        Assert.NotNull(await app.Get<EntityQueryService>().GetAsync("component:default/git-big", Cancellation));
+        Assert.Equal("group:default/team-after", (await app.Get<EntityQueryService>().GetAsync("component:default/git-small", Cancellation))!.OwnerRef);
     }
 
     public void Dispose()
@@ -95,6 +146,20 @@ public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalA
         Git(source, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
         Git(_work, "clone", "-q", "--bare", source, bare);
         return bare;
+    }
+
+    /// <summary>Commits new contents of the files to the repository's source and pushes them to the bare repository.</summary>
+    private static void Push(string bare, params (string Path, string Content)[] files)
+    {
+        var source = bare[..^".git".Length];
+        foreach (var (path, content) in files)
+        {
+            File.WriteAllText(Path.Combine(source, path), content);
+        }
+
+        Git(source, "add", ".");
+        Git(source, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "change");
+        Git(source, "push", "-q", bare, "main");
     }
 
     private static void Git(string directory, params string[] arguments)

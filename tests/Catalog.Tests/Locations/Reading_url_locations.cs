@@ -15,6 +15,13 @@ public sealed class GuardedUrls : PortalApp
         ["Catalog:Locations:AllowedHosts:1"] = "localhost",
         ["Catalog:Locations:AllowedHosts:2"] = "10.1.2.3",
         ["Catalog:Locations:AllowedHosts:3"] = "*.allowed.example",
+
+        // Addresses an operator might list by mistake: listing them must not open the way to them.
+        ["Catalog:Locations:AllowedHosts:4"] = "::1",
+        ["Catalog:Locations:AllowedHosts:5"] = "[::ffff:127.0.0.1]",
+        ["Catalog:Locations:AllowedHosts:6"] = "::127.0.0.1",
+        ["Catalog:Locations:AllowedHosts:7"] = "64:ff9b::7f00:1",
+        ["Catalog:Locations:AllowedHosts:8"] = "0.0.0.0",
     };
 }
 
@@ -25,7 +32,24 @@ public sealed class Url_locations_are_guarded(GuardedUrls app) : IClassFixture<G
     [Theory]
     [InlineData("http://169.254.169.254/latest/meta-data/catalog-info.yaml", "link-local")]
     [InlineData("http://10.1.2.3/catalog-info.yaml", "private")]
-    [InlineData("http://[::1]/catalog-info.yaml", "not allowed")]
+    [InlineData("http://[::1]/catalog-info.yaml", "private")]
+    [InlineData("http://[::2]/catalog-info.yaml", "not allowed")]
+    [InlineData("http://[::ffff:127.0.0.1]/catalog-info.yaml", "private")]
+    [InlineData("http://[::127.0.0.1]/catalog-info.yaml", "private")]
+    [InlineData("http://[64:ff9b::7f00:1]/catalog-info.yaml", "private")]
+    [InlineData("http://167838211/catalog-info.yaml", "private")]
+    [InlineData("http://0x0a.1.2.3/catalog-info.yaml", "private")]
+    [InlineData("http://012.1.2.3/catalog-info.yaml", "private")]
+    [InlineData("http://10.1.515/catalog-info.yaml", "private")]
+    [InlineData("http://0/catalog-info.yaml", "private")]
+    [InlineData("http://2130706433/catalog-info.yaml", "127.0.0.1 is not allowed")]
+    [InlineData("http://0x7f.0.0.1/catalog-info.yaml", "127.0.0.1 is not allowed")]
+    [InlineData("http://0177.0.0.1/catalog-info.yaml", "127.0.0.1 is not allowed")]
+    [InlineData("http://files.allowed.example@127.0.0.1/catalog-info.yaml", "user information")]
+    [InlineData("http://files.allowed.example@10.1.2.3/catalog-info.yaml", "user information")]
+    [InlineData("http://user:secret@files.allowed.example/catalog-info.yaml", "user information")]
+    [InlineData("http://127.0.0.1\\@files.allowed.example/catalog-info.yaml", "http or https")]
+    [InlineData("http://localhost./catalog-info.yaml", "not allowed")]
     [InlineData("http://elsewhere.example/catalog-info.yaml", "not allowed")]
     [InlineData("ftp://files.allowed.example/catalog-info.yaml", "http or https")]
     [InlineData("javascript:alert(1)", "http or https")]
@@ -85,6 +109,34 @@ public sealed class Reading_url_locations(LocalUrls app) : IClassFixture<LocalUr
 
         Assert.Empty(outcome.Problems);
         Assert.Equal(["component:default/from-url", "location:default/url-root"], outcome.EntityRefs.Order());
+    }
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("git")]
+    public async Task A_remote_Location_cannot_point_at_files_or_repositories_on_the_server(string type)
+    {
+        using var folder = new CatalogFolder();
+        var local = folder.Write("secret.yaml", CatalogFolder.Component($"server-secret-{type}"));
+        var target = type == "file" ? local : $"{folder.Root}#main:secret.yaml";
+        await using var site = await StaticSite.StartAsync();
+        var root = site.Serve("/catalog-info.yaml", $$"""
+            apiVersion: backstage.io/v1alpha1
+            kind: Location
+            metadata:
+              name: reaching-in-{{type}}
+            spec:
+              type: {{type}}
+              targets: ["{{target}}"]
+            """);
+
+        var outcome = await app.Get<LocationService>().RegisterAsync("url", root, false, Cancellation);
+
+        var problem = Assert.Single(outcome.Problems);
+        Assert.Equal("spec.targets", problem.Field);
+        Assert.Contains($"may not point at {type} targets on this server", problem.Message, StringComparison.Ordinal);
+        Assert.Equal([$"location:default/reaching-in-{type}"], outcome.EntityRefs);
+        Assert.Null(await app.Get<EntityQueryService>().GetAsync($"component:default/server-secret-{type}", Cancellation));
     }
 
     [Fact]

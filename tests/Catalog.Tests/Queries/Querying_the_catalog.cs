@@ -20,6 +20,14 @@ public sealed class Querying_the_catalog(AcmeCatalog app) : IClassFixture<AcmeCa
     }
 
     [Fact]
+    public async Task A_name_condition_matches_that_name_only_in_any_case()
+    {
+        var refs = await RefsAsync(EntityFilter.Equal("metadata.name", "Payments-API", "LEDGER-lib"));
+
+        Assert.Equal(["component:default/ledger-lib", "component:default/payments-api"], refs.Order());
+    }
+
+    [Fact]
     public async Task Sets_combine_with_or()
     {
         var refs = await RefsAsync(EntityFilter.Any(EntityFilter.Equal("kind", "domain"), EntityFilter.Equal("kind", "resource")));

@@ -20,7 +20,7 @@ internal static class DescriptorText
     {
         foreach (var c in key)
         {
-            if (char.IsControl(c))
+            if (char.IsControl(c) || char.IsSurrogate(c))
             {
                 return Escape(new StringBuilder(key.Length + 8), key).ToString();
             }
@@ -34,6 +34,13 @@ internal static class DescriptorText
         for (var i = 0; i < value.Length && i < MaxQuotedLength; i++)
         {
             var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                builder.Append(c).Append(value[++i]);
+                continue;
+            }
+
+            // A lone surrogate is escaped too: the message is stored as JSON, which cannot hold one.
             _ = c switch
             {
                 '"' => builder.Append("\\\""),
@@ -41,7 +48,7 @@ internal static class DescriptorText
                 '\n' => builder.Append("\\n"),
                 '\r' => builder.Append("\\r"),
                 '\t' => builder.Append("\\t"),
-                _ when char.IsControl(c) => builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
+                _ when char.IsControl(c) || char.IsSurrogate(c) => builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
                 _ => builder.Append(c),
             };
         }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Portal.Catalog.Ingestion.Descriptors;
+using Portal.Catalog.Model;
 
 namespace Portal.Catalog.Ingestion.Processors;
 
@@ -10,6 +11,7 @@ namespace Portal.Catalog.Ingestion.Processors;
 public sealed class EnvelopeProcessor : IEntityProcessor
 {
     private static readonly string[] RootFields = ["apiVersion", "kind", "metadata", "spec", "relations", "status"];
+    private const int MaxUnstorableReported = 10;
 
     public string Name => "envelope";
 
@@ -19,6 +21,8 @@ public sealed class EnvelopeProcessor : IEntityProcessor
     {
         ArgumentNullException.ThrowIfNull(context);
         var document = context.Document;
+        var unstorable = 0;
+        CheckStorable(context, document, "", ref unstorable);
         foreach (var (key, _) in document)
         {
             if (Array.IndexOf(RootFields, key) < 0)
@@ -59,6 +63,46 @@ public sealed class EnvelopeProcessor : IEntityProcessor
         if (!context.HasErrors && kind is not null && @namespace is not null && name is not null)
         {
             context.Identify(kind, @namespace, name);
+        }
+    }
+
+    /// <summary>
+    /// Reports keys and string values the database cannot hold (<see cref="StorableText"/>): such a document could
+    /// never be written, and would otherwise fail its whole location's write.
+    /// </summary>
+    private static void CheckStorable(EntityProcessingContext context, JsonNode? node, string path, ref int reported)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    var field = path.Length == 0 ? DescriptorText.Key(key) : $"{path}.{DescriptorText.Key(key)}";
+                    if (!StorableText.IsStorable(key) && reported++ < MaxUnstorableReported)
+                    {
+                        context.Error(field, $"the key {DescriptorText.Quote(key)} holds a character the catalog cannot store ({StorableText.Rule})");
+                    }
+
+                    CheckStorable(context, value, field, ref reported);
+                }
+
+                break;
+
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    CheckStorable(context, array[i], $"{path}[{i}]", ref reported);
+                }
+
+                break;
+
+            case JsonValue value when value.TryGetValue<string>(out var text) && !StorableText.IsStorable(text):
+                if (reported++ < MaxUnstorableReported)
+                {
+                    context.Error(path, $"{DescriptorText.Quote(text)} holds a character the catalog cannot store ({StorableText.Rule})");
+                }
+
+                break;
         }
     }
 

@@ -1,0 +1,112 @@
+using Portal.Catalog.Queries;
+
+namespace Portal.Catalog.Tests.Queries;
+
+/// <summary>Filter keys, values, order fields, search fields and facet fields are data, never SQL.</summary>
+public sealed class Refusing_hostile_query_input(AcmeCatalog app) : IClassFixture<AcmeCatalog>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private EntityQueryService Queries => app.Get<EntityQueryService>();
+
+    public static TheoryData<string> HostileText =>
+    [
+        "kind'; DROP TABLE catalog.entities; --",
+        "metadata.name') OR ('1'='1",
+        "spec.owner\" OR 1=1 --",
+        "metadata.annotations.x'}]) OR TRUE; --",
+        "metadata.labels.a\\\"b",
+        "{spec,owner}",
+        "$.spec.owner ? (@ == \"x\")",
+        "relations.ownedBy' OR '1'='1",
+        "metadata..name",
+        "spec.\u0000owner",
+        "spec.\ud800owner",
+        "spec.owner\n--",
+        "é.ü.😀",
+    ];
+
+    [Theory]
+    [MemberData(nameof(HostileText))]
+    public async Task Hostile_text_in_any_part_of_a_query_matches_nothing_or_is_a_clear_error_and_changes_nothing(string text)
+    {
+        var before = await CountAsync();
+        var queries = new EntityQuery[]
+        {
+            new() { Filter = EntityFilter.Equal(text, text, "component") },
+            new() { Filter = EntityFilter.Equal("kind", text) },
+            new() { Filter = EntityFilter.Exists(text) },
+            new() { Filter = new Negation(EntityFilter.Equal(text, "x")) },
+            new() { Order = [new EntityOrder(text), new EntityOrder(text, Descending: true)] },
+            new() { FullText = new FullTextFilter(text) },
+            new() { FullText = new FullTextFilter("payments", [text]) },
+            new() { Filter = EntityFilter.Equal("metadata.uid", text) },
+        };
+
+        foreach (var query in queries)
+        {
+            await SucceedsOrIsAClearErrorAsync(() => Queries.QueryAsync(query, Cancellation), text);
+        }
+
+        await SucceedsOrIsAClearErrorAsync(() => Queries.FacetsAsync([text], EntityFilter.Equal(text, text), Cancellation), text);
+        await SucceedsOrIsAClearErrorAsync(() => Queries.GetAsync(text, Cancellation), text);
+        await SucceedsOrIsAClearErrorAsync(() => Queries.GetManyAsync([text, "component:default/payments-api"], Cancellation), text);
+        await SucceedsOrIsAClearErrorAsync(() => Queries.GraphAsync(text, GraphDirection.Dependencies, 3, Cancellation), text);
+        await SucceedsOrIsAClearErrorAsync(() => Queries.HistoryAsync(text, 10, Cancellation), text);
+        Assert.Equal(before, await CountAsync());
+    }
+
+    [Fact]
+    public async Task A_filter_value_with_quotes_matches_only_that_literal_value()
+    {
+        var page = await Queries.QueryAsync(new EntityQuery { Filter = EntityFilter.Equal("kind", "component' OR '1'='1") }, Cancellation);
+
+        Assert.Empty(page.Items);
+        Assert.Equal(0, page.TotalCount);
+    }
+
+    [Fact]
+    public async Task Text_the_database_cannot_hold_is_refused_naming_where_it_is()
+    {
+        var inKey = await Assert.ThrowsAsync<InvalidQueryException>(() =>
+            Queries.QueryAsync(new EntityQuery { Filter = EntityFilter.Equal("spec.\u0000owner", "x") }, Cancellation));
+        var inValue = await Assert.ThrowsAsync<InvalidQueryException>(() =>
+            Queries.QueryAsync(new EntityQuery { Filter = EntityFilter.Equal("spec.owner", "team\u0000") }, Cancellation));
+        var inOrder = await Assert.ThrowsAsync<InvalidQueryException>(() =>
+            Queries.QueryAsync(new EntityQuery { Order = [new EntityOrder("metadata.\ud800title")] }, Cancellation));
+
+        Assert.StartsWith("The filter key 'spec.?owner' contains a character", inKey.Message, StringComparison.Ordinal);
+        Assert.StartsWith("A value of the filter key 'spec.owner' contains a character", inValue.Message, StringComparison.Ordinal);
+        Assert.StartsWith("The field 'metadata.?title' contains a character", inOrder.Message, StringComparison.Ordinal);
+        Assert.Null(await Queries.GetAsync("component:default/pay\u0000ments-api", Cancellation));
+    }
+
+    [Fact]
+    public async Task A_forged_cursor_carrying_hostile_text_is_data_too()
+    {
+        var first = await Queries.QueryAsync(new EntityQuery { Limit = 2, Order = [new EntityOrder("metadata.title")] }, Cancellation);
+        var state = System.Text.Json.Nodes.JsonNode.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(first.NextCursor))!;
+        state["keys"]![0] = "x' OR '1'='1";
+        state["lastRef"] = "\u0000'; DROP TABLE catalog.entities; --";
+        state["order"]![0]!["field"] = "metadata.title') --";
+        var forged = System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(state.ToJsonString()));
+
+        await SucceedsOrIsAClearErrorAsync(() => Queries.QueryAsync(new EntityQuery { Cursor = forged }, Cancellation), forged);
+
+        Assert.True(await CountAsync() > 0);
+    }
+
+    private async Task<int> CountAsync() => (await Queries.QueryAsync(new EntityQuery { Limit = 0 }, Cancellation)).TotalCount!.Value;
+
+    private static async Task SucceedsOrIsAClearErrorAsync<T>(Func<Task<T>> call, string text)
+    {
+        try
+        {
+            await call();
+        }
+        catch (InvalidQueryException exception)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(exception.Message), $"empty message for {text}");
+        }
+    }
+}
