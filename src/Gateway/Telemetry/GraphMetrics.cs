@@ -10,21 +10,19 @@ namespace Portal.Gateway.Telemetry;
 /// names come from clients, so only well-formed names are kept as tags, and at most <see cref="MaxOperationNames"/>
 /// distinct ones (the rest count as "other"): a client must not be able to blow up the metric's cardinality.
 /// </summary>
-public sealed class GraphMetrics : IDisposable
+public sealed class GraphMetrics
 {
     public const string Name = "Portal.Gateway.Graph";
     private const int MaxOperationNames = 200;
 
+    // Process-wide, like the runtime's own meters: exporters match meters by name, and two live meters of one name
+    // (two hosts in one test process) would publish duplicate instruments.
     private static readonly ActivitySource Source = new(Name);
-    private readonly Meter _meter = new(Name);
-    private readonly Histogram<double> _duration;
-    private readonly ConcurrentDictionary<string, bool> _names = new(StringComparer.Ordinal);
+    private static readonly Meter Meter = new(Name);
+    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("portal.graphql.operation.duration", unit: "s",
+        description: "How long GraphQL operations take, from parsing to the result.");
 
-    public GraphMetrics()
-    {
-        _duration = _meter.CreateHistogram<double>("portal.graphql.operation.duration", unit: "s",
-            description: "How long GraphQL operations take, from parsing to the result.");
-    }
+    private readonly ConcurrentDictionary<string, bool> _names = new(StringComparer.Ordinal);
 
     public async Task<ExecutionResult> MeasureAsync(ExecutionOptions options, Func<ExecutionOptions, Task<ExecutionResult>> next)
     {
@@ -36,7 +34,7 @@ public sealed class GraphMetrics : IDisposable
         var type = result.Operation?.Operation.ToString().ToLowerInvariant() ?? "invalid";
         var name = OperationName(result.Operation?.Name?.StringValue ?? options.OperationName);
         var outcome = result.Errors is { Count: > 0 } ? "error" : "ok";
-        _duration.Record(elapsed.TotalSeconds,
+        Duration.Record(elapsed.TotalSeconds,
             new KeyValuePair<string, object?>("graphql.operation.type", type),
             new KeyValuePair<string, object?>("graphql.operation.name", name),
             new KeyValuePair<string, object?>("outcome", outcome));
@@ -50,8 +48,6 @@ public sealed class GraphMetrics : IDisposable
 
         return result;
     }
-
-    public void Dispose() => _meter.Dispose();
 
     private string OperationName(string? name)
     {
