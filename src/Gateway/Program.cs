@@ -1,4 +1,7 @@
 using Portal.Catalog;
+using Portal.Catalog.Persistence;
+using Portal.Gateway.Bus;
+using Portal.Gateway.CatalogChanges;
 using Portal.Gateway.Database;
 using Portal.Gateway.Graph;
 using Portal.Gateway.Health;
@@ -9,11 +12,13 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPortalDatabase();
 builder.AddCatalog();
 builder.AddScaffolder();
+builder.AddPortalBus(outboxSchemas: [CatalogDbContext.Schema], consumers: bus => bus.AddCatalogChangeFeed());
 builder.AddPortalGraph();
 
 // Disposing the app also stops an embedded PostgreSQL, whatever way the host ended.
 await using var app = builder.Build();
 
+app.UseWebSockets();
 app.MapPortalHealth();
 app.MapPortalGraph();
 

@@ -1,4 +1,5 @@
 using GraphQL;
+using Portal.Gateway.Graph.WebSockets;
 
 namespace Portal.Gateway.Graph;
 
@@ -10,6 +11,10 @@ public static class GraphRegistration
             .BindConfiguration(GraphOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<GraphWebSocketOptions>()
+            .BindConfiguration(GraphWebSocketOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
         var exposeExceptions = builder.Environment.IsDevelopment();
         builder.Services.AddGraphQL(graph => graph
@@ -17,14 +22,21 @@ public static class GraphRegistration
             .AddGraphTypes(typeof(PortalSchema).Assembly)
             .AddSystemTextJson()
             .AddErrorInfoProvider(errors => errors.ExposeExceptionDetails = exposeExceptions));
+        builder.Services.AddSingleton<GraphExecution>();
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();
+        builder.Services.AddSingleton<GraphQLWebSocketEndpoint>();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapPortalGraph(this IEndpointRouteBuilder endpoints)
     {
-        var endpoint = endpoints.ServiceProvider.GetRequiredService<GraphQLHttpEndpoint>();
-        endpoints.MapMethods("/graphql", ["GET", "POST"], endpoint.HandleAsync);
+        var http = endpoints.ServiceProvider.GetRequiredService<GraphQLHttpEndpoint>();
+        var webSocket = endpoints.ServiceProvider.GetRequiredService<GraphQLWebSocketEndpoint>();
+
+        // A WebSocket handshake is a GET too; it needs the app's UseWebSockets() ahead of the endpoints.
+        endpoints.MapMethods("/graphql", ["GET", "POST"], context => context.WebSockets.IsWebSocketRequest
+            ? webSocket.HandleAsync(context)
+            : http.HandleAsync(context));
         return endpoints;
     }
 }

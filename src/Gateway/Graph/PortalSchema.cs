@@ -5,9 +5,10 @@ namespace Portal.Gateway.Graph;
 /// <summary>The portal's one GraphQL schema. Each module's types live in their own folder beside this file.</summary>
 public sealed class PortalSchema : Schema
 {
-    public PortalSchema(IServiceProvider services, QueryType query) : base(services)
+    public PortalSchema(IServiceProvider services, QueryType query, SubscriptionType subscription) : base(services)
     {
         Query = query;
+        Subscription = subscription;
     }
 }
 

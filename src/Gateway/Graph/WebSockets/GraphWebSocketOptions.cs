@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Portal.Gateway.Graph.WebSockets;
+
+/// <summary>Settings of GraphQL over WebSocket, bound from <c>Graph:WebSockets</c>.</summary>
+public sealed class GraphWebSocketOptions
+{
+    public const string Section = "Graph:WebSockets";
+
+    /// <summary>How long a new socket may take to send <c>connection_init</c> before it is closed with 4408.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan ConnectionInitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Interval of WebSocket ping frames, which keep proxies from closing an idle socket and find dead clients (no pong
+    /// within the same interval: the socket is aborted). Zero turns them off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest message a client may send; a larger one closes the socket with 4400.</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Most operations (subscriptions, queries, mutations) running at once on one socket.</summary>
+    [Range(1, 10_000)]
+    public int MaxOperations { get; set; } = 100;
+
+    /// <summary>
+    /// Most events one subscription may have waiting for a client that does not keep up; one more and the subscription
+    /// ends with an error (the socket stays open). One catalog write announces up to 500 changes at once.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxPendingEvents { get; set; } = 1024;
+}
