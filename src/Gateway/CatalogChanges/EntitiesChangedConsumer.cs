@@ -23,9 +23,18 @@ public static class CatalogChangeRegistration
         bus.AddConsumer<EntitiesChangedConsumer>(consumer => consumer.UseMessageRetry(retry => retry.Intervals(100, 500, 2000)))
             .Endpoint(endpoint =>
             {
+                // A name of its own (the endpoint's name would otherwise be shared by every replica: one queue, competing
+                // consumers), and a queue that goes away with the replica.
+                endpoint.InstanceId = ReplicaId();
                 endpoint.Temporary = true;
                 endpoint.ConcurrentMessageLimit = 1;
             });
         return bus;
+    }
+
+    private static string ReplicaId()
+    {
+        var host = new string(Environment.MachineName.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(30).ToArray());
+        return $"{host}-{Guid.NewGuid().ToString("N")[..12]}";
     }
 }

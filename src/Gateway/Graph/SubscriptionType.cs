@@ -1,10 +1,8 @@
 using GraphQL;
 using GraphQL.Types;
-using Microsoft.Extensions.Options;
 using Portal.Catalog.Queries;
 using Portal.Gateway.CatalogChanges;
 using Portal.Gateway.Graph.Catalog;
-using Portal.Gateway.Graph.WebSockets;
 
 namespace Portal.Gateway.Graph;
 
@@ -12,11 +10,11 @@ namespace Portal.Gateway.Graph;
 public sealed class SubscriptionType : ObjectGraphType
 {
     // The feed's queue only bridges the bus consumer and the executor, which drains it at once; it holds two whole bus
-    // messages (500 changes each) so that a burst never drops a client that keeps up. A client's own pace is bounded
-    // where its results wait for the socket (Graph:WebSockets:MaxPendingEvents).
+    // messages (500 changes each). A client's own pace is bounded where its results wait for the socket
+    // (Graph:WebSockets:MaxPendingBytes).
     private const int FeedCapacity = 1000;
 
-    public SubscriptionType(IOptions<GraphWebSocketOptions> options)
+    public SubscriptionType()
     {
         Name = "Subscription";
         Field<NonNullGraphType<EntityChangedEventType>>("entityChanged")
@@ -36,7 +34,7 @@ public sealed class SubscriptionType : ObjectGraphType
                 {
                     filter = EntityFilterInputType.ToCatalogFilter(context.GetArgument<List<EntityFilterInput>?>("filter"));
                     subscription = context.RequestServices!.GetRequiredService<CatalogChangeFeed>()
-                        .Subscribe(filter, Math.Max(options.Value.MaxPendingEvents, FeedCapacity));
+                        .Subscribe(filter, FeedCapacity);
                 }
                 catch (InvalidQueryException exception)
                 {

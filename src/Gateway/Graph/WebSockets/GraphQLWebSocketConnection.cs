@@ -19,8 +19,8 @@ namespace Portal.Gateway.Graph.WebSockets;
 /// <remarks>
 /// One loop reads the socket and handles each message in order without waiting for operations; operations run on
 /// their own. Everything sent goes through one queue and one sending loop (a WebSocket allows one send at a time).
-/// The queue is bounded per operation: a subscription with <c>MaxPendingEvents</c> results not yet sent is ended with
-/// an error instead of buffering more for a client that does not read.
+/// The queue is bounded in bytes (<c>MaxPendingBytes</c>): a result that would go beyond it ends its operation with an
+/// error instead of buffering more for a client that does not read.
 /// </remarks>
 internal sealed class GraphQLWebSocketConnection(
     WebSocket socket,
@@ -45,6 +45,7 @@ internal sealed class GraphQLWebSocketConnection(
     private readonly Lock _closeGate = new();
     private volatile CloseRequest? _close;
     private int _queuedReplies;
+    private long _pendingBytes;
     private volatile bool _initReceived;
     private volatile bool _acknowledged;
 
@@ -267,8 +268,14 @@ internal sealed class GraphQLWebSocketConnection(
                 return;
             }
 
-            SendNext(operation, result, countsAsEvent: false);
-            SendComplete(operation.Id);
+            if (TryQueueResult(operation, result))
+            {
+                SendComplete(operation.Id);
+            }
+            else
+            {
+                SendTooSlow(operation.Id, "Client too slow");
+            }
         }
         catch (OperationCanceledException) when (operation.IsStopped || _lifetime.IsCancellationRequested)
         {
@@ -291,11 +298,30 @@ internal sealed class GraphQLWebSocketConnection(
         operation.Stop();
     }
 
-    private void SendNext(Operation operation, ExecutionResult result, bool countsAsEvent)
+    /// <summary>
+    /// Queues a result unless the results already waiting and this one would go beyond <c>MaxPendingBytes</c>; a
+    /// result on its own always fits, so an idle client gets even a large one.
+    /// </summary>
+    private bool TryQueueResult(Operation operation, ExecutionResult result)
     {
-        var bytes = serializer.Serialize(new OperationMessage { Id = operation.Id, Type = "next", Payload = result });
-        _outgoing.Writer.TryWrite(new Outgoing(Encoding.UTF8.GetBytes(bytes), countsAsEvent ? operation : null));
+        var bytes = Encoding.UTF8.GetBytes(serializer.Serialize(new OperationMessage { Id = operation.Id, Type = "next", Payload = result }));
+        var waiting = Interlocked.Add(ref _pendingBytes, bytes.Length) - bytes.Length;
+        if (waiting > 0 && waiting + bytes.Length > options.MaxPendingBytes)
+        {
+            Interlocked.Add(ref _pendingBytes, -bytes.Length);
+            return false;
+        }
+
+        _outgoing.Writer.TryWrite(new Outgoing(bytes, IsResult: true));
+        return true;
     }
+
+    private void SendTooSlow(string id, string who) => SendError(id, [new ExecutionError(
+        $"{who}: more than {options.MaxPendingBytes} bytes of results were waiting to be sent, so the operation was dropped. "
+        + "Read faster, or subscribe again and re-read what you show.")
+    {
+        Code = "SUBSCRIBER_TOO_SLOW",
+    }]);
 
     private void SendError(string id, IEnumerable<ExecutionError> errors) =>
         Reply(serializer.Serialize(new OperationMessage { Id = id, Type = "error", Payload = errors.ToList() }));
@@ -314,7 +340,7 @@ internal sealed class GraphQLWebSocketConnection(
             return;
         }
 
-        _outgoing.Writer.TryWrite(new Outgoing(Encoding.UTF8.GetBytes(json), null, IsReply: true));
+        _outgoing.Writer.TryWrite(new Outgoing(Encoding.UTF8.GetBytes(json), IsReply: true));
     }
 
     private async Task SendLoopAsync()
@@ -331,7 +357,10 @@ internal sealed class GraphQLWebSocketConnection(
                         Interlocked.Decrement(ref _queuedReplies);
                     }
 
-                    message.Event?.EventSent();
+                    if (message.IsResult)
+                    {
+                        Interlocked.Add(ref _pendingBytes, -message.Bytes.Length);
+                    }
                 }
 
                 if (_close is { } close)
@@ -359,8 +388,6 @@ internal sealed class GraphQLWebSocketConnection(
             await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, _lifetime.Token);
         }
     }
-
-    private int MaxPendingEvents => options.MaxPendingEvents;
 
     private bool IsClosing
     {
@@ -393,7 +420,7 @@ internal sealed class GraphQLWebSocketConnection(
         }
 
         // Wakes the sending loop, which sends the close frame before anything else.
-        _outgoing.Writer.TryWrite(new Outgoing([], null));
+        _outgoing.Writer.TryWrite(new Outgoing([]));
         _lifetime.CancelAfter(CloseHandshakeTimeout);
     }
 
@@ -509,11 +536,11 @@ internal sealed class GraphQLWebSocketConnection(
         return text[..length];
     }
 
-    private sealed record Outgoing(byte[] Bytes, Operation? Event, bool IsReply = false);
+    private sealed record Outgoing(byte[] Bytes, bool IsReply = false, bool IsResult = false);
 
     private sealed record CloseRequest(int Code, string Reason);
 
-    /// <summary>One running operation: its cancellation, its stream subscription and its unsent events.</summary>
+    /// <summary>One running operation: its cancellation and its stream subscription.</summary>
     private sealed class Operation
     {
         // Not disposed: the execution may still hold the token when the operation stops.
@@ -521,7 +548,6 @@ internal sealed class GraphQLWebSocketConnection(
         private readonly Lock _gate = new();
         private IDisposable? _stream;
         private bool _stopped;
-        private int _pendingEvents;
 
         public Operation(string id, CancellationToken connection)
         {
@@ -544,20 +570,6 @@ internal sealed class GraphQLWebSocketConnection(
                 }
             }
         }
-
-        /// <summary>Counts an event queued for sending; false when the limit was reached (the event is not counted).</summary>
-        public bool TryQueueEvent(int limit)
-        {
-            if (Interlocked.Increment(ref _pendingEvents) <= limit)
-            {
-                return true;
-            }
-
-            Interlocked.Decrement(ref _pendingEvents);
-            return false;
-        }
-
-        public void EventSent() => Interlocked.Decrement(ref _pendingEvents);
 
         public void Attach(IDisposable stream)
         {
@@ -594,7 +606,7 @@ internal sealed class GraphQLWebSocketConnection(
         }
     }
 
-    /// <summary>Receives a subscription's results from GraphQL.NET and queues them, within the operation's limit.</summary>
+    /// <summary>Receives a subscription's results from GraphQL.NET and queues them, within the socket's limit.</summary>
     private sealed class OperationObserver(GraphQLWebSocketConnection connection, Operation operation) : IObserver<ExecutionResult>
     {
         public void OnNext(ExecutionResult value)
@@ -604,18 +616,11 @@ internal sealed class GraphQLWebSocketConnection(
                 return;
             }
 
-            if (!operation.TryQueueEvent(connection.MaxPendingEvents))
+            if (!connection.TryQueueResult(operation, value))
             {
                 connection.Finish(operation);
-                connection.SendError(operation.Id, [new ExecutionError(
-                    $"Subscriber too slow: {connection.MaxPendingEvents} results were already waiting to be sent, so the subscription was dropped. Subscribe again, and re-read what you show.")
-                {
-                    Code = "SUBSCRIBER_TOO_SLOW",
-                }]);
-                return;
+                connection.SendTooSlow(operation.Id, "Subscriber too slow");
             }
-
-            connection.SendNext(operation, value, countsAsEvent: true);
         }
 
         public void OnError(Exception error)

@@ -27,9 +27,10 @@ public sealed class GraphWebSocketOptions
     public int MaxOperations { get; set; } = 100;
 
     /// <summary>
-    /// Most events one subscription may have waiting for a client that does not keep up; one more and the subscription
-    /// ends with an error (the socket stays open). One catalog write announces up to 500 changes at once.
+    /// Most bytes of results one socket may have waiting for a client that does not keep up. A result that would go
+    /// beyond it ends its operation with an error instead (the socket stays open), so a client that stops reading is
+    /// dropped rather than buffered for.
     /// </summary>
-    [Range(1, 1_000_000)]
-    public int MaxPendingEvents { get; set; } = 1024;
+    [Range(64 * 1024, 1024 * 1024 * 1024)]
+    public int MaxPendingBytes { get; set; } = 8 * 1024 * 1024;
 }
