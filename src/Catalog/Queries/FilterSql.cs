@@ -127,7 +127,7 @@ internal sealed class FilterSql
                 return $"e.kind {In(values)}";
             case "metadata.namespace" when values is not null:
                 return $"e.namespace {In(values)}";
-            case "kind" or "metadata.namespace" or "metadata.name":
+            case "kind" or "metadata.namespace" or "metadata.name" when values is null:
                 return "TRUE";
             case "metadata.uid" when values is not null:
                 var ids = values.Select(v => Guid.TryParse(v, out var id) ? id : Guid.Empty).ToArray();
