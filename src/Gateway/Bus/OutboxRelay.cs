@@ -46,7 +46,6 @@ internal sealed class OutboxRelay(
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
     private static readonly Dictionary<string, Type> ContractTypes = typeof(Portal.Contracts.Catalog.EntitiesChanged).Assembly
         .GetExportedTypes()
         .Where(type => type is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false } && type.FullName is not null)
@@ -57,7 +56,8 @@ internal sealed class OutboxRelay(
     // EveryReplica: the (transaction, position) of the last row this replica has published; rows after it are next.
     private (ulong TransactionId, long Position)? _position;
 
-    public string Schema => schema;
+    // Pruning is cheap but needs no hurry: at most once a minute, or as often as rows expire when that is sooner.
+    private TimeSpan PruneInterval => options.Value.Retention < TimeSpan.FromMinutes(1) ? options.Value.Retention : TimeSpan.FromMinutes(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
