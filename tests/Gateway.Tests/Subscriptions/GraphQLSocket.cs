@@ -140,6 +140,8 @@ internal sealed class GraphQLSocket : IAsyncDisposable
                 result = await _socket.ReceiveAsync(buffer, deadline.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    // Answer the close, as a browser does, so that the server need not wait for it.
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
                     return (null, ((int)result.CloseStatus!, result.CloseStatusDescription ?? ""));
                 }
 

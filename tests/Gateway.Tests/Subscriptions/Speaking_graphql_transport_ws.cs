@@ -257,3 +257,23 @@ public sealed class Speaking_graphql_transport_ws(SmallLimitsApp app) : IClassFi
         Assert.Contains("A subscription needs a WebSocket: connect to /graphql with the graphql-transport-ws subprotocol.", body, StringComparison.Ordinal);
     }
 }
+
+public sealed class Stopping_the_gateway : TestDatabase
+{
+    [Fact]
+    public async Task Closes_open_sockets_with_1001_so_that_clients_reconnect_elsewhere()
+    {
+        var gateway = new PortalAppFactory(ConnectionString);
+        gateway.UseKestrel(0);
+        gateway.StartServer();
+        await using var socket = await GraphQLSocket.ConnectAndInitAsync(gateway.ClientOptions.BaseAddress);
+        await socket.SubscribeAsync("s", "subscription { entityChanged { ref } }");
+
+        var stopping = gateway.DisposeAsync().AsTask();
+        var (status, reason) = await socket.ReceiveCloseAsync();
+        await stopping;
+
+        Assert.Equal(1001, status);
+        Assert.Equal("The server is stopping; connect again", reason);
+    }
+}

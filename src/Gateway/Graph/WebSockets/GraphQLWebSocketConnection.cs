@@ -70,11 +70,22 @@ internal sealed class GraphQLWebSocketConnection(
 
             _operations.Clear();
             _outgoing.Writer.TryComplete();
-            await Task.WhenAny(sending, Task.Delay(CloseHandshakeTimeout));
+            try
+            {
+                await sending.WaitAsync(CloseHandshakeTimeout);
+            }
+            catch (TimeoutException)
+            {
+                logger.LogDebug("GraphQL WebSocket: the close frame could not be sent in time");
+            }
+
             await _lifetime.CancelAsync();
             await watchingInit;
         }
     }
+
+    /// <summary>Closes the socket because the gateway is stopping.</summary>
+    public void CloseForShutdown() => RequestClose((int)WebSocketCloseStatus.EndpointUnavailable, "The server is stopping; connect again");
 
     private async Task ReceiveLoopAsync()
     {

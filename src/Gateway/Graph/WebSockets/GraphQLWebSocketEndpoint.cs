@@ -13,6 +13,7 @@ internal sealed class GraphQLWebSocketEndpoint(
     GraphExecution execution,
     IGraphQLTextSerializer serializer,
     IOptions<GraphWebSocketOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<GraphQLWebSocketConnection> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -33,6 +34,9 @@ internal sealed class GraphQLWebSocketEndpoint(
             KeepAliveTimeout = settings.KeepAliveInterval > TimeSpan.Zero ? settings.KeepAliveInterval : Timeout.InfiniteTimeSpan,
         });
         var connection = new GraphQLWebSocketConnection(socket, context, execution, serializer, settings, logger);
+
+        // A stopping replica closes its sockets with 1001 (going away) at once: clients reconnect, to another replica.
+        using var stopping = lifetime.ApplicationStopping.Register(connection.CloseForShutdown);
         await connection.RunAsync();
     }
 }
