@@ -106,11 +106,13 @@ internal sealed class GraphQLWebSocketConnection(
                     return;
                 }
 
-                if (message.WrittenCount + received.Count > options.MaxMessageBytes)
+                if (!tooBig && message.WrittenCount + received.Count > options.MaxMessageBytes)
                 {
-                    tooBig = true; // keep reading to the end of the message, discarding it
+                    // Closed at once, without waiting for the end of a message that may never end; the rest is discarded.
+                    tooBig = true;
+                    RequestClose(TransportWs.BadRequest, $"Message too big: the limit is {options.MaxMessageBytes} bytes");
                 }
-                else
+                else if (!tooBig)
                 {
                     message.Write(buffer.AsSpan(0, received.Count));
                 }
@@ -122,11 +124,7 @@ internal sealed class GraphQLWebSocketConnection(
                 continue; // waiting for the client's close frame: nothing else counts any more
             }
 
-            if (tooBig)
-            {
-                RequestClose(TransportWs.BadRequest, $"Message too big: the limit is {options.MaxMessageBytes} bytes");
-            }
-            else if (received.MessageType == WebSocketMessageType.Binary)
+            if (received.MessageType == WebSocketMessageType.Binary)
             {
                 RequestClose(TransportWs.BadRequest, "Invalid message: binary frames are not used; send JSON text");
             }
