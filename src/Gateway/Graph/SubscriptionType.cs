@@ -19,8 +19,9 @@ public sealed class SubscriptionType : ObjectGraphType
         Name = "Subscription";
         Field<NonNullGraphType<EntityChangedEventType>>("entityChanged")
             .Description("""
-                Catalog entities as they are created, updated, deleted or orphaned, in commit order, from the moment the
-                subscription starts. With a filter, only the entities it selects (the same filter as the entity queries).
+                Catalog entities as they are created, updated, deleted or orphaned, from the moment the subscription
+                starts; catalogVersion orders them. With a filter, only the entities it selects (the same filter as the
+                entity queries).
                 A deleted entity is matched on its kind, namespace and name only, so a filter on other fields may let
                 through the deletion of an entity it did not select. A client that falls behind is dropped with an error.
                 """)

@@ -118,7 +118,7 @@ public sealed class Relaying_after_a_crash : TestDatabase
         gateway.StartServer();
         var feed = gateway.Services.GetRequiredService<CatalogChangeFeed>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (feed.CatalogVersion < committedVersion && DateTime.UtcNow < deadline)
+        while ((feed.CatalogVersion < committedVersion || await UnsentRowsAsync() > 0) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
