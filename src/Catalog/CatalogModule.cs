@@ -52,6 +52,7 @@ public static class CatalogModule
             services.GetRequiredService<IOptions<CatalogOptions>>(),
             services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LocationService>>()));
         builder.Services.AddSingleton<EntityQueryService>();
+        builder.Services.AddSingleton<ChangeMatcher>();
         builder.Services.AddSingleton(services => new EntityService(
             services.GetRequiredService<NpgsqlDataSource>(),
             services.GetRequiredService<DescriptorPipeline>()));

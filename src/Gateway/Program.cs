@@ -1,6 +1,9 @@
 using Portal.Catalog;
+using Portal.Catalog.Persistence;
 using Portal.Gateway.Authorization;
 using Portal.Gateway.BackstageApi;
+using Portal.Gateway.Bus;
+using Portal.Gateway.CatalogChanges;
 using Portal.Gateway.Database;
 using Portal.Gateway.Graph;
 using Portal.Gateway.Health;
@@ -13,6 +16,7 @@ builder.AddPortalDatabase();
 builder.AddPortalAuthorization();
 builder.AddCatalog();
 builder.AddScaffolder();
+builder.AddPortalBus(outboxSchemas: [CatalogDbContext.Schema], consumers: bus => bus.AddCatalogChangeFeed());
 builder.AddPortalGraph();
 builder.AddPortalTelemetry();
 
@@ -20,6 +24,7 @@ builder.AddPortalTelemetry();
 await using var app = builder.Build();
 
 app.LogAuthorizationMode();
+app.UseWebSockets();
 app.MapPortalHealth();
 app.MapPortalGraph();
 app.MapPortalTelemetry();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Portal.Benchmarks;
 using Portal.Catalog.Locations;
@@ -175,6 +176,18 @@ try
         }
     }
 
+    // The GraphQL executor without HTTP, for the probe.
+    var executer = (GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>)app.Services.GetService(typeof(GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>))!;
+    async Task ExecuteAsync(string query, Dictionary<string, object?> variables)
+    {
+        using var scope = app.Services.CreateScope();
+        var result = await executer.ExecuteAsync(new GraphQL.ExecutionOptions { Query = query, Variables = new GraphQL.Inputs(variables), RequestServices = scope.ServiceProvider });
+        if (result.Errors is { Count: > 0 })
+        {
+            throw new InvalidOperationException(result.Errors[0].Message);
+        }
+    }
+
     if (args.Contains("--probe-gateway"))
     {
         foreach (var (label, op) in new (string, Func<int, Task>)[]
@@ -190,6 +203,11 @@ try
             ("GraphQL page spec", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref ... on Component { type lifecycle } } } }", new { owner = ownerRef })),
             ("GraphQL page owner", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref ... on Component { owner { ref } } } } }", new { owner = ownerRef })),
             ("in-process page", _ => PageWithOwnersAsync()),
+            ("executer by-ref", i => ExecuteAsync(ByRefQuery, new Dictionary<string, object?> { ["ref"] = componentRefs[i % componentRefs.Count] })),
+            ("executer page", _ => ExecuteAsync(PageQuery, new Dictionary<string, object?> { ["owner"] = ownerRef })),
+            ("executer version", _ => ExecuteAsync("{ version }", new Dictionary<string, object?>())),
+            ("GetManyAsync 1", i => queries.GetManyAsync([componentRefs[i % componentRefs.Count]], CancellationToken.None)),
+            ("GetAsync", i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
             ("REST page", _ => gateway.GetAsync(restPage)),
         })
         {

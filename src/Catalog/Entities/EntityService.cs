@@ -85,7 +85,7 @@ public sealed class EntityService
 
         CheckEtag(canonical, current.Etag, expectedEtag);
         await CatalogWriter.DeleteAsync(connection, [current.Id], cancellationToken);
-        await CatalogWriter.CopyHistoryAsync(connection, [new HistoryEntry(current.Id, canonical, "deleted", [])], actor, cancellationToken);
+        await CatalogWriter.RecordChangesAsync(connection, [new HistoryEntry(current.Id, canonical, "deleted", [])], actor, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }

@@ -190,7 +190,7 @@ public sealed class LocationService
         }
 
         await CatalogWriter.DeleteAsync(connection, owned.Select(o => o.EntityId).ToArray(), cancellationToken);
-        await CatalogWriter.CopyHistoryAsync(connection, owned, $"location:{location.Type}:{location.Target}", cancellationToken);
+        await CatalogWriter.RecordChangesAsync(connection, owned, $"location:{location.Type}:{location.Target}", cancellationToken);
         await using (var delete = new NpgsqlCommand("DELETE FROM catalog.locations WHERE id = @id", connection, transaction))
         {
             delete.Parameters.AddWithValue("id", id);

@@ -112,18 +112,17 @@ internal static class CatalogWriter
             }
         }
 
-        await CopyHistoryAsync(connection, history, actor, cancellationToken);
-        if (history.Count > 0)
-        {
-            await BumpVersionAsync(connection, cancellationToken);
-        }
+        await RecordChangesAsync(connection, history, actor, cancellationToken);
 
         result.Created = inserts.Count;
         result.Updated = updates.Count;
         return result;
     }
 
-    /// <summary>Deletes entities by id with their relations (the relations they emitted), recording history.</summary>
+    /// <summary>
+    /// Deletes entities by id with their relations (the relations they emitted). The caller records the deletions with
+    /// <see cref="RecordChangesAsync"/> in the same transaction.
+    /// </summary>
     public static async Task DeleteAsync(NpgsqlConnection connection, Guid[] ids, CancellationToken cancellationToken)
     {
         if (ids.Length == 0)
@@ -133,21 +132,30 @@ internal static class CatalogWriter
 
         await ExecuteAsync(connection, "DELETE FROM catalog.relations WHERE origin_id = ANY(@ids)", cancellationToken, ("ids", ids));
         await ExecuteAsync(connection, "DELETE FROM catalog.entities WHERE id = ANY(@ids)", cancellationToken, ("ids", ids));
-        await BumpVersionAsync(connection, cancellationToken);
     }
 
-    /// <summary>Marks the catalog as changed: cached aggregates (facets) made before this write are stale.</summary>
-    public static Task BumpVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        ExecuteAsync(connection, "UPDATE catalog.catalog_state SET version = version + 1 WHERE id = 1", cancellationToken);
-
-    public static async Task CopyHistoryAsync(
-        NpgsqlConnection connection, IReadOnlyCollection<HistoryEntry> history, string actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records what a write changed, in its transaction: the entities' history, a new catalog version (cached
+    /// aggregates such as facets made before it are stale), and <see cref="Portal.Contracts.Catalog.EntitiesChanged"/>
+    /// messages in the outbox, which the bus carries to subscribers once the transaction commits.
+    /// </summary>
+    public static async Task RecordChangesAsync(
+        NpgsqlConnection connection, IReadOnlyCollection<HistoryEntry> changes, string actor, CancellationToken cancellationToken)
     {
-        if (history.Count == 0)
+        if (changes.Count == 0)
         {
             return;
         }
 
+        await CopyHistoryAsync(connection, changes, actor, cancellationToken);
+        await using var bump = new NpgsqlCommand("UPDATE catalog.catalog_state SET version = version + 1 WHERE id = 1 RETURNING version", connection);
+        var version = (long)(await bump.ExecuteScalarAsync(cancellationToken))!;
+        await ChangeOutbox.WriteAsync(connection, changes, version, cancellationToken);
+    }
+
+    private static async Task CopyHistoryAsync(
+        NpgsqlConnection connection, IReadOnlyCollection<HistoryEntry> history, string actor, CancellationToken cancellationToken)
+    {
         var now = DateTimeOffset.UtcNow;
         await using var importer = await connection.BeginBinaryImportAsync(
             "COPY catalog.entity_history (entity_id, entity_ref, change, actor, changed_fields, at) FROM STDIN (FORMAT BINARY)",

@@ -13,7 +13,7 @@ namespace Portal.Gateway.Graph;
 /// run a mutation.
 /// </summary>
 internal sealed class GraphQLHttpEndpoint(
-    IDocumentExecuter<PortalSchema> executer,
+    GraphExecution execution,
     IGraphQLTextSerializer serializer,
     IOptions<GraphOptions> options)
 {
@@ -70,25 +70,8 @@ internal sealed class GraphQLHttpEndpoint(
         await WriteAsync(context, responseMediaType, status, result);
     }
 
-    private async Task<ExecutionResult> ExecuteAsync(HttpContext context, GraphQLRequest request, bool isGet)
-    {
-        var execution = new ExecutionOptions
-        {
-            Query = request.Query,
-            OperationName = request.OperationName,
-            Variables = request.Variables,
-            Extensions = request.Extensions,
-            RequestServices = context.RequestServices,
-            User = context.User,
-            CancellationToken = context.RequestAborted,
-        };
-        if (isGet)
-        {
-            execution.ValidationRules = GraphQL.Validation.DocumentValidator.CoreRules.Append(new NoMutationOverGetRule());
-        }
-
-        return await executer.ExecuteAsync(execution);
-    }
+    private Task<ExecutionResult> ExecuteAsync(HttpContext context, GraphQLRequest request, bool isGet) =>
+        execution.ExecuteAsync(request, isGet ? GraphTransport.HttpGet : GraphTransport.HttpPost, context, context.RequestAborted);
 
     private ParsedRequest ReadGetRequest(HttpRequest http)
     {

@@ -4,6 +4,7 @@ using GraphQL.Validation;
 using Microsoft.Extensions.Options;
 using Portal.Catalog.Queries;
 using Portal.Gateway.Graph.Protection;
+using Portal.Gateway.Graph.WebSockets;
 using Portal.Gateway.Telemetry;
 
 namespace Portal.Gateway.Graph;
@@ -14,6 +15,10 @@ public static class GraphRegistration
     {
         builder.Services.AddOptions<GraphOptions>()
             .BindConfiguration(GraphOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<GraphWebSocketOptions>()
+            .BindConfiguration(GraphWebSocketOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -52,14 +57,21 @@ public static class GraphRegistration
                     options.UserContext = new GraphUserContext(services.GetRequiredService<EntityQueryService>());
                 }
             }));
+        builder.Services.AddSingleton<GraphExecution>();
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();
+        builder.Services.AddSingleton<GraphQLWebSocketEndpoint>();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapPortalGraph(this IEndpointRouteBuilder endpoints)
     {
-        var endpoint = endpoints.ServiceProvider.GetRequiredService<GraphQLHttpEndpoint>();
-        endpoints.MapMethods("/graphql", ["GET", "POST"], endpoint.HandleAsync);
+        var http = endpoints.ServiceProvider.GetRequiredService<GraphQLHttpEndpoint>();
+        var webSocket = endpoints.ServiceProvider.GetRequiredService<GraphQLWebSocketEndpoint>();
+
+        // A WebSocket handshake is a GET too; it needs the app's UseWebSockets() ahead of the endpoints.
+        endpoints.MapMethods("/graphql", ["GET", "POST"], context => context.WebSockets.IsWebSocketRequest
+            ? webSocket.HandleAsync(context)
+            : http.HandleAsync(context));
         return endpoints;
     }
 }

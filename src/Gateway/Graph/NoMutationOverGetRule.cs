@@ -9,7 +9,7 @@ internal sealed class NoMutationOverGetRule : ValidationRuleBase
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
         new(new MatchingNodeVisitor<GraphQLOperationDefinition>((operation, validation) =>
         {
-            if (operation.Operation != OperationType.Query && operation == validation.Operation)
+            if (operation.Operation == OperationType.Mutation && operation == validation.Operation)
             {
                 validation.ReportError(new MutationOverGetError(validation, operation));
             }

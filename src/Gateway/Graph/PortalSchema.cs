@@ -5,10 +5,11 @@ namespace Portal.Gateway.Graph;
 /// <summary>The portal's one GraphQL schema. Each module's types live in their own folder beside this file.</summary>
 public sealed class PortalSchema : Schema
 {
-    public PortalSchema(IServiceProvider services, QueryType query, MutationType mutation) : base(services)
+    public PortalSchema(IServiceProvider services, QueryType query, MutationType mutation, SubscriptionType subscription) : base(services)
     {
         Query = query;
         Mutation = mutation;
+        Subscription = subscription;
         foreach (var kindType in Catalog.EntityGraphType.KindTypes)
         {
             RegisterType(kindType);

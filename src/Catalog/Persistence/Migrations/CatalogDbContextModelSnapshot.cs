@@ -261,6 +261,65 @@ namespace Portal.Catalog.Persistence.Migrations
                     b.ToTable("locations", "catalog");
                 });
 
+            modelBuilder.Entity("Portal.Catalog.Persistence.OutboxRow", b =>
+                {
+                    b.Property<long>("Position")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("position");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Position"));
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("body");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("MessageType")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("message_type");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<ulong>("TransactionId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("xid8")
+                        .HasColumnName("transaction_id")
+                        .HasDefaultValueSql("pg_current_xact_id()");
+
+                    b.HasKey("Position");
+
+                    b.HasIndex("MessageId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_outbox_message_id");
+
+                    b.HasIndex("Position")
+                        .HasDatabaseName("ix_outbox_unsent")
+                        .HasFilter("sent_at IS NULL AND error IS NULL");
+
+                    b.HasIndex("TransactionId", "Position")
+                        .HasDatabaseName("ix_outbox_transaction_position");
+
+                    b.ToTable("outbox", "catalog");
+                });
+
             modelBuilder.Entity("Portal.Catalog.Persistence.RelationRow", b =>
                 {
                     b.Property<Guid>("OriginId")

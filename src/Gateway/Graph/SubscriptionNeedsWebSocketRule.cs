@@ -1,0 +1,18 @@
+using GraphQL.Validation;
+using GraphQLParser.AST;
+
+namespace Portal.Gateway.Graph;
+
+/// <summary>A subscription streams results over time: over HTTP it would have nowhere to send them.</summary>
+internal sealed class SubscriptionNeedsWebSocketRule : ValidationRuleBase
+{
+    public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
+        new(new MatchingNodeVisitor<GraphQLOperationDefinition>((operation, validation) =>
+        {
+            if (operation.Operation == OperationType.Subscription && operation == validation.Operation)
+            {
+                validation.ReportError(new ValidationError(validation.Document.Source, "SUBSCRIPTION_NEEDS_WEBSOCKET",
+                    "A subscription needs a WebSocket: connect to /graphql with the graphql-transport-ws subprotocol.", operation));
+            }
+        }));
+}
