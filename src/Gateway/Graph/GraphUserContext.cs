@@ -10,7 +10,13 @@ namespace Portal.Gateway.Graph;
 /// </summary>
 public sealed class GraphUserContext(EntityQueryService queries) : Dictionary<string, object?>
 {
-    public EntityLoader Entities { get; } = new(queries);
+    public EntityLoader Entities { get; private set; } = new(queries);
+
+    /// <summary>
+    /// A subscription reuses its context for every event: each event starts with empty loaders, so it shows the
+    /// catalog as it is when the event is sent, not as an earlier event loaded it.
+    /// </summary>
+    public void StartEvent() => Entities = new EntityLoader(queries);
 }
 
 public static class GraphContextExtensions

@@ -86,6 +86,14 @@ public sealed class Protecting_the_graph(AcmePortal portal) : IClassFixture<Acme
     }
 
     [Fact]
+    public async Task A_null_inside_a_filter_list_is_refused_by_validation()
+    {
+        var response = await RejectedAsync("{ entities(filter: [{ kind: [null] }]) { totalCount } }");
+
+        Assert.Contains("kind", (string?)response.Errors[0]!["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_document_with_too_many_fields_is_refused()
     {
         var fields = string.Join(" ", Enumerable.Range(0, 1100).Select(_ => "version"));

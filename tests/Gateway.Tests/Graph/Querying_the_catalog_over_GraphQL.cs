@@ -24,6 +24,7 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
                   hasPart { ref }
                 }
                 relations(type: "ownedBy") { type targetRef target { name } }
+                createdAt updatedAt history(limit: 1) { change at }
               }
             }
             """)).Ok();
@@ -40,6 +41,8 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
         Assert.Equal(["component:default/checkout-web"], Refs(entity["dependencyOf"]));
         Assert.Equal(["component:default/ledger-lib"], Refs(entity["hasPart"]));
         Assert.Equal("payments-team", (string?)entity["relations"]![0]!["target"]!["name"]);
+        Assert.True(DateTimeOffset.TryParse((string?)entity["createdAt"], out _), $"createdAt: {entity["createdAt"]}");
+        Assert.Equal("created", (string?)entity["history"]![0]!["change"]);
     }
 
     [Fact]

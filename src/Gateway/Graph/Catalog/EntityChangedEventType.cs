@@ -16,7 +16,14 @@ public sealed class EntityChangedEventType : ObjectGraphType<CatalogChange>
         Field<NonNullGraphType<LongGraphType>>("catalogVersion")
             .Description("The catalog's version once the change committed; later changes have larger versions.")
             .Resolve(c => c.Source.CatalogVersion);
-        Field<NonNullGraphType<DateTimeGraphType>>("at").Description("When the change was made.").Resolve(c => c.Source.At.UtcDateTime);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Description("When the change was made.").Resolve(c => c.Source.At);
+        Field<EntityInterface>("entity")
+            .Description("The entity as it is now, read when the event is sent; null once it is deleted.")
+            .Resolve(c =>
+            {
+                c.Portal().StartEvent();
+                return c.Portal().Entities.Load(c.Source.Ref);
+            });
     }
 }
 

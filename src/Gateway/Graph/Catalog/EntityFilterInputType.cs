@@ -54,13 +54,13 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
     {
         Name = "EntityFilterInput";
         Description = "Conditions that must all hold (AND). A list of filters matches when any filter does (OR). Values compare case-insensitively; a list on one field means any of its values.";
-        Field(f => f.Kind, nullable: true).Description("Kinds, e.g. [\"Component\", \"API\"].");
-        Field(f => f.Namespace, nullable: true);
-        Field(f => f.Type, nullable: true).Description("spec.type values.");
-        Field(f => f.Lifecycle, nullable: true).Description("spec.lifecycle values.");
-        Field(f => f.Owner, nullable: true).Description("Owner references; the kind defaults to Group and the namespace to default (\"team-a\" is group:default/team-a).");
-        Field(f => f.System, nullable: true).Description("System references; the kind defaults to System.");
-        Field(f => f.Tags, nullable: true).Description("Entities carrying any of these tags.");
+        Field(f => f.Kind, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>)).Description("Kinds, e.g. [\"Component\", \"API\"].");
+        Field(f => f.Namespace, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>));
+        Field(f => f.Type, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>)).Description("spec.type values.");
+        Field(f => f.Lifecycle, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>)).Description("spec.lifecycle values.");
+        Field(f => f.Owner, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>)).Description("Owner references; the kind defaults to Group and the namespace to default (\"team-a\" is group:default/team-a).");
+        Field(f => f.System, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>)).Description("System references; the kind defaults to System.");
+        Field(f => f.Tags, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>)).Description("Entities carrying any of these tags.");
         Field(f => f.Fields, type: typeof(ListGraphType<NonNullGraphType<FieldConditionInputType>>)).Description("Conditions on arbitrary dot paths into the descriptor.");
         Field(f => f.Relations, type: typeof(ListGraphType<NonNullGraphType<RelationConditionInputType>>)).Description("Relations the entity must have.");
         Field(f => f.Not, type: typeof(EntityFilterInputType)).Description("Entities this filter does not match.");
@@ -146,7 +146,7 @@ public sealed class FieldConditionInputType : InputObjectGraphType<FieldConditio
     {
         Name = "FieldConditionInput";
         Field(f => f.Path).Description("A dot path into the descriptor, e.g. spec.profile.email or metadata.annotations.github.com/project-slug.");
-        Field(f => f.Values, nullable: true).Description("Any of these values (case-insensitive); leave out to require that the path exists.");
+        Field(f => f.Values, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>)).Description("Any of these values (case-insensitive); leave out to require that the path exists.");
     }
 }
 
@@ -156,6 +156,6 @@ public sealed class RelationConditionInputType : InputObjectGraphType<RelationCo
     {
         Name = "RelationConditionInput";
         Field(f => f.Type).Description("A relation type, e.g. ownedBy, dependsOn, partOf.");
-        Field(f => f.Targets).Description("Full entity references (kind:namespace/name) of the targets; any of them.");
+        Field(f => f.Targets, type: typeof(NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>)).Description("Full entity references (kind:namespace/name) of the targets; any of them.");
     }
 }

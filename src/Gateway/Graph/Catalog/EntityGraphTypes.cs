@@ -85,8 +85,8 @@ internal static class EntityFields
             .Resolve(c => c.Source.ToBackstageJson());
         graph.Field<NonNullGraphType<BooleanGraphType>>("orphan").Description("Its location no longer emits it (kept by Catalog:OrphanStrategy=Keep).").Resolve(c => c.Source.Orphan);
         graph.Field<IdGraphType>("locationId").Description("The location that manages it; null for API-managed entities.").Resolve(c => c.Source.LocationId);
-        graph.Field<NonNullGraphType<DateTimeGraphType>>("createdAt").Resolve(c => c.Source.CreatedAt);
-        graph.Field<NonNullGraphType<DateTimeGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
+        graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(c => c.Source.CreatedAt);
+        graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<RelationGraphType>>>>("relations")
             .Description("Relations from this entity, optionally of one type (ownedBy, dependsOn, ...).")
             .Argument<StringGraphType>("type")
@@ -368,6 +368,6 @@ public sealed class HistoryItemGraphType : ObjectGraphType<HistoryItem>
         Field<NonNullGraphType<StringGraphType>>("change").Description("created, updated, deleted, orphaned.").Resolve(c => c.Source.Change);
         Field<NonNullGraphType<StringGraphType>>("actor").Description("The location or caller that made the change.").Resolve(c => c.Source.Actor);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("changedFields").Resolve(c => c.Source.ChangedFields);
-        Field<NonNullGraphType<DateTimeGraphType>>("at").Resolve(c => c.Source.At);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(c => c.Source.At);
     }
 }
