@@ -40,7 +40,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     // Facets scan every matching row, so they are cached per catalog version: any write bumps the version, and every
     // replica checks it (one indexed single-row read) before answering from its cache.
-    private readonly ConcurrentDictionary<string, (long Version, IReadOnlyDictionary<string, IReadOnlyList<FacetValue>> Facets)> _facetCache = new();
+    private readonly ConcurrentDictionary<string, (long Version, Lazy<Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>>> Facets)> _facetCache = new();
 
     /// <summary>One entity, with warnings for its relations whose target is not in the catalog (one round trip).</summary>
     public async Task<CatalogEntity?> GetAsync(string entityRef, CancellationToken cancellationToken)
@@ -243,19 +243,31 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         var cacheKey = JsonSerializer.Serialize(new { fields, filter }, CursorJson);
         var version = await CatalogVersionAsync(cancellationToken);
-        if (_facetCache.TryGetValue(cacheKey, out var cached) && cached.Version == version)
+        if (!_facetCache.TryGetValue(cacheKey, out var entry) || entry.Version != version)
         {
-            return cached.Facets;
+            if (_facetCache.Count >= MaxCachedFacetQueries)
+            {
+                _facetCache.Clear();
+            }
+
+            // One computation per query and version, however many callers miss the cache at once: without it, every
+            // concurrent caller would scan the catalog (a thundering herd right after each write).
+            var computation = new Lazy<Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>>>(
+                () => ComputeFacetsAsync(fields, filter, CancellationToken.None));
+            entry = _facetCache.AddOrUpdate(cacheKey, (version, computation),
+                (_, existing) => existing.Version >= version ? existing : (version, computation));
         }
 
-        var facets = await ComputeFacetsAsync(fields, filter, cancellationToken);
-        if (_facetCache.Count >= MaxCachedFacetQueries)
+        try
         {
-            _facetCache.Clear();
+            return await entry.Facets.Value.WaitAsync(cancellationToken);
         }
-
-        _facetCache[cacheKey] = (version, facets);
-        return facets;
+        catch (Exception) when (entry.Facets.Value.IsFaulted)
+        {
+            // A failed computation is not remembered: the next caller tries again.
+            _facetCache.TryRemove(KeyValuePair.Create(cacheKey, entry));
+            throw;
+        }
     }
 
     /// <summary>The counter every catalog write bumps.</summary>
