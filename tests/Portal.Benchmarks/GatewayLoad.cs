@@ -36,6 +36,17 @@ internal sealed class GatewayLoad : IDisposable
         }
     }
 
+    public async Task PostJsonAsync(string path, string body)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync(path, content);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        if (response.StatusCode != HttpStatusCode.OK || bytes.AsSpan().IndexOf("\"errors\""u8) >= 0)
+        {
+            throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)[..Math.Min(bytes.Length, 500)]}");
+        }
+    }
+
     public async Task GetAsync(string path)
     {
         using var response = await _http.GetAsync(path);

@@ -229,20 +229,31 @@ try
     }
 
     var inProcessPage = await LoadRunner.RunAsync("in-process page + owners/systems", callers, duration, _ => PageWithOwnersAsync());
+
+    // With wrk installed the client runs outside this process; otherwise an HttpClient here stands in for it.
+    var baseAddress = app.ClientOptions.BaseAddress;
+    static string GraphQLBody(string query, object variables) => JsonSerializer.Serialize(new { query, variables });
+    Task<LoadResult> Graph(string name, IReadOnlyList<string> bodies) => WrkLoad.Available
+        ? WrkLoad.RunAsync(name, baseAddress, callers, duration, bodies.Select(b => ("/graphql", (string?)b)).ToList())
+        : LoadRunner.RunAsync(name, callers, duration, i => gateway.PostJsonAsync("/graphql", bodies[i % bodies.Count]));
+    Task<LoadResult> Rest(string name, IReadOnlyList<string> paths) => WrkLoad.Available
+        ? WrkLoad.RunAsync(name, baseAddress, callers, duration, paths.Select(p => (p, (string?)null)).ToList())
+        : LoadRunner.RunAsync(name, callers, duration, i => gateway.GetAsync(paths[i % paths.Count]));
+    var someRefs = componentRefs.Take(200).ToList();
     var gatewayResults = new List<LoadResult>
     {
-        await LoadRunner.RunAsync("GraphQL by-ref", callers, duration, i => gateway.GraphQLAsync(ByRefQuery, new { @ref = componentRefs[i % componentRefs.Count] })),
-        await LoadRunner.RunAsync("GraphQL page of 20 + owner/system", callers, duration, _ => gateway.GraphQLAsync(PageQuery, new { owner = ownerRef })),
-        await LoadRunner.RunAsync("GraphQL facets", callers, duration, _ => gateway.GraphQLAsync(FacetsQuery, new { })),
-        await LoadRunner.RunAsync($"GraphQL full-text '{word}'", callers, duration, _ => gateway.GraphQLAsync(SearchQuery, new { term = word })),
-        await LoadRunner.RunAsync("REST by-name", callers, duration, i => gateway.GetAsync("/api/catalog/entities/by-name/" + componentRefs[i % componentRefs.Count].Replace(':', '/'))),
-        await LoadRunner.RunAsync("REST by-query page of 20", callers, duration, _ => gateway.GetAsync(restPage)),
-        await LoadRunner.RunAsync("REST entity-facets", callers, duration, _ => gateway.GetAsync(restFacets)),
-        await LoadRunner.RunAsync($"REST full-text '{word}'", callers, duration, _ => gateway.GetAsync(restSearch)),
+        await Graph("GraphQL by-ref", someRefs.Select(r => GraphQLBody(ByRefQuery, new { @ref = r })).ToList()),
+        await Graph("GraphQL page of 20 + owner/system", [GraphQLBody(PageQuery, new { owner = ownerRef })]),
+        await Graph("GraphQL facets", [GraphQLBody(FacetsQuery, new { })]),
+        await Graph($"GraphQL full-text '{word}'", [GraphQLBody(SearchQuery, new { term = word })]),
+        await Rest("REST by-name", someRefs.Select(r => "/api/catalog/entities/by-name/" + r.Replace(':', '/')).ToList()),
+        await Rest("REST by-query page of 20", [restPage]),
+        await Rest("REST entity-facets", [restFacets]),
+        await Rest($"REST full-text '{word}'", [restSearch]),
     };
 
     Console.WriteLine();
-    Console.WriteLine($"gateway over HTTP ({callers} connections; the client shares the machine):");
+    Console.WriteLine($"gateway over HTTP ({callers} connections; client: {(WrkLoad.Available ? "wrk, another process" : "HttpClient in this process")}, on the same machine):");
     Console.WriteLine(inProcessPage);
     foreach (var result in gatewayResults)
     {
