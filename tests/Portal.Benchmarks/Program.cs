@@ -44,7 +44,7 @@ try
     {
         ["Catalog:Locations:RefreshInterval"] = "00:00:00",
         ["Logging:LogLevel:Default"] = "Warning",
-    });
+    }, environment: "Production"); // as deployed: no development diagnostics, read-only authorization (reads only here)
     app.UseKestrel(0); // a real socket, for the gateway part
     app.StartServer();
     var locations = (LocationService)app.Services.GetService(typeof(LocationService))!;
