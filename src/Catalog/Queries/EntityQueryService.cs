@@ -426,9 +426,10 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private static CatalogEntity Read(NpgsqlDataReader reader, int offset)
     {
         var relations = reader.IsDBNull(offset + 18) ? [] : ParseRelations(reader.GetString(offset + 18));
-        var status = reader.IsDBNull(offset + 15)
+        var statusJson = reader.IsDBNull(offset + 15) ? null : reader.GetString(offset + 15);
+        var status = statusJson is null or "[]"
             ? []
-            : JsonSerializer.Deserialize<List<StatusItem>>(reader.GetString(offset + 15), CursorJson) ?? [];
+            : JsonSerializer.Deserialize<List<StatusItem>>(statusJson, CursorJson) ?? [];
         return new CatalogEntity(
             reader.GetGuid(offset),
             reader.GetString(offset + 1),
