@@ -85,6 +85,20 @@ public sealed class Protecting_the_graph(AcmePortal portal) : IClassFixture<Acme
         Assert.Equal("entities", (string?)error["path"]![0]);
     }
 
+    [Theory]
+    [InlineData("{ entities(search: \"SEARCH\") { totalCount } }", "search is 201 characters; at most 200")]
+    [InlineData("{ entities(orderBy: [{ field: \"a\" }, { field: \"b\" }, { field: \"c\" }, { field: \"d\" }, { field: \"e\" }, { field: \"f\" }]) { totalCount } }", "orderBy names 6 fields; at most 5")]
+    [InlineData("{ entity(ref: \"component:payments-api\") { ... on Component { dependencies(first: 101) { ref } } } }", "first must be between 1 and 100; got 101")]
+    [InlineData("{ entity(ref: \"component:payments-api\") { ... on Component { dependents(depth: 11) { ref } } } }", "depth must be between 1 and 10; got 11")]
+    public async Task Arguments_over_their_bounds_are_refused_naming_the_bound(string query, string message)
+    {
+        using var graph = portal.Graph();
+
+        var response = await graph.PostAsync(query.Replace("SEARCH", new string('x', 201), StringComparison.Ordinal));
+
+        Assert.Contains(message, (string?)response.Error("VALIDATION_FAILED")["message"], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_null_inside_a_filter_list_is_refused_by_validation()
     {

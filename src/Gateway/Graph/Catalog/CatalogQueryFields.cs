@@ -11,6 +11,8 @@ namespace Portal.Gateway.Graph.Catalog;
 internal static class CatalogQueryFields
 {
     public const int MaxRefsPerBatch = 500;
+    public const int MaxSearchLength = 200;
+    public const int MaxOrderFields = 5;
 
     public static void AddTo(ObjectGraphType query)
     {
@@ -51,11 +53,22 @@ internal static class CatalogQueryFields
                 }
 
                 var search = c.GetArgument<string?>("search");
+                if (search is { Length: > MaxSearchLength })
+                {
+                    throw new InvalidQueryException($"search is {search.Length} characters; at most {MaxSearchLength}.");
+                }
+
+                var orderBy = c.GetArgument<List<EntityOrderInput>?>("orderBy") ?? [];
+                if (orderBy.Count > MaxOrderFields)
+                {
+                    throw new InvalidQueryException($"orderBy names {orderBy.Count} fields; at most {MaxOrderFields}.");
+                }
+
                 var page = await c.Service<EntityQueryService>().QueryAsync(new EntityQuery
                 {
                     Filter = EntityFilterInputType.ToCatalogFilter(c.GetArgument<List<EntityFilterInput>?>("filter")),
                     FullText = string.IsNullOrWhiteSpace(search) ? null : new FullTextFilter(search),
-                    Order = (c.GetArgument<List<EntityOrderInput>?>("orderBy") ?? []).Select(o => new EntityOrder(o.Field, o.Direction == SortDirection.Desc)).ToList(),
+                    Order = orderBy.Select(o => new EntityOrder(o.Field, o.Direction == SortDirection.Desc)).ToList(),
                     Limit = first,
                     Cursor = c.GetArgument<string?>("after"),
 

@@ -163,8 +163,10 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
 
     /// <summary>dependencies(depth) / dependents(depth): the transitive dependsOn graph.</summary>
     protected void Graph(string field, GraphDirection direction, string description) =>
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>(field).Description(description)
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>(field)
+            .Description(description + " Nearest first; at most `first` entities (the complexity limit counts them).")
             .Argument<IntGraphType>("depth", a => a.DefaultValue = 3)
+            .Argument<IntGraphType>("first", a => a.DefaultValue = MaxGraphEntities)
             .ResolveAsync(async c =>
             {
                 var depth = c.GetArgument("depth", 3);
@@ -173,9 +175,18 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
                     throw new InvalidQueryException($"depth must be between 1 and {EntityQueryService.MaxGraphDepth}; got {depth}.");
                 }
 
+                var first = c.GetArgument("first", MaxGraphEntities);
+                if (first is < 1 or > MaxGraphEntities)
+                {
+                    throw new InvalidQueryException($"first must be between 1 and {MaxGraphEntities}; got {first}.");
+                }
+
                 var reachable = await c.Service<EntityQueryService>().GraphAsync(c.Source.Ref, direction, depth, c.CancellationToken);
-                return c.Portal().Entities.LoadMany(reachable.Select(r => r.Ref));
+                return c.Portal().Entities.LoadMany(reachable.Take(first).Select(r => r.Ref));
             });
+
+    /// <summary>Most entities one dependencies/dependents field returns: a hub's graph must not load the catalog.</summary>
+    public const int MaxGraphEntities = 100;
 
     private static IEnumerable<string> Targets(CatalogEntity entity, string relationType, string? targetKind) =>
         entity.Relations
