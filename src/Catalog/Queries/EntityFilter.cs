@@ -62,10 +62,15 @@ public sealed record EntityQuery
     public bool IncludeTotal { get; init; } = true;
 }
 
-public sealed record EntityPage(IReadOnlyList<CatalogEntity> Items, int? TotalCount, string? NextCursor, string? PrevCursor)
+public sealed record EntityPage(IReadOnlyList<CatalogEntity> Items, int? TotalCount, bool HasMore)
 {
+    private string? _nextCursor;
+
     /// <summary>Makes the cursor that resumes right after item i; computed on demand (Relay edges ask for it).</summary>
     internal Func<int, string>? CursorFactory { get; init; }
+
+    /// <summary>Resumes after the last item; null on the last page. Encoded on first use: many callers only need <see cref="HasMore"/>.</summary>
+    public string? NextCursor => HasMore && Items.Count > 0 ? _nextCursor ??= CursorAfter(Items.Count - 1) : null;
 
     /// <summary>A cursor that resumes right after the item at <paramref name="index"/>.</summary>
     public string CursorAfter(int index) => CursorFactory?.Invoke(index) ?? throw new ArgumentOutOfRangeException(nameof(index));

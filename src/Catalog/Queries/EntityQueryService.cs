@@ -224,7 +224,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         }
 
         string CursorAfter(int i) => EncodeCursor(new CursorState(query.Filter, query.FullText, query.Order, itemKeys[i], items[i].Ref));
-        return new EntityPage(items, total, hasMore && items.Count > 0 ? CursorAfter(items.Count - 1) : null, null) { CursorFactory = CursorAfter };
+        return new EntityPage(items, total, hasMore) { CursorFactory = CursorAfter };
     }
 
     /// <summary>Value counts per field over the entities the filter matches; values as written, most frequent first.</summary>

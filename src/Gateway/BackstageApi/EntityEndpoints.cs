@@ -303,11 +303,7 @@ internal static class EntityEndpoints
             json.WriteString("nextCursor", next);
         }
 
-        if (page.PrevCursor is { } previous)
-        {
-            json.WriteString("prevCursor", previous);
-        }
-
+        // No prevCursor: cursors only go forward, and Backstage's clients treat it as optional.
         json.WriteEndObject();
         json.WriteEndObject();
         await CatalogApiResponses.EndAsync(json, context);
