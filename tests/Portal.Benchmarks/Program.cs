@@ -44,6 +44,7 @@ try
     {
         ["Catalog:Locations:RefreshInterval"] = "00:00:00",
         ["Logging:LogLevel:Default"] = "Warning",
+        ["Catalog:Locations:FileRoots:0"] = data, // outside Development, file locations must lie under a configured root
     }, environment: "Production"); // as deployed: no development diagnostics, read-only authorization (reads only here)
     app.UseKestrel(0); // a real socket, for the gateway part
     app.StartServer();
