@@ -314,7 +314,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     /// <summary>Refs reachable over dependsOn (or dependencyOf) edges within <paramref name="depth"/> steps, nearest first.</summary>
     public async Task<IReadOnlyList<(string Ref, int Depth)>> GraphAsync(
-        string entityRef, GraphDirection direction, int depth, CancellationToken cancellationToken)
+        string entityRef, GraphDirection direction, int depth, CancellationToken cancellationToken, int limit = 10_000)
     {
         if (!FilterSql.IsStorable(entityRef))
         {
@@ -322,6 +322,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         }
 
         depth = Math.Clamp(depth, 1, MaxGraphDepth);
+        limit = Math.Clamp(limit, 1, 10_000);
         await using var command = dataSource.CreateCommand("""
             WITH RECURSIVE walk(ref, depth) AS (
                 SELECT @ref::text, 0
@@ -330,8 +331,9 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 JOIN catalog.relations r ON r.source_ref = w.ref AND r.type = @type
                 WHERE w.depth < @depth
             )
-            SELECT ref, min(depth) FROM walk WHERE ref <> @ref GROUP BY ref ORDER BY min(depth), ref LIMIT 10000
+            SELECT ref, min(depth) FROM walk WHERE ref <> @ref GROUP BY ref ORDER BY min(depth), ref LIMIT @limit
             """);
+        command.Parameters.AddWithValue("limit", limit);
         command.Parameters.AddWithValue("ref", entityRef.Trim().ToLowerInvariant());
         command.Parameters.AddWithValue("type", direction == GraphDirection.Dependencies ? "dependsOn" : "dependencyOf");
         command.Parameters.AddWithValue("depth", depth);

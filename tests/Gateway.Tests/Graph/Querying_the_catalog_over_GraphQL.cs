@@ -74,7 +74,7 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
         var data = (await graph.PostAsync("""
             {
               entity(ref: "component:checkout-web") {
-                ... on Component { near: dependencies(depth: 1) { ref } far: dependencies(depth: 2) { ref } }
+                ... on Component { near: dependencies(depth: 1) { ref } far: dependencies(depth: 2) { ref } nearest: dependencies(depth: 2, first: 1) { ref } }
               }
               db: entity(ref: "resource:payments-db") { ... on Resource { dependents(depth: 2) { ref } } }
             }
@@ -82,6 +82,7 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
 
         Assert.Equal(["component:default/payments-api", "component:default/search-indexer"], Refs(data["entity"]!["near"]).Order());
         Assert.Equal(["component:default/payments-api", "component:default/search-indexer", "resource:default/payments-db"], Refs(data["entity"]!["far"]).Order());
+        Assert.Equal(["component:default/payments-api"], Refs(data["entity"]!["nearest"]));
         Assert.Equal(["component:default/checkout-web", "component:default/payments-api", "component:default/search-indexer"], Refs(data["db"]!["dependents"]).Order());
     }
 

@@ -181,8 +181,8 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
                     throw new InvalidQueryException($"first must be between 1 and {MaxGraphEntities}; got {first}.");
                 }
 
-                var reachable = await c.Service<EntityQueryService>().GraphAsync(c.Source.Ref, direction, depth, c.CancellationToken);
-                return c.Portal().Entities.LoadMany(reachable.Take(first).Select(r => r.Ref));
+                var reachable = await c.Service<EntityQueryService>().GraphAsync(c.Source.Ref, direction, depth, c.CancellationToken, limit: first);
+                return c.Portal().Entities.LoadMany(reachable.Select(r => r.Ref));
             });
 
     /// <summary>Most entities one dependencies/dependents field returns: a hub's graph must not load the catalog.</summary>
