@@ -112,7 +112,7 @@ internal sealed class OutboxRelay(
     {
         var position = _position ??= await StartPositionAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = new List<OutboxMessage>();
+        List<OutboxMessage> rows;
         await using (var select = new NpgsqlCommand($"""
             SELECT position, transaction_id, message_id, message_type, body::text FROM {_table}
             WHERE (transaction_id, position) > (@transaction, @position) AND error IS NULL
@@ -124,12 +124,7 @@ internal sealed class OutboxRelay(
             select.Parameters.Add(new NpgsqlParameter("transaction", NpgsqlDbType.Xid8) { Value = position.TransactionId });
             select.Parameters.AddWithValue("position", position.Position);
             select.Parameters.AddWithValue("limit", options.Value.BatchSize);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(new OutboxMessage(
-                    reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4)));
-            }
+            rows = await ReadMessagesAsync(select, cancellationToken);
         }
 
         var published = new List<long>(rows.Count);
@@ -151,6 +146,20 @@ internal sealed class OutboxRelay(
         }
 
         return rows.Count;
+    }
+
+    /// <summary>Reads outbox rows selected as <c>position, transaction_id, message_id, message_type, body::text</c>.</summary>
+    private static async Task<List<OutboxMessage>> ReadMessagesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var rows = new List<OutboxMessage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new OutboxMessage(
+                reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4)));
+        }
+
+        return rows;
     }
 
     /// <summary>
@@ -182,7 +191,7 @@ internal sealed class OutboxRelay(
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = new List<OutboxMessage>();
+        List<OutboxMessage> rows;
         await using (var claim = new NpgsqlCommand($"""
             SELECT position, transaction_id, message_id, message_type, body::text FROM {_table}
             WHERE sent_at IS NULL AND error IS NULL
@@ -192,12 +201,7 @@ internal sealed class OutboxRelay(
             """, connection, transaction))
         {
             claim.Parameters.AddWithValue("limit", options.Value.BatchSize);
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(new OutboxMessage(
-                    reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4)));
-            }
+            rows = await ReadMessagesAsync(claim, cancellationToken);
         }
 
         var published = new List<long>(rows.Count);

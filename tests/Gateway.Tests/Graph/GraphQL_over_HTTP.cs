@@ -208,3 +208,33 @@ public sealed class GraphQL_over_HTTP(PortalApp app) : IClassFixture<PortalApp>
         return body.RootElement.GetProperty("errors")[0].GetProperty("message").GetString()!;
     }
 }
+
+/// <summary>With batching switched on, a batch is still bounded.</summary>
+public sealed class Batching_when_allowed(Batching_when_allowed.BatchingPortal portal) : IClassFixture<Batching_when_allowed.BatchingPortal>
+{
+    [Fact]
+    public async Task A_batch_within_the_limit_answers_each_operation_and_a_batch_of_500_is_400_naming_the_limit()
+    {
+        using var client = portal.CreateClient();
+
+        using var small = await client.PostAsync("/graphql", new StringContent(
+            "[" + string.Join(',', Enumerable.Repeat("""{"query":"{ __typename }"}""", 3)) + "]", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        using var large = await client.PostAsync("/graphql", new StringContent(
+            "[" + string.Join(',', Enumerable.Repeat("""{"query":"{ __typename }"}""", 500)) + "]", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        using var answers = JsonDocument.Parse(await small.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.Equal(3, answers.RootElement.GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, large.StatusCode);
+        Assert.Contains("between 1 and 10 operations; this one holds 500", await large.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    public sealed class BatchingPortal : PortalApp
+    {
+        protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+        {
+            ["Catalog:Locations:RefreshInterval"] = "00:00:00",
+            ["Graph:AllowBatching"] = "true",
+        };
+    }
+}
