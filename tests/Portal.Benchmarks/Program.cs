@@ -217,13 +217,15 @@ try
                 await op(i);
             }
 
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var probe = Stopwatch.StartNew();
             for (var i = 0; i < 1000; i++)
             {
                 await op(i);
             }
 
-            Console.WriteLine($"{label}: {probe.Elapsed.TotalMilliseconds / 1000:F3} ms");
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            Console.WriteLine($"{label}: {probe.Elapsed.TotalMilliseconds / 1000:F3} ms, {allocated / 1000 / 1024.0:F1} KiB allocated in this process");
         }
 
         return;

@@ -4,7 +4,9 @@ namespace Portal.Catalog.Queries;
 
 /// <summary>
 /// An entity as stored, with the columns the gateway reads without parsing the document, and the Backstage-shaped
-/// JSON (<see cref="ToBackstageJson"/>) with metadata.uid/etag, relations and status.
+/// JSON (<see cref="ToBackstageJson"/>) with metadata.uid/etag, relations and status. Reads may leave the relations
+/// out (<see cref="EntityQuery.IncludeRelations"/>): they are the costliest part of a row, and a page that shows names
+/// and owners never needs them.
 /// </summary>
 public sealed record CatalogEntity(
     Guid Uid,
@@ -22,12 +24,18 @@ public sealed record CatalogEntity(
     Guid? LocationId,
     bool Orphan,
     string DocumentJson,
-    IReadOnlyList<RelationView> Relations,
+    IReadOnlyList<RelationView>? LoadedRelations,
     IReadOnlyList<StatusItem> Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
     private JsonObject? _document;
+
+    /// <summary>Relations from this entity. A read that left them out throws here rather than answer "none".</summary>
+    public IReadOnlyList<RelationView> Relations => LoadedRelations
+        ?? throw new InvalidOperationException($"The relations of {Ref} were not read; read it with its relations.");
+
+    public bool HasRelations => LoadedRelations is not null;
 
     /// <summary>The stored descriptor, parsed on first use (pages that only show columns never pay for it).</summary>
     public JsonObject Document => _document ??= (JsonObject)JsonNode.Parse(DocumentJson)!;

@@ -60,6 +60,9 @@ public sealed record EntityQuery
 
     /// <summary>Count every match (one more aggregate query); off for callers that do not show a total.</summary>
     public bool IncludeTotal { get; init; } = true;
+
+    /// <summary>Read each entity's relations (a subquery per row); off for callers that show only columns.</summary>
+    public bool IncludeRelations { get; init; } = true;
 }
 
 public sealed record EntityPage(IReadOnlyList<CatalogEntity> Items, int? TotalCount, bool HasMore)

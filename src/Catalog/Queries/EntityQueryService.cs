@@ -30,11 +30,19 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private const int MaxFacetValues = 10_000;
     private const int MaxCursorLength = 16 * 1024;
 
-    private const string Columns = """
+    private const string Columns = ColumnsWithoutRelations + ",\n" + RelationsColumn;
+
+    // The relations column is left as a typed NULL when not wanted, so every read has the same column positions.
+    private const string ColumnsWithoutRelations = """
         e.id, e.ref, e.kind, e.namespace, e.name, e.title, e.description, e.type, e.lifecycle, e.owner_ref, e.system_ref,
-        e.etag, e.location_id, e.orphan, e.document::text, e.status_items::text, e.created_at, e.updated_at,
+        e.etag, e.location_id, e.orphan, e.document::text, e.status_items::text, e.created_at, e.updated_at
+        """;
+
+    private const string RelationsColumn = """
         (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
         """;
+
+    private static string ColumnsFor(bool includeRelations) => includeRelations ? Columns : ColumnsWithoutRelations + ", NULL::text";
 
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
 
@@ -120,7 +128,11 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         "backstage.io/catalog-processing", "warning", $"Relation {r.Type} points at {r.TargetRef}, which is not in the catalog."));
 
     /// <summary>Entities by ref, in the order asked, with null for refs that do not exist.</summary>
-    public async Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, CancellationToken cancellationToken) =>
+        GetManyAsync(refs, includeRelations: true, cancellationToken);
+
+    /// <summary>Entities by ref, in the order asked, with null for refs that do not exist; relations only if asked.</summary>
+    public async Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, bool includeRelations, CancellationToken cancellationToken)
     {
         var lowered = refs.Select(r => r.Trim().ToLowerInvariant()).ToArray();
         var distinct = lowered.Where(FilterSql.IsStorable).Distinct().ToArray();
@@ -130,15 +142,15 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         }
 
         await using var command = dataSource.CreateCommand(distinct.Length == 1
-            ? $"SELECT {Columns} FROM catalog.entities e WHERE e.ref = @ref"
-            : $"SELECT {Columns} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
+            ? $"SELECT {ColumnsFor(includeRelations)} FROM catalog.entities e WHERE e.ref = @ref"
+            : $"SELECT {ColumnsFor(includeRelations)} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
         command.Parameters.AddWithValue(distinct.Length == 1 ? "ref" : "refs", distinct.Length == 1 ? distinct[0] : distinct);
         var found = new Dictionary<string, CatalogEntity>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var entity = Read(reader, 0);
+                var entity = Read(reader, 0, includeRelations);
                 found[entity.Ref] = entity;
             }
         }
@@ -180,7 +192,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         var sortColumns = string.Concat(sortExpressions.Select((expression, i) => $", {expression} AS s{i}"));
         var page = new NpgsqlBatchCommand(
-            $"SELECT {Columns}{sortColumns} FROM catalog.entities e WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit + 1} OFFSET {query.Offset}");
+            $"SELECT {ColumnsFor(query.IncludeRelations)}{sortColumns} FROM catalog.entities e WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit + 1} OFFSET {query.Offset}");
         foreach (var parameter in parameters)
         {
             page.Parameters.Add(parameter.Clone());
@@ -213,7 +225,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                     continue;
                 }
 
-                items.Add(Read(reader, 0));
+                items.Add(Read(reader, 0, query.IncludeRelations));
                 itemKeys.Add(Enumerable.Range(0, query.Order.Count).Select(i => reader.GetString(19 + i)).ToList());
             }
 
@@ -425,9 +437,10 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         return "(" + string.Join(" OR ", alternatives) + ")";
     }
 
-    private static CatalogEntity Read(NpgsqlDataReader reader, int offset)
+    private static CatalogEntity Read(NpgsqlDataReader reader, int offset, bool readRelations = true)
     {
-        var relations = reader.IsDBNull(offset + 18) ? [] : ParseRelations(reader.GetString(offset + 18));
+        // A NULL aggregate means no relations when they were read, and unknown when they were left out.
+        IReadOnlyList<RelationView>? relations = reader.IsDBNull(offset + 18) ? (readRelations ? [] : null) : ParseRelations(reader.GetString(offset + 18));
         var statusJson = reader.IsDBNull(offset + 15) ? null : reader.GetString(offset + 15);
         var status = statusJson is null or "[]"
             ? []

@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using GraphQL.DataLoader;
+using Portal.Catalog.Queries;
+using Portal.Gateway.Graph.Catalog;
 
 namespace Portal.Gateway.Tests.Graph;
 
@@ -229,6 +232,73 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
         Assert.True(small.RoundTrips == 2, "page of 1:\n" + small.Commands);
         Assert.True(large.RoundTrips == 2, "page of 20:\n" + large.Commands);
         Assert.True(large.Items > small.Items, $"the larger page held {large.Items} items");
+    }
+
+    [Fact]
+    public async Task A_page_showing_names_owners_and_systems_reads_no_relations()
+    {
+        using var graph = portal.Graph();
+        using var roundTrips = new SqlRoundTrips();
+
+        var data = (await graph.PostAsync("""
+            {
+              entities(filter: [{ kind: ["component"] }], first: 20) {
+                totalCount
+                nodes { ref name ... on Component { type lifecycle owner { ref name } system { ref name } } }
+              }
+            }
+            """, traceParent: roundTrips.TraceParent)).Ok();
+
+        var payments = data["entities"]!["nodes"]!.AsArray().Single(n => (string?)n!["name"] == "payments-api")!;
+        Assert.Equal("payments-team", (string?)payments["owner"]!["name"]);
+        Assert.Equal("payments", (string?)payments["system"]!["name"]);
+        Assert.True(roundTrips.Count == 2, "expected the page, then owners and systems:\n" + roundTrips);
+        Assert.DoesNotContain("catalog.relations", roundTrips.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Relations_asked_for_through_a_fragment_or_a_merged_field_are_answered()
+    {
+        using var graph = portal.Graph();
+
+        // The second `entity` merges into the first, whose own selection reads no relations.
+        var entity = (await graph.PostAsync("""
+            query {
+              entity(ref: "component:payments-api") { ref }
+              entity(ref: "component:payments-api") { relations(type: "dependsOn") { targetRef } ... deps }
+            }
+            fragment deps on Component { dependsOn { ref } descriptor }
+            """)).Ok()["entity"]!;
+        var page = (await graph.PostAsync("""
+            query {
+              entities(filter: [{ fields: [{ path: "metadata.name", values: ["payments-api"] }] }]) { edges { node { ref ...deps } } }
+            }
+            fragment deps on Component { dependsOn { ref } descriptor }
+            """)).Ok()["entities"]!;
+
+        Assert.Equal("component:default/payments-api", (string?)entity["ref"]);
+        Assert.Equal("resource:default/payments-db", (string?)entity["relations"]![0]!["targetRef"]);
+        Assert.Equal(["resource:default/payments-db"], Refs(entity["dependsOn"]));
+        Assert.Contains(entity["descriptor"]!["relations"]!.AsArray(), r => (string?)r!["type"] == "ownedBy");
+        var node = page["edges"]![0]!["node"]!;
+        Assert.Equal(["resource:default/payments-db"], Refs(node["dependsOn"]));
+        Assert.Contains(node["descriptor"]!["relations"]!.AsArray(), r => (string?)r!["targetRef"] == "group:default/payments-team");
+    }
+
+    [Fact]
+    public async Task An_entity_read_without_relations_gets_them_from_the_loader_when_a_field_needs_them()
+    {
+        // The query's selection decides what is read up front; this is the safety net behind a guess that fell short.
+        var queries = portal.Get<EntityQueryService>();
+        var slim = (await queries.GetManyAsync(["component:default/payments-api"], includeRelations: false, TestContext.Current.CancellationToken))[0]!;
+        Assert.False(slim.HasRelations);
+        Assert.Throws<InvalidOperationException>(() => slim.Relations);
+
+        var pending = (IDataLoaderResult)new EntityLoader(queries).WithRelations(slim, e => e.Relations.Select(r => r.TargetRef).ToList())!;
+
+        var targets = (List<string>)(await pending.GetResultAsync(TestContext.Current.CancellationToken))!;
+        Assert.Contains("resource:default/payments-db", targets);
+        Assert.Contains("group:default/payments-team", targets);
     }
 
     private static async Task<(int RoundTrips, int Items, string Commands)> CountRoundTripsAsync(GraphClient graph, string query, int first)

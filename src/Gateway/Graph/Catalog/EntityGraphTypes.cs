@@ -82,7 +82,8 @@ internal static class EntityFields
             .Resolve(c => Metadata(c.Source)?["links"] is JsonArray links ? links.OfType<JsonObject>().ToList() : []);
         graph.Field<JsonGraphType>("spec").Description("The descriptor's spec, as written.").Resolve(c => c.Source.Document["spec"]?.DeepClone());
         graph.Field<NonNullGraphType<JsonGraphType>>("descriptor").Description("The whole descriptor in Backstage's REST shape (metadata.uid/etag, relations, status).")
-            .Resolve(c => c.Source.ToBackstageJson());
+            .ReadsRelations()
+            .Resolve(c => c.Portal().Entities.WithRelations(c.Source, entity => entity.ToBackstageJson()));
         graph.Field<NonNullGraphType<BooleanGraphType>>("orphan").Description("Its location no longer emits it (kept by Catalog:OrphanStrategy=Keep).").Resolve(c => c.Source.Orphan);
         graph.Field<IdGraphType>("locationId").Description("The location that manages it; null for API-managed entities.").Resolve(c => c.Source.LocationId);
         graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(c => c.Source.CreatedAt);
@@ -90,9 +91,14 @@ internal static class EntityFields
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<RelationGraphType>>>>("relations")
             .Description("Relations from this entity, optionally of one type (ownedBy, dependsOn, ...).")
             .Argument<StringGraphType>("type")
-            .Resolve(c => c.GetArgument<string?>("type") is { } relationType
-                ? c.Source.Relations.Where(r => r.Type.Equals(relationType, StringComparison.OrdinalIgnoreCase)).ToList()
-                : c.Source.Relations);
+            .ReadsRelations()
+            .Resolve(c =>
+            {
+                var relationType = c.GetArgument<string?>("type");
+                return c.Portal().Entities.WithRelations(c.Source, entity => relationType is null
+                    ? entity.Relations
+                    : entity.Relations.Where(r => r.Type.Equals(relationType, StringComparison.OrdinalIgnoreCase)).ToList());
+            });
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StatusItemGraphType>>>>("status")
             .Description("Processing errors and warnings (status.items).").Resolve(c => c.Source.Status);
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<HistoryItemGraphType>>>>("history")
@@ -151,15 +157,36 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
 
     /// <summary>The first target of a relation type (optionally of one kind), loaded in the execution's batch.</summary>
     protected void One(string field, string relationType, string? targetKind, string description) =>
+        Field<EntityInterface>(field).Description(description).ReadsRelations().Resolve(c =>
+        {
+            var withRelations = EntitySelection.NeedsRelations(c);
+            var entities = c.Portal().Entities;
+            return entities.WithRelations(c.Source, source =>
+                Targets(source, relationType, targetKind).FirstOrDefault() is { } target ? entities.Load(target, withRelations) : null);
+        });
+
+    /// <summary>
+    /// spec.owner and spec.system: their targets are columns of the entity's row (the same refs as its ownedBy and
+    /// partOf-system relations), so showing an owner or a system never needs the relations.
+    /// </summary>
+    protected void OneFromColumn(string field, Func<CatalogEntity, string?> target, string description) =>
         Field<EntityInterface>(field).Description(description).Resolve(c =>
-            Targets(c.Source, relationType, targetKind).FirstOrDefault() is { } target
-                ? c.Portal().Entities.Load(target)
-                : null);
+            target(c.Source) is { } targetRef ? c.Portal().Entities.Load(targetRef, EntitySelection.NeedsRelations(c)) : null);
+
+    protected void Owner() => OneFromColumn("owner", e => e.OwnerRef, "spec.owner");
+
+    protected void System() =>
+        OneFromColumn("system", e => e.SystemRef is { } system && system.StartsWith("system:", StringComparison.Ordinal) ? system : null, "spec.system");
 
     /// <summary>Every target of a relation type that exists in the catalog, loaded in the execution's batch.</summary>
     protected void Many(string field, string relationType, string? targetKind, string description) =>
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>(field).Description(description)
-            .Resolve(c => c.Portal().Entities.LoadMany(Targets(c.Source, relationType, targetKind)));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>(field).Description(description).ReadsRelations()
+            .Resolve(c =>
+            {
+                var withRelations = EntitySelection.NeedsRelations(c);
+                var entities = c.Portal().Entities;
+                return entities.WithRelations(c.Source, source => entities.LoadMany(Targets(source, relationType, targetKind), withRelations));
+            });
 
     /// <summary>dependencies(depth) / dependents(depth): the transitive dependsOn graph.</summary>
     protected void Graph(string field, GraphDirection direction, string description) =>
@@ -182,7 +209,7 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
                 }
 
                 var reachable = await c.Service<EntityQueryService>().GraphAsync(c.Source.Ref, direction, depth, c.CancellationToken, limit: first);
-                return c.Portal().Entities.LoadMany(reachable.Select(r => r.Ref));
+                return c.Portal().Entities.LoadMany(reachable.Select(r => r.Ref), EntitySelection.NeedsRelations(c));
             });
 
     /// <summary>Most entities one dependencies/dependents field returns: a hub's graph must not load the catalog.</summary>
@@ -201,8 +228,8 @@ public sealed class ComponentGraphType : EntityGraphType
     {
         SpecType();
         SpecLifecycle();
-        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
-        One("system", RelationTypes.PartOf, "system", "spec.system");
+        Owner();
+        System();
         Many("partOf", RelationTypes.PartOf, null, "Systems and components this is part of.");
         Many("hasPart", RelationTypes.HasPart, null, "Subcomponents.");
         Many("providesApis", RelationTypes.ProvidesApi, null, "spec.providesApis");
@@ -222,8 +249,8 @@ public sealed class ApiGraphType : EntityGraphType
         SpecType();
         SpecLifecycle();
         SpecString("definition", "The API definition (OpenAPI, AsyncAPI, GraphQL SDL, ...).");
-        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
-        One("system", RelationTypes.PartOf, "system", "spec.system");
+        Owner();
+        System();
         Many("partOf", RelationTypes.PartOf, null, "Systems this is part of.");
         Many("apiProvidedBy", RelationTypes.ApiProvidedBy, null, "Components providing this API.");
         Many("apiConsumedBy", RelationTypes.ApiConsumedBy, null, "Components consuming this API.");
@@ -240,8 +267,8 @@ public sealed class ResourceGraphType : EntityGraphType
         : base("Resource", "Infrastructure a component needs: a database, a bucket, a queue.")
     {
         SpecType();
-        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
-        One("system", RelationTypes.PartOf, "system", "spec.system");
+        Owner();
+        System();
         Many("partOf", RelationTypes.PartOf, null, "Systems this is part of.");
         Many("dependsOn", RelationTypes.DependsOn, null, "spec.dependsOn");
         Many("dependencyOf", RelationTypes.DependencyOf, null, "What depends on this directly.");
@@ -256,7 +283,7 @@ public sealed class SystemGraphType : EntityGraphType
         : base("System", "A collection of components, APIs and resources that together expose some functionality.")
     {
         SpecType();
-        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
+        Owner();
         One("domain", RelationTypes.PartOf, "domain", "spec.domain");
         Many("partOf", RelationTypes.PartOf, null, "Domains this is part of.");
         Many("hasPart", RelationTypes.HasPart, null, "Components, APIs and resources of this system.");
@@ -271,7 +298,7 @@ public sealed class DomainGraphType : EntityGraphType
         : base("Domain", "A business area grouping systems.")
     {
         SpecType();
-        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
+        Owner();
         One("domain", RelationTypes.PartOf, "domain", "spec.subdomainOf");
         Many("partOf", RelationTypes.PartOf, null, "Parent domains.");
         Many("hasPart", RelationTypes.HasPart, null, "Systems and subdomains of this domain.");
@@ -320,7 +347,7 @@ public sealed class TemplateGraphType : EntityGraphType
         : base("Template", "A scaffolder template.")
     {
         SpecType();
-        One("owner", RelationTypes.OwnedBy, null, "spec.owner");
+        Owner();
         SpecJson("parameters");
         SpecJson("steps");
     }
@@ -356,7 +383,7 @@ public sealed class RelationGraphType : ObjectGraphType<RelationView>
         Field<NonNullGraphType<StringGraphType>>("type").Resolve(c => c.Source.Type);
         Field<NonNullGraphType<StringGraphType>>("targetRef").Resolve(c => c.Source.TargetRef);
         Field<EntityInterface>("target").Description("The target entity; null when it is not in the catalog (a dangling relation).")
-            .Resolve(c => c.Portal().Entities.Load(c.Source.TargetRef));
+            .Resolve(c => c.Portal().Entities.Load(c.Source.TargetRef, EntitySelection.NeedsRelations(c)));
     }
 }
 
