@@ -59,8 +59,13 @@ try
     var ingestSeconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine($"ingest: {registered!.Created} entities in {ingestSeconds:F1} s = {registered.Created / ingestSeconds:F0} entities/s; problems {registered.Problems.Count}");
 
-    // The floor gets the same connection settings as the portal (automatic preparation included).
-    await using var sql = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 256, AutoPrepareMinUsages = 2 }.ConnectionString);
+    // The floor gets the same connection settings as the portal (automatic preparation and pool size included).
+    await using var sql = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+    {
+        MaxAutoPrepare = 256,
+        AutoPrepareMinUsages = 2,
+        MaxPoolSize = DatabaseRegistration.DefaultMaxPoolSize,
+    }.ConnectionString);
     var relations = await ScalarAsync(sql, "SELECT count(*) FROM (SELECT DISTINCT source_ref, type, target_ref FROM catalog.relations) r");
     Console.WriteLine($"relations: {relations} (manifest expects {manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32()})");
     foreach (var table in new[] { "entities", "relations" })

@@ -172,7 +172,10 @@ public sealed class LocationService
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockCatalogAsync(connection, cancellationToken);
-        var location = await GetAsync(id, cancellationToken);
+
+        // On the locked connection: taking a second one while holding the lock could wait forever on a small pool
+        // whose other connections wait for this lock.
+        var location = (await SelectAsync("WHERE id = @id", id, cancellationToken, connection)).FirstOrDefault();
         if (location is null)
         {
             return false;
@@ -207,10 +210,10 @@ public sealed class LocationService
     public async Task<LocationInfo?> GetAsync(Guid id, CancellationToken cancellationToken) =>
         (await SelectAsync("WHERE id = @id", id, cancellationToken)).FirstOrDefault();
 
-    private async Task<List<LocationInfo>> SelectAsync(string where, Guid? id, CancellationToken cancellationToken)
+    private async Task<List<LocationInfo>> SelectAsync(string where, Guid? id, CancellationToken cancellationToken, NpgsqlConnection? connection = null)
     {
-        await using var command = _dataSource.CreateCommand(
-            $"SELECT id, type, target, refreshed_at, problems::text FROM catalog.locations {where} ORDER BY created_at, id");
+        var text = $"SELECT id, type, target, refreshed_at, problems::text FROM catalog.locations {where} ORDER BY created_at, id";
+        await using var command = connection is null ? _dataSource.CreateCommand(text) : new NpgsqlCommand(text, connection);
         if (id is { } value)
         {
             command.Parameters.AddWithValue("id", value);

@@ -29,12 +29,31 @@ public static class DatabaseRegistration
             var connection = new NpgsqlConnectionStringBuilder(database.ConnectionString);
             connection.MaxAutoPrepare = connection.MaxAutoPrepare == 0 ? 256 : connection.MaxAutoPrepare;
             connection.AutoPrepareMinUsages = 2;
+            if (!SetsMaxPoolSize(database.ConnectionString))
+            {
+                connection.MaxPoolSize = DefaultMaxPoolSize;
+            }
+
             var dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString);
             dataSource.EnableDynamicJson();
             return dataSource.Build();
         });
         return builder;
     }
+
+    /// <summary>
+    /// Connections a replica opens at most, unless the connection string says (<c>Maximum Pool Size</c>). Npgsql's own
+    /// default of 100 lets a burst of requests start a hundred queries at once; PostgreSQL then time-slices them and
+    /// every one finishes late. A pool of about two per core keeps the server busy, and the rest of the burst waits its
+    /// turn in the pool, which keeps the slowest requests close to the typical one. A small pool is safe because no
+    /// request holds one connection while waiting for another (start-up migration does, alone, before serving).
+    /// </summary>
+    public static int DefaultMaxPoolSize => Math.Max(4, 2 * Environment.ProcessorCount);
+
+    // Npgsql's builder reports every keyword it knows as present: look at what the connection string itself says.
+    private static bool SetsMaxPoolSize(string connectionString) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The <c>migrate</c> command: applies every module's migrations under the advisory lock and exits, for

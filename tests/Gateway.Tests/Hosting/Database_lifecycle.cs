@@ -31,6 +31,53 @@ public sealed class Database_lifecycle
         await AssertEveryMigrationAppliedOnceAsync(connectionString);
     }
 
+    [Theory]
+    [InlineData(null, -1)]
+    [InlineData("Maximum Pool Size=7", 7)]
+    [InlineData("maximum pool size=9", 9)]
+    public async Task The_connection_pool_is_sized_to_the_machine_unless_the_connection_string_says(string? setting, int expected)
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateDatabaseAsync("pool");
+        await using var app = new PortalAppFactory(setting is null ? connectionString : $"{connectionString};{setting}");
+
+        var pool = new NpgsqlConnectionStringBuilder(app.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString).MaxPoolSize;
+
+        Assert.Equal(expected == -1 ? DatabaseRegistration.DefaultMaxPoolSize : expected, pool);
+        Assert.Equal(Math.Max(4, 2 * Environment.ProcessorCount), DatabaseRegistration.DefaultMaxPoolSize);
+    }
+
+    [Fact]
+    public async Task Concurrent_writes_on_a_pool_of_two_connections_all_finish()
+    {
+        // A write that held one connection while taking a second could wait forever once every connection in the
+        // pool belonged to a writer waiting for the first one's lock; a short acquisition timeout would report it.
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateDatabaseAsync("small-pool");
+        await using var app = new PortalAppFactory($"{connectionString};Maximum Pool Size=2;Timeout=5");
+        var locations = app.Services.GetRequiredService<Portal.Catalog.Locations.LocationService>();
+        var folder = Directory.CreateTempSubdirectory("portal-small-pool-").FullName;
+        var registered = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+        {
+            var file = Path.Combine(folder, $"catalog-{i}.yaml");
+            await File.WriteAllTextAsync(file, $$"""
+                apiVersion: backstage.io/v1alpha1
+                kind: Component
+                metadata: { name: pool-{{i}} }
+                spec: { type: service, lifecycle: production, owner: team-a }
+                """, Cancellation);
+            registered.Add((await locations.RegisterAsync("file", file, dryRun: false, Cancellation)).Location.Id);
+        }
+
+        var removals = await Task.WhenAll(registered.Select(id => Task.Run(() => locations.UnregisterAsync(id, Cancellation), Cancellation)));
+        var refreshes = await Task.WhenAll(registered.Select(id => Task.Run(() => locations.RefreshAsync(id, Cancellation), Cancellation)));
+
+        Assert.All(removals, Assert.True);
+        Assert.All(refreshes, Assert.Null); // unregistered: nothing to refresh
+        Assert.Empty(await locations.ListAsync(Cancellation));
+    }
+
     [Fact]
     public async Task Readyz_is_503_while_migrations_are_pending()
     {
