@@ -171,14 +171,15 @@ try
     var restFacets = "/api/catalog/entity-facets?facet=spec.type&facet=spec.lifecycle&facet=metadata.tags&filter=kind=component";
     var restSearch = $"/api/catalog/entities/by-query?fullTextFilterTerm={Uri.EscapeDataString(word)}&limit=20";
 
-    // In-process reference for the GraphQL page: the page, then its owners and systems in one batch, as the loader does.
+    // In-process reference for the GraphQL page: the same reads the gateway makes for it (the page with its total, then
+    // its owners and systems in one batch, none of them with relations, which the query does not select).
     async Task PageWithOwnersAsync()
     {
-        var pageOfComponents = await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None);
+        var pageOfComponents = await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, IncludeRelations = false }, CancellationToken.None);
         var targets = pageOfComponents.Items.SelectMany(e => new[] { e.OwnerRef, e.SystemRef }).OfType<string>().Distinct().ToList();
         if (targets.Count > 0)
         {
-            await queries.GetManyAsync(targets, CancellationToken.None);
+            await queries.GetManyAsync(targets, includeRelations: false, CancellationToken.None);
         }
     }
 
