@@ -57,7 +57,12 @@ internal static class EntityEndpoints
         var query = after is not null
             ? new EntityQuery { Cursor = after }
             : new EntityQuery { Filter = CatalogRequestParser.Filter(parameters["filter"]), Order = LegacyOrder(parameters["order"]), Offset = offset };
-        query = query with { Limit = Math.Min(limit ?? EntityQueryService.MaxLimit, EntityQueryService.MaxLimit), IncludeTotal = false };
+        query = query with
+        {
+            Limit = Math.Min(limit ?? EntityQueryService.MaxLimit, EntityQueryService.MaxLimit),
+            IncludeTotal = false,
+            IncludeRelations = EntityJson.WritesRelations(fields),
+        };
 
         var queries = context.RequestServices.GetRequiredService<EntityQueryService>();
         var page = await queries.QueryAsync(query, context.RequestAborted);
@@ -81,8 +86,7 @@ internal static class EntityEndpoints
                 break;
             }
 
-            page = await queries.QueryAsync(new EntityQuery { Cursor = page.NextCursor, Limit = EntityQueryService.MaxLimit, IncludeTotal = false },
-                context.RequestAborted);
+            page = await queries.QueryAsync(query with { Cursor = page.NextCursor, Limit = EntityQueryService.MaxLimit }, context.RequestAborted);
         }
 
         json.WriteEndArray();
@@ -150,7 +154,7 @@ internal static class EntityEndpoints
 
         var entities = refs.Count == 0
             ? []
-            : await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync(refs, context.RequestAborted);
+            : await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync(refs, EntityJson.WritesRelations(fields), context.RequestAborted);
 
         await using var json = CatalogApiResponses.Start(context);
         json.WriteStartObject();
@@ -284,6 +288,7 @@ internal static class EntityEndpoints
 
     private static async Task WritePageAsync(HttpContext context, EntityQuery query, FieldSelection fields)
     {
+        query = query with { IncludeRelations = EntityJson.WritesRelations(fields) };
         var page = await context.RequestServices.GetRequiredService<EntityQueryService>().QueryAsync(query, context.RequestAborted);
 
         await using var json = CatalogApiResponses.Start(context);

@@ -14,6 +14,9 @@ internal static class EntityJson
 {
     private static readonly string[] LeadingKeys = ["apiVersion", "kind", "metadata", "spec"];
 
+    /// <summary>Whether <see cref="Write(Utf8JsonWriter, CatalogEntity, FieldSelection)"/> writes relations: only then are they read.</summary>
+    public static bool WritesRelations(FieldSelection fields) => fields.KeepsWhole("relations");
+
     public static void Write(Utf8JsonWriter json, CatalogEntity entity, FieldSelection fields)
     {
         using var document = JsonDocument.Parse(entity.DocumentJson);
@@ -42,7 +45,7 @@ internal static class EntityJson
             }
         }
 
-        if (fields.KeepsWhole("relations"))
+        if (WritesRelations(fields))
         {
             json.WriteStartArray("relations");
             foreach (var relation in entity.Relations)

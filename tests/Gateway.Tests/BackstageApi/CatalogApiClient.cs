@@ -19,7 +19,16 @@ internal sealed class CatalogApiClient(HttpClient http) : IDisposable
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    public Task<ApiResponse> GetAsync(string path) => SendAsync(new HttpRequestMessage(HttpMethod.Get, Url(path)));
+    public Task<ApiResponse> GetAsync(string path, string? traceParent = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, Url(path));
+        if (traceParent is not null)
+        {
+            request.Headers.Add("traceparent", traceParent);
+        }
+
+        return SendAsync(request);
+    }
 
     public Task<ApiResponse> DeleteAsync(string path) => SendAsync(new HttpRequestMessage(HttpMethod.Delete, Url(path)));
 

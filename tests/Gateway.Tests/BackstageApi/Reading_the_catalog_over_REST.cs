@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Portal.Gateway.Tests.Graph;
 
 namespace Portal.Gateway.Tests.BackstageApi;
 
@@ -157,6 +158,22 @@ public sealed class Reading_the_catalog_over_REST(AcmeCatalogApp app) : IClassFi
         Assert.Equal(
             ["""{"kind":"User","metadata":{"name":"alice"}}""", """{"kind":"User","metadata":{"name":"bob"}}""", """{"kind":"User","metadata":{"name":"carol"}}"""],
             page.Json.GetProperty("items").EnumerateArray().Select(item => item.GetRawText()));
+    }
+
+    [Fact]
+    public async Task Relations_are_read_only_when_fields_keep_them()
+    {
+        using var api = Api();
+        using var withoutRelations = new SqlRoundTrips();
+        using var withRelations = new SqlRoundTrips();
+
+        var names = await api.GetAsync("/entities/by-query?filter=kind=component&fields=metadata.name", withoutRelations.TraceParent);
+        var related = await api.GetAsync("/entities/by-query?filter=metadata.name=payments-api&fields=metadata.name,relations", withRelations.TraceParent);
+
+        Assert.Equal(["checkout-web", "ledger-lib", "payments-api", "search-indexer"], names.ItemNames().Order());
+        Assert.DoesNotContain("catalog.relations", withoutRelations.ToString(), StringComparison.Ordinal);
+        var relations = Assert.Single(related.Json.GetProperty("items").EnumerateArray()).GetProperty("relations").EnumerateArray();
+        Assert.Contains(relations, r => r.GetProperty("type").GetString() == "ownedBy" && r.GetProperty("targetRef").GetString() == "group:default/payments-team");
     }
 
     [Fact]
