@@ -17,27 +17,43 @@ internal enum GraphTransport
 /// validation rules and the services an operation sees are set here and nowhere else, so a rule added here (depth,
 /// complexity) applies to both.
 /// </summary>
-internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer)
+internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, GraphDocumentCache documents)
 {
     private static readonly IValidationRule[] HttpGetRules = [.. DocumentValidator.CoreRules, new NoMutationOverGetRule(), new SubscriptionNeedsWebSocketRule()];
     private static readonly IValidationRule[] HttpPostRules = [.. DocumentValidator.CoreRules, new SubscriptionNeedsWebSocketRule()];
     private static readonly IValidationRule[] WebSocketRules = [.. DocumentValidator.CoreRules];
 
-    public Task<ExecutionResult> ExecuteAsync(GraphQLRequest request, GraphTransport transport, HttpContext context, CancellationToken cancellationToken) =>
-        executer.ExecuteAsync(new ExecutionOptions
+    public async Task<ExecutionResult> ExecuteAsync(GraphQLRequest request, GraphTransport transport, HttpContext context, CancellationToken cancellationToken)
+    {
+        // A document validated before for this transport and operation skips the specification's rules; the rules
+        // added at registration (complexity, request limits, authorization, introspection) are appended to whatever
+        // list is given here, so they run on every request either way.
+        var cached = documents.Find(transport, request.OperationName, request.Query);
+        var options = new ExecutionOptions
         {
             Query = request.Query,
+            Document = cached,
             OperationName = request.OperationName,
             Variables = request.Variables,
             Extensions = request.Extensions,
             RequestServices = context.RequestServices,
             User = context.User,
             CancellationToken = cancellationToken,
-            ValidationRules = transport switch
+            ValidationRules = cached is not null ? [] : transport switch
             {
                 GraphTransport.HttpGet => HttpGetRules,
                 GraphTransport.HttpPost => HttpPostRules,
                 _ => WebSocketRules,
             },
-        });
+        };
+        var result = await executer.ExecuteAsync(options);
+
+        // Executed: the document parsed and passed every rule (a resolver error afterwards does not matter here).
+        if (cached is null && result.Executed && result.Document is { } document)
+        {
+            documents.Remember(transport, request.OperationName, request.Query, document);
+        }
+
+        return result;
+    }
 }

@@ -42,6 +42,17 @@ public sealed class GraphOptions
     /// <summary>Longest an operation may run before it is cancelled with a TIMEOUT error.</summary>
     public TimeSpan ExecutionTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Parsed and validated documents kept per replica (see <see cref="GraphDocumentCache"/>); 0 parses and validates
+    /// every request from scratch.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int MaxCachedDocuments { get; set; } = 500;
+
+    /// <summary>Longest query text that is cached; a UI's documents are a few kilobytes.</summary>
+    [Range(0, 1024 * 1024)]
+    public int MaxCachedDocumentChars { get; set; } = 16 * 1024;
+
     /// <summary>Answer <c>__schema</c>/<c>__type</c>. Tooling (GraphiQL, codegen) needs it; switch off to hide the schema.</summary>
     public bool EnableIntrospection { get; set; } = true;
 }

@@ -1,0 +1,49 @@
+using GraphQLParser.AST;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Portal.Gateway.Graph;
+
+/// <summary>
+/// Documents that parsed and passed validation, by transport, operation name and query text. A portal UI sends the
+/// same few documents over and over with different variables, and for a small request parsing and the
+/// specification's validation rules cost more than the execution itself. A cached document skips only those:
+/// variable coercion, the complexity limit (list sizes come from variables), the request limits and the authorization
+/// check (the user) run on every request (<see cref="GraphExecution"/>). The transport and the operation name are part
+/// of the key because the rules differ by transport (no mutation over GET) and some apply to the chosen operation only.
+/// </summary>
+internal sealed class GraphDocumentCache : IDisposable
+{
+    private readonly MemoryCache? _documents;
+    private readonly int _maxChars;
+
+    public GraphDocumentCache(IOptions<GraphOptions> options)
+    {
+        _maxChars = options.Value.MaxCachedDocumentChars;
+
+        // Each entry counts 1 against the limit; past it, adding compacts away the least recently used entries.
+        _documents = options.Value.MaxCachedDocuments > 0
+            ? new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.MaxCachedDocuments })
+            : null;
+    }
+
+    public int Count => _documents?.Count ?? 0;
+
+    public GraphQLDocument? Find(GraphTransport transport, string? operationName, string? query) =>
+        _documents is not null && query is not null && query.Length <= _maxChars
+            ? _documents.Get<GraphQLDocument>(new Key(transport, operationName, query))
+            : null;
+
+    /// <summary>Keeps a document that was parsed and validated for this transport and operation.</summary>
+    public void Remember(GraphTransport transport, string? operationName, string? query, GraphQLDocument document)
+    {
+        if (_documents is not null && query is not null && query.Length <= _maxChars)
+        {
+            _documents.Set(new Key(transport, operationName, query), document, new MemoryCacheEntryOptions { Size = 1 });
+        }
+    }
+
+    public void Dispose() => _documents?.Dispose();
+
+    private sealed record Key(GraphTransport Transport, string? OperationName, string Query);
+}
