@@ -172,14 +172,14 @@ try
     var restSearch = $"/api/catalog/entities/by-query?fullTextFilterTerm={Uri.EscapeDataString(word)}&limit=20";
 
     // In-process reference for the GraphQL page: the same reads the gateway makes for it (the page with its total, then
-    // its owners and systems in one batch, none of them with relations, which the query does not select).
+    // its owners and systems in one batch, all of them columns only: the query selects no descriptor field or relation).
     async Task PageWithOwnersAsync()
     {
-        var pageOfComponents = await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, IncludeRelations = false }, CancellationToken.None);
+        var pageOfComponents = await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, Parts = EntityParts.Columns }, CancellationToken.None);
         var targets = pageOfComponents.Items.SelectMany(e => new[] { e.OwnerRef, e.SystemRef }).OfType<string>().Distinct().ToList();
         if (targets.Count > 0)
         {
-            await queries.GetManyAsync(targets, includeRelations: false, CancellationToken.None);
+            await queries.GetManyAsync(targets, EntityParts.Columns, CancellationToken.None);
         }
     }
 

@@ -4,9 +4,9 @@ namespace Portal.Catalog.Queries;
 
 /// <summary>
 /// An entity as stored, with the columns the gateway reads without parsing the document, and the Backstage-shaped
-/// JSON (<see cref="ToBackstageJson"/>) with metadata.uid/etag, relations and status. Reads may leave the relations
-/// out (<see cref="EntityQuery.IncludeRelations"/>): they are the costliest part of a row, and a page that shows names
-/// and owners never needs them.
+/// JSON (<see cref="ToBackstageJson"/>) with metadata.uid/etag, relations and status. Reads may leave the descriptor
+/// and the relations out (<see cref="EntityParts"/>): they are most of a row's bytes and cost, and a page that shows
+/// names, owners and systems needs neither.
 /// </summary>
 public sealed record CatalogEntity(
     Guid Uid,
@@ -23,7 +23,7 @@ public sealed record CatalogEntity(
     string Etag,
     Guid? LocationId,
     bool Orphan,
-    string DocumentJson,
+    string? LoadedDocumentJson,
     IReadOnlyList<RelationView>? LoadedRelations,
     IReadOnlyList<StatusItem> Status,
     DateTimeOffset CreatedAt,
@@ -31,11 +31,19 @@ public sealed record CatalogEntity(
 {
     private JsonObject? _document;
 
+    /// <summary>The stored descriptor as JSON text. A read that left it out throws here rather than answer "empty".</summary>
+    public string DocumentJson => LoadedDocumentJson
+        ?? throw new InvalidOperationException($"The descriptor of {Ref} was not read; read it with EntityParts.Document.");
+
     /// <summary>Relations from this entity. A read that left them out throws here rather than answer "none".</summary>
     public IReadOnlyList<RelationView> Relations => LoadedRelations
-        ?? throw new InvalidOperationException($"The relations of {Ref} were not read; read it with its relations.");
+        ?? throw new InvalidOperationException($"The relations of {Ref} were not read; read it with EntityParts.Relations.");
 
-    public bool HasRelations => LoadedRelations is not null;
+    /// <summary>The optional parts this read holds.</summary>
+    public EntityParts Parts =>
+        (LoadedDocumentJson is null ? EntityParts.Columns : EntityParts.Document) | (LoadedRelations is null ? EntityParts.Columns : EntityParts.Relations);
+
+    public bool Has(EntityParts parts) => (Parts & parts) == parts;
 
     /// <summary>The stored descriptor, parsed on first use (pages that only show columns never pay for it).</summary>
     public JsonObject Document => _document ??= (JsonObject)JsonNode.Parse(DocumentJson)!;
@@ -69,6 +77,24 @@ public sealed record CatalogEntity(
 
         return json;
     }
+}
+
+/// <summary>
+/// What a read includes besides the columns (ref, kind, names, title, description, type, lifecycle, owner, system,
+/// etag, location, status, timestamps), which every read has.
+/// </summary>
+[Flags]
+public enum EntityParts
+{
+    Columns = 0,
+
+    /// <summary>The stored descriptor (spec, tags, labels, annotations, links).</summary>
+    Document = 1,
+
+    /// <summary>The entity's relations (a subquery per row).</summary>
+    Relations = 2,
+
+    All = Document | Relations,
 }
 
 public sealed record RelationView(string Type, string TargetRef);

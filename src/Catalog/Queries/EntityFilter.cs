@@ -61,8 +61,8 @@ public sealed record EntityQuery
     /// <summary>Count every match (one more aggregate query); off for callers that do not show a total.</summary>
     public bool IncludeTotal { get; init; } = true;
 
-    /// <summary>Read each entity's relations (a subquery per row); off for callers that show only columns.</summary>
-    public bool IncludeRelations { get; init; } = true;
+    /// <summary>What to read besides the columns; callers that show only columns leave out the costly parts.</summary>
+    public EntityParts Parts { get; init; } = EntityParts.All;
 }
 
 public sealed record EntityPage(IReadOnlyList<CatalogEntity> Items, int? TotalCount, bool HasMore)

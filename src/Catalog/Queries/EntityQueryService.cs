@@ -30,19 +30,24 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private const int MaxFacetValues = 10_000;
     private const int MaxCursorLength = 16 * 1024;
 
-    private const string Columns = ColumnsWithoutRelations + ",\n" + RelationsColumn;
+    // Every read has the same column positions: a part left out is a typed NULL.
+    private const string Columns = ColumnsBeforeDocument + "e.document::text" + ColumnsAfterDocument + ",\n" + RelationsColumn;
 
-    // The relations column is left as a typed NULL when not wanted, so every read has the same column positions.
-    private const string ColumnsWithoutRelations = """
+    private const string ColumnsBeforeDocument = """
         e.id, e.ref, e.kind, e.namespace, e.name, e.title, e.description, e.type, e.lifecycle, e.owner_ref, e.system_ref,
-        e.etag, e.location_id, e.orphan, e.document::text, e.status_items::text, e.created_at, e.updated_at
+        e.etag, e.location_id, e.orphan,
         """;
+
+    private const string ColumnsAfterDocument = ", e.status_items::text, e.created_at, e.updated_at";
 
     private const string RelationsColumn = """
         (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
         """;
 
-    private static string ColumnsFor(bool includeRelations) => includeRelations ? Columns : ColumnsWithoutRelations + ", NULL::text";
+    private static string ColumnsFor(EntityParts parts) => parts == EntityParts.All
+        ? Columns
+        : ColumnsBeforeDocument + (parts.HasFlag(EntityParts.Document) ? "e.document::text" : "NULL::text") + ColumnsAfterDocument
+            + ",\n" + (parts.HasFlag(EntityParts.Relations) ? RelationsColumn : "NULL::text");
 
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
 
@@ -129,10 +134,10 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     /// <summary>Entities by ref, in the order asked, with null for refs that do not exist.</summary>
     public Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, CancellationToken cancellationToken) =>
-        GetManyAsync(refs, includeRelations: true, cancellationToken);
+        GetManyAsync(refs, EntityParts.All, cancellationToken);
 
-    /// <summary>Entities by ref, in the order asked, with null for refs that do not exist; relations only if asked.</summary>
-    public async Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, bool includeRelations, CancellationToken cancellationToken)
+    /// <summary>Entities by ref, in the order asked, with null for refs that do not exist; only the parts asked for.</summary>
+    public async Task<IReadOnlyList<CatalogEntity?>> GetManyAsync(IReadOnlyList<string> refs, EntityParts parts, CancellationToken cancellationToken)
     {
         var lowered = refs.Select(r => r.Trim().ToLowerInvariant()).ToArray();
         var distinct = lowered.Where(FilterSql.IsStorable).Distinct().ToArray();
@@ -142,15 +147,15 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         }
 
         await using var command = dataSource.CreateCommand(distinct.Length == 1
-            ? $"SELECT {ColumnsFor(includeRelations)} FROM catalog.entities e WHERE e.ref = @ref"
-            : $"SELECT {ColumnsFor(includeRelations)} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
+            ? $"SELECT {ColumnsFor(parts)} FROM catalog.entities e WHERE e.ref = @ref"
+            : $"SELECT {ColumnsFor(parts)} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
         command.Parameters.AddWithValue(distinct.Length == 1 ? "ref" : "refs", distinct.Length == 1 ? distinct[0] : distinct);
         var found = new Dictionary<string, CatalogEntity>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var entity = Read(reader, 0, includeRelations);
+                var entity = Read(reader, 0, parts);
                 found[entity.Ref] = entity;
             }
         }
@@ -192,7 +197,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         var sortColumns = string.Concat(sortExpressions.Select((expression, i) => $", {expression} AS s{i}"));
         var page = new NpgsqlBatchCommand(
-            $"SELECT {ColumnsFor(query.IncludeRelations)}{sortColumns} FROM catalog.entities e WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit + 1} OFFSET {query.Offset}");
+            $"SELECT {ColumnsFor(query.Parts)}{sortColumns} FROM catalog.entities e WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit + 1} OFFSET {query.Offset}");
         foreach (var parameter in parameters)
         {
             page.Parameters.Add(parameter.Clone());
@@ -225,7 +230,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                     continue;
                 }
 
-                items.Add(Read(reader, 0, query.IncludeRelations));
+                items.Add(Read(reader, 0, query.Parts));
                 itemKeys.Add(Enumerable.Range(0, query.Order.Count).Select(i => reader.GetString(19 + i)).ToList());
             }
 
@@ -437,10 +442,12 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         return "(" + string.Join(" OR ", alternatives) + ")";
     }
 
-    private static CatalogEntity Read(NpgsqlDataReader reader, int offset, bool readRelations = true)
+    private static CatalogEntity Read(NpgsqlDataReader reader, int offset, EntityParts parts = EntityParts.All)
     {
         // A NULL aggregate means no relations when they were read, and unknown when they were left out.
-        IReadOnlyList<RelationView>? relations = reader.IsDBNull(offset + 18) ? (readRelations ? [] : null) : ParseRelations(reader.GetString(offset + 18));
+        IReadOnlyList<RelationView>? relations = reader.IsDBNull(offset + 18)
+            ? (parts.HasFlag(EntityParts.Relations) ? [] : null)
+            : ParseRelations(reader.GetString(offset + 18));
         var statusJson = reader.IsDBNull(offset + 15) ? null : reader.GetString(offset + 15);
         var status = statusJson is null or "[]"
             ? []
@@ -460,7 +467,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             reader.GetString(offset + 11),
             reader.IsDBNull(offset + 12) ? null : reader.GetGuid(offset + 12),
             reader.GetBoolean(offset + 13),
-            reader.GetString(offset + 14),
+            reader.IsDBNull(offset + 14) ? null : reader.GetString(offset + 14),
             relations,
             status,
             reader.GetFieldValue<DateTimeOffset>(offset + 16),

@@ -61,7 +61,7 @@ internal static class EntityEndpoints
         {
             Limit = Math.Min(limit ?? EntityQueryService.MaxLimit, EntityQueryService.MaxLimit),
             IncludeTotal = false,
-            IncludeRelations = EntityJson.WritesRelations(fields),
+            Parts = EntityJson.PartsWritten(fields),
         };
 
         var queries = context.RequestServices.GetRequiredService<EntityQueryService>();
@@ -154,7 +154,7 @@ internal static class EntityEndpoints
 
         var entities = refs.Count == 0
             ? []
-            : await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync(refs, EntityJson.WritesRelations(fields), context.RequestAborted);
+            : await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync(refs, EntityJson.PartsWritten(fields), context.RequestAborted);
 
         await using var json = CatalogApiResponses.Start(context);
         json.WriteStartObject();
@@ -288,7 +288,7 @@ internal static class EntityEndpoints
 
     private static async Task WritePageAsync(HttpContext context, EntityQuery query, FieldSelection fields)
     {
-        query = query with { IncludeRelations = EntityJson.WritesRelations(fields) };
+        query = query with { Parts = EntityJson.PartsWritten(fields) };
         var page = await context.RequestServices.GetRequiredService<EntityQueryService>().QueryAsync(query, context.RequestAborted);
 
         await using var json = CatalogApiResponses.Start(context);

@@ -14,8 +14,12 @@ internal static class EntityJson
 {
     private static readonly string[] LeadingKeys = ["apiVersion", "kind", "metadata", "spec"];
 
-    /// <summary>Whether <see cref="Write(Utf8JsonWriter, CatalogEntity, FieldSelection)"/> writes relations: only then are they read.</summary>
-    public static bool WritesRelations(FieldSelection fields) => fields.KeepsWhole("relations");
+    /// <summary>
+    /// What <see cref="Write(Utf8JsonWriter, CatalogEntity, FieldSelection)"/> needs: always the descriptor (every
+    /// field is written from it), and the relations only when the fields keep them.
+    /// </summary>
+    public static EntityParts PartsWritten(FieldSelection fields) =>
+        fields.KeepsWhole("relations") ? EntityParts.All : EntityParts.Document;
 
     public static void Write(Utf8JsonWriter json, CatalogEntity entity, FieldSelection fields)
     {
@@ -45,7 +49,7 @@ internal static class EntityJson
             }
         }
 
-        if (WritesRelations(fields))
+        if (fields.KeepsWhole("relations"))
         {
             json.WriteStartArray("relations");
             foreach (var relation in entity.Relations)

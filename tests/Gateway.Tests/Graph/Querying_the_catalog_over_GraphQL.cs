@@ -235,7 +235,7 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
     }
 
     [Fact]
-    public async Task A_page_showing_names_owners_and_systems_reads_no_relations()
+    public async Task A_page_showing_names_owners_and_systems_reads_neither_descriptors_nor_relations()
     {
         using var graph = portal.Graph();
         using var roundTrips = new SqlRoundTrips();
@@ -254,6 +254,7 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
         Assert.Equal("payments", (string?)payments["system"]!["name"]);
         Assert.True(roundTrips.Count == 2, "expected the page, then owners and systems:\n" + roundTrips);
         Assert.DoesNotContain("catalog.relations", roundTrips.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("e.document", roundTrips.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -271,7 +272,9 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
             """)).Ok()["entity"]!;
         var page = (await graph.PostAsync("""
             query {
-              entities(filter: [{ fields: [{ path: "metadata.name", values: ["payments-api"] }] }]) { edges { node { ref ...deps } } }
+              entities(filter: [{ fields: [{ path: "metadata.name", values: ["payments-api"] }] }]) {
+                edges { node { ref annotations ... on Component { owner { spec ... on Group { parent { ref } } } } ...deps } }
+              }
             }
             fragment deps on Component { dependsOn { ref } descriptor }
             """)).Ok()["entities"]!;
@@ -283,22 +286,30 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
         var node = page["edges"]![0]!["node"]!;
         Assert.Equal(["resource:default/payments-db"], Refs(node["dependsOn"]));
         Assert.Contains(node["descriptor"]!["relations"]!.AsArray(), r => (string?)r!["targetRef"] == "group:default/payments-team");
+        Assert.Equal("acme/payments-api", (string?)node["annotations"]!["github.com/project-slug"]);
+        Assert.Equal("team", (string?)node["owner"]!["spec"]!["type"]);
+        Assert.Equal("group:default/acme", (string?)node["owner"]!["parent"]!["ref"]);
     }
 
     [Fact]
-    public async Task An_entity_read_without_relations_gets_them_from_the_loader_when_a_field_needs_them()
+    public async Task An_entity_read_without_its_descriptor_and_relations_gets_them_from_the_loader_when_a_field_needs_them()
     {
         // The query's selection decides what is read up front; this is the safety net behind a guess that fell short.
         var queries = portal.Get<EntityQueryService>();
-        var slim = (await queries.GetManyAsync(["component:default/payments-api"], includeRelations: false, TestContext.Current.CancellationToken))[0]!;
-        Assert.False(slim.HasRelations);
+        var slim = (await queries.GetManyAsync(["component:default/payments-api"], EntityParts.Columns, TestContext.Current.CancellationToken))[0]!;
+        Assert.Equal(EntityParts.Columns, slim.Parts);
+        Assert.Equal("payments", slim.SystemRef?.Split('/')[^1]);
         Assert.Throws<InvalidOperationException>(() => slim.Relations);
+        Assert.Throws<InvalidOperationException>(() => slim.Document);
 
-        var pending = (IDataLoaderResult)new EntityLoader(queries).WithRelations(slim, e => e.Relations.Select(r => r.TargetRef).ToList())!;
+        var loader = new EntityLoader(queries);
+        var relations = (IDataLoaderResult)loader.With(EntityParts.Relations, slim, e => e.Relations.Select(r => r.TargetRef).ToList())!;
+        var annotations = (IDataLoaderResult)loader.With(EntityParts.Document, slim, e => e.Document["metadata"]!["annotations"]!.ToJsonString())!;
 
-        var targets = (List<string>)(await pending.GetResultAsync(TestContext.Current.CancellationToken))!;
+        var targets = (List<string>)(await relations.GetResultAsync(TestContext.Current.CancellationToken))!;
         Assert.Contains("resource:default/payments-db", targets);
         Assert.Contains("group:default/payments-team", targets);
+        Assert.Contains("acme/payments-api", (string)(await annotations.GetResultAsync(TestContext.Current.CancellationToken))!, StringComparison.Ordinal);
     }
 
     private static async Task<(int RoundTrips, int Items, string Commands)> CountRoundTripsAsync(GraphClient graph, string query, int first)

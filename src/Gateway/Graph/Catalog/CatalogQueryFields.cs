@@ -19,7 +19,7 @@ internal static class CatalogQueryFields
         query.Field<EntityInterface>("entity")
             .Description("One entity by reference (kind:namespace/name; the namespace defaults to default). Null when there is none.")
             .Argument<NonNullGraphType<StringGraphType>>("ref")
-            .Resolve(c => c.Portal().Entities.Load(ParseRef(c.GetArgument<string>("ref"), "ref").Canonical, EntitySelection.NeedsRelations(c)));
+            .Resolve(c => c.Portal().Entities.Load(ParseRef(c.GetArgument<string>("ref"), "ref").Canonical, EntitySelection.PartsFor(c)));
 
         query.Field<NonNullGraphType<ListGraphType<EntityInterface>>>("entitiesByRefs")
             .Description($"Entities by reference, in the order asked, null where there is none; at most {MaxRefsPerBatch}.")
@@ -33,7 +33,7 @@ internal static class CatalogQueryFields
                 }
 
                 var keys = refs.Select((r, i) => ParseRef(r, $"refs[{i}]").Canonical).ToList();
-                return await c.Portal().Entities.GetAsync(keys, EntitySelection.NeedsRelations(c), c.CancellationToken);
+                return await c.Portal().Entities.GetAsync(keys, EntitySelection.PartsFor(c), c.CancellationToken);
             });
 
         query.Field<NonNullGraphType<EntityConnectionGraphType>>("entities")
@@ -74,7 +74,7 @@ internal static class CatalogQueryFields
 
                     // The total is one more aggregate: only when the query selects it.
                     IncludeTotal = c.SubFields?.ContainsKey("totalCount") ?? false,
-                    IncludeRelations = EntitySelection.NodesNeedRelations(c),
+                    Parts = EntitySelection.NodePartsFor(c),
                 }, c.CancellationToken);
                 c.Portal().Entities.Prime(page.Items);
                 return page;
@@ -96,7 +96,7 @@ internal static class CatalogQueryFields
             .Description("Any object by its global id.")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Resolve(c => EntityId.RefOf(c.GetArgument<string>("id")) is { } entityRef
-                ? c.Portal().Entities.Load(entityRef, EntitySelection.NeedsRelations(c))
+                ? c.Portal().Entities.Load(entityRef, EntitySelection.PartsFor(c))
                 : throw new InvalidQueryException($"id {c.GetArgument<string>("id")} is not a Portal node id."));
 
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<LocationGraphType>>>>("locations")

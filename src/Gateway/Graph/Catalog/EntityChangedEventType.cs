@@ -22,7 +22,7 @@ public sealed class EntityChangedEventType : ObjectGraphType<CatalogChange>
             .Resolve(c =>
             {
                 c.Portal().StartEvent();
-                return c.Portal().Entities.Load(c.Source.Ref, EntitySelection.NeedsRelations(c));
+                return c.Portal().Entities.Load(c.Source.Ref, EntitySelection.PartsFor(c));
             });
     }
 }

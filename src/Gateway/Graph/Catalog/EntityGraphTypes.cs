@@ -72,18 +72,19 @@ internal static class EntityFields
         graph.Field<NonNullGraphType<StringGraphType>>("name").Resolve(c => c.Source.Name);
         graph.Field<StringGraphType>("title").Resolve(c => c.Source.Title);
         graph.Field<StringGraphType>("description").Resolve(c => c.Source.Description);
-        graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("tags")
-            .Resolve(c => Metadata(c.Source)?["tags"] is JsonArray tags ? tags.Select(t => t?.GetValue<string>()).OfType<string>().ToList() : []);
-        graph.Field<NonNullGraphType<JsonGraphType>>("labels").Description("metadata.labels as an object.")
-            .Resolve(c => Metadata(c.Source)?["labels"]?.DeepClone() ?? new JsonObject());
-        graph.Field<NonNullGraphType<JsonGraphType>>("annotations").Description("metadata.annotations as an object.")
-            .Resolve(c => Metadata(c.Source)?["annotations"]?.DeepClone() ?? new JsonObject());
-        graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<LinkGraphType>>>>("links")
-            .Resolve(c => Metadata(c.Source)?["links"] is JsonArray links ? links.OfType<JsonObject>().ToList() : []);
-        graph.Field<JsonGraphType>("spec").Description("The descriptor's spec, as written.").Resolve(c => c.Source.Document["spec"]?.DeepClone());
+        graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("tags").Reads(EntityParts.Document)
+            .Resolve(c => FromDocument(c, e => Metadata(e)?["tags"] is JsonArray tags ? tags.Select(t => t?.GetValue<string>()).OfType<string>().ToList() : []));
+        graph.Field<NonNullGraphType<JsonGraphType>>("labels").Description("metadata.labels as an object.").Reads(EntityParts.Document)
+            .Resolve(c => FromDocument(c, e => Metadata(e)?["labels"]?.DeepClone() ?? new JsonObject()));
+        graph.Field<NonNullGraphType<JsonGraphType>>("annotations").Description("metadata.annotations as an object.").Reads(EntityParts.Document)
+            .Resolve(c => FromDocument(c, e => Metadata(e)?["annotations"]?.DeepClone() ?? new JsonObject()));
+        graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<LinkGraphType>>>>("links").Reads(EntityParts.Document)
+            .Resolve(c => FromDocument(c, e => Metadata(e)?["links"] is JsonArray links ? links.OfType<JsonObject>().ToList() : []));
+        graph.Field<JsonGraphType>("spec").Description("The descriptor's spec, as written.").Reads(EntityParts.Document)
+            .Resolve(c => FromDocument(c, e => e.Document["spec"]?.DeepClone()));
         graph.Field<NonNullGraphType<JsonGraphType>>("descriptor").Description("The whole descriptor in Backstage's REST shape (metadata.uid/etag, relations, status).")
-            .ReadsRelations()
-            .Resolve(c => c.Portal().Entities.WithRelations(c.Source, entity => entity.ToBackstageJson()));
+            .Reads(EntityParts.All)
+            .Resolve(c => c.Portal().Entities.With(EntityParts.All, c.Source, entity => entity.ToBackstageJson()));
         graph.Field<NonNullGraphType<BooleanGraphType>>("orphan").Description("Its location no longer emits it (kept by Catalog:OrphanStrategy=Keep).").Resolve(c => c.Source.Orphan);
         graph.Field<IdGraphType>("locationId").Description("The location that manages it; null for API-managed entities.").Resolve(c => c.Source.LocationId);
         graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(c => c.Source.CreatedAt);
@@ -91,11 +92,11 @@ internal static class EntityFields
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<RelationGraphType>>>>("relations")
             .Description("Relations from this entity, optionally of one type (ownedBy, dependsOn, ...).")
             .Argument<StringGraphType>("type")
-            .ReadsRelations()
+            .Reads(EntityParts.Relations)
             .Resolve(c =>
             {
                 var relationType = c.GetArgument<string?>("type");
-                return c.Portal().Entities.WithRelations(c.Source, entity => relationType is null
+                return c.Portal().Entities.With(EntityParts.Relations, c.Source, entity => relationType is null
                     ? entity.Relations
                     : entity.Relations.Where(r => r.Type.Equals(relationType, StringComparison.OrdinalIgnoreCase)).ToList());
             });
@@ -108,6 +109,10 @@ internal static class EntityFields
     }
 
     private static JsonObject? Metadata(CatalogEntity entity) => entity.Document["metadata"] as JsonObject;
+
+    /// <summary>A value from the descriptor, which the loader reads first if the entity was read without it.</summary>
+    public static object? FromDocument<T>(IResolveFieldContext<CatalogEntity> context, Func<CatalogEntity, T> value) =>
+        context.Portal().Entities.With(EntityParts.Document, context.Source, value);
 }
 
 /// <summary>One kind's object type: the common fields, its spec fields and its typed relations.</summary>
@@ -144,8 +149,8 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
     public static Type ForKind(string kind) => TypesByKind.GetValueOrDefault(kind, typeof(GenericEntityGraphType));
 
     protected void SpecString(string field, string? description = null) =>
-        Field<StringGraphType>(field).Description(description ?? $"spec.{field}")
-            .Resolve(c => c.Source.Document["spec"]?[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null);
+        Field<StringGraphType>(field).Description(description ?? $"spec.{field}").Reads(EntityParts.Document)
+            .Resolve(c => EntityFields.FromDocument(c, e => e.Document["spec"]?[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null));
 
     /// <summary>spec.type and spec.lifecycle have their own columns: pages that show them never parse the document.</summary>
     protected void SpecType() => Field<StringGraphType>("type").Description("spec.type").Resolve(c => c.Source.Type);
@@ -153,16 +158,17 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
     protected void SpecLifecycle() => Field<StringGraphType>("lifecycle").Description("spec.lifecycle").Resolve(c => c.Source.Lifecycle);
 
     protected void SpecJson(string field) =>
-        Field<JsonGraphType>(field).Description($"spec.{field}").Resolve(c => c.Source.Document["spec"]?[field]?.DeepClone());
+        Field<JsonGraphType>(field).Description($"spec.{field}").Reads(EntityParts.Document)
+            .Resolve(c => EntityFields.FromDocument(c, e => e.Document["spec"]?[field]?.DeepClone()));
 
     /// <summary>The first target of a relation type (optionally of one kind), loaded in the execution's batch.</summary>
     protected void One(string field, string relationType, string? targetKind, string description) =>
-        Field<EntityInterface>(field).Description(description).ReadsRelations().Resolve(c =>
+        Field<EntityInterface>(field).Description(description).Reads(EntityParts.Relations).Resolve(c =>
         {
-            var withRelations = EntitySelection.NeedsRelations(c);
+            var parts = EntitySelection.PartsFor(c);
             var entities = c.Portal().Entities;
-            return entities.WithRelations(c.Source, source =>
-                Targets(source, relationType, targetKind).FirstOrDefault() is { } target ? entities.Load(target, withRelations) : null);
+            return entities.With(EntityParts.Relations, c.Source, source =>
+                Targets(source, relationType, targetKind).FirstOrDefault() is { } target ? entities.Load(target, parts) : null);
         });
 
     /// <summary>
@@ -171,7 +177,7 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
     /// </summary>
     protected void OneFromColumn(string field, Func<CatalogEntity, string?> target, string description) =>
         Field<EntityInterface>(field).Description(description).Resolve(c =>
-            target(c.Source) is { } targetRef ? c.Portal().Entities.Load(targetRef, EntitySelection.NeedsRelations(c)) : null);
+            target(c.Source) is { } targetRef ? c.Portal().Entities.Load(targetRef, EntitySelection.PartsFor(c)) : null);
 
     protected void Owner() => OneFromColumn("owner", e => e.OwnerRef, "spec.owner");
 
@@ -180,12 +186,12 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
 
     /// <summary>Every target of a relation type that exists in the catalog, loaded in the execution's batch.</summary>
     protected void Many(string field, string relationType, string? targetKind, string description) =>
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>(field).Description(description).ReadsRelations()
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>(field).Description(description).Reads(EntityParts.Relations)
             .Resolve(c =>
             {
-                var withRelations = EntitySelection.NeedsRelations(c);
+                var parts = EntitySelection.PartsFor(c);
                 var entities = c.Portal().Entities;
-                return entities.WithRelations(c.Source, source => entities.LoadMany(Targets(source, relationType, targetKind), withRelations));
+                return entities.With(EntityParts.Relations, c.Source, source => entities.LoadMany(Targets(source, relationType, targetKind), parts));
             });
 
     /// <summary>dependencies(depth) / dependents(depth): the transitive dependsOn graph.</summary>
@@ -209,7 +215,7 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
                 }
 
                 var reachable = await c.Service<EntityQueryService>().GraphAsync(c.Source.Ref, direction, depth, c.CancellationToken, limit: first);
-                return c.Portal().Entities.LoadMany(reachable.Select(r => r.Ref), EntitySelection.NeedsRelations(c));
+                return c.Portal().Entities.LoadMany(reachable.Select(r => r.Ref), EntitySelection.PartsFor(c));
             });
 
     /// <summary>Most entities one dependencies/dependents field returns: a hub's graph must not load the catalog.</summary>
@@ -383,7 +389,7 @@ public sealed class RelationGraphType : ObjectGraphType<RelationView>
         Field<NonNullGraphType<StringGraphType>>("type").Resolve(c => c.Source.Type);
         Field<NonNullGraphType<StringGraphType>>("targetRef").Resolve(c => c.Source.TargetRef);
         Field<EntityInterface>("target").Description("The target entity; null when it is not in the catalog (a dangling relation).")
-            .Resolve(c => c.Portal().Entities.Load(c.Source.TargetRef, EntitySelection.NeedsRelations(c)));
+            .Resolve(c => c.Portal().Entities.Load(c.Source.TargetRef, EntitySelection.PartsFor(c)));
     }
 }
 

@@ -7,15 +7,15 @@ namespace Portal.Gateway.Graph.Catalog;
 /// Loads entities by ref for one GraphQL execution, batched: resolvers ask for refs and get a pending result; when the
 /// executor has walked a whole level of the response it resolves the pending results, and the first one to run fetches
 /// every ref asked for so far in one round trip. A page of 20 components with their owners, systems and APIs costs one
-/// query for the page and one per level of relation fields, whatever the page size. Entities are read with their
-/// relations only when some resolver asked for them that way (<see cref="EntitySelection"/>).
+/// query for the page and one per level of relation fields, whatever the page size. Entities are read with only the
+/// parts (<see cref="EntityParts"/>) some resolver asked for (<see cref="EntitySelection"/>).
 /// </summary>
 public sealed class EntityLoader(EntityQueryService queries)
 {
     private readonly Dictionary<string, CatalogEntity?> _loaded = new(StringComparer.Ordinal);
 
-    // Refs to fetch in the next batch, and whether any resolver needs that ref's relations.
-    private readonly Dictionary<string, bool> _pending = new(StringComparer.Ordinal);
+    // Refs to fetch in the next batch, with the parts wanted of each; the batch reads the union for all of them.
+    private readonly Dictionary<string, EntityParts> _pending = new(StringComparer.Ordinal);
     private Task? _fetch;
 
     /// <summary>Remembers entities read another way (a page), so relations pointing back at them cost nothing.</summary>
@@ -30,36 +30,40 @@ public sealed class EntityLoader(EntityQueryService queries)
         }
     }
 
-    public IDataLoaderResult<CatalogEntity?> Load(string entityRef, bool withRelations)
+    public IDataLoaderResult<CatalogEntity?> Load(string entityRef, EntityParts parts)
     {
         var key = entityRef.Trim().ToLowerInvariant();
-        Enqueue([key], withRelations);
-        return new Pending<CatalogEntity?>(async cancellationToken => (await GetAsync([key], withRelations, cancellationToken))[0]);
+        Enqueue([key], parts);
+        return new Pending<CatalogEntity?>(async cancellationToken => (await GetAsync([key], parts, cancellationToken))[0]);
     }
 
     /// <summary>The entities behind the refs, in order; refs to entities not in the catalog are left out.</summary>
-    public IDataLoaderResult<IReadOnlyList<CatalogEntity>> LoadMany(IEnumerable<string> entityRefs, bool withRelations)
+    public IDataLoaderResult<IReadOnlyList<CatalogEntity>> LoadMany(IEnumerable<string> entityRefs, EntityParts parts)
     {
         var keys = entityRefs.Select(r => r.Trim().ToLowerInvariant()).ToList();
-        Enqueue(keys, withRelations);
+        Enqueue(keys, parts);
         return new Pending<IReadOnlyList<CatalogEntity>>(async cancellationToken =>
-            (await GetAsync(keys, withRelations, cancellationToken)).OfType<CatalogEntity>().ToList());
+            (await GetAsync(keys, parts, cancellationToken)).OfType<CatalogEntity>().ToList());
     }
 
     /// <summary>
-    /// Runs <paramref name="next"/> on the entity with its relations: right away when it was read with them (so what
-    /// <paramref name="next"/> loads joins the current batch), else once they are read in the next batch. An entity
-    /// deleted in between keeps no relations.
+    /// Runs <paramref name="next"/> on the entity with <paramref name="parts"/>: right away when it was read with them
+    /// (so what <paramref name="next"/> loads joins the current batch), else once they are read in the next batch. An
+    /// entity deleted in between keeps an empty descriptor and no relations.
     /// </summary>
-    public object? WithRelations<T>(CatalogEntity entity, Func<CatalogEntity, T> next) =>
-        entity.HasRelations
+    public object? With<T>(EntityParts parts, CatalogEntity entity, Func<CatalogEntity, T> next) =>
+        entity.Has(parts)
             ? next(entity)
-            : Load(entity.Ref, withRelations: true).Then(read => next(read ?? entity with { LoadedRelations = [] }));
+            : Load(entity.Ref, parts | entity.Parts).Then(read => next(read ?? entity with
+            {
+                LoadedDocumentJson = entity.LoadedDocumentJson ?? "{}",
+                LoadedRelations = entity.LoadedRelations ?? [],
+            }));
 
     /// <summary>Entities for refs, with null for misses, in order; one round trip for everything pending.</summary>
-    public async Task<IReadOnlyList<CatalogEntity?>> GetAsync(IReadOnlyList<string> keys, bool withRelations, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CatalogEntity?>> GetAsync(IReadOnlyList<string> keys, EntityParts parts, CancellationToken cancellationToken)
     {
-        Enqueue(keys, withRelations);
+        Enqueue(keys, parts);
 
         // At most two passes: a fetch already in flight may have been started before these keys were asked for.
         for (var pass = 0; pass < 3; pass++)
@@ -67,7 +71,7 @@ public sealed class EntityLoader(EntityQueryService queries)
             Task fetch;
             lock (_loaded)
             {
-                if (TryGetLoaded(keys, withRelations) is { } ready)
+                if (TryGetLoaded(keys, parts) is { } ready)
                 {
                     return ready;
                 }
@@ -81,9 +85,9 @@ public sealed class EntityLoader(EntityQueryService queries)
                     }
 
                     string[] batch = [.. _pending.Keys];
-                    var batchWithRelations = _pending.ContainsValue(true);
+                    var batchParts = _pending.Values.Aggregate(EntityParts.Columns, (all, wanted) => all | wanted);
                     _pending.Clear();
-                    _fetch = FetchAsync(batch, batchWithRelations, cancellationToken);
+                    _fetch = FetchAsync(batch, batchParts, cancellationToken);
                 }
 
                 fetch = _fetch;
@@ -92,13 +96,13 @@ public sealed class EntityLoader(EntityQueryService queries)
             await fetch;
         }
 
-        return TryGetLoaded(keys, withRelations) ?? throw new InvalidOperationException("Entities were asked for but never fetched.");
+        return TryGetLoaded(keys, parts) ?? throw new InvalidOperationException("Entities were asked for but never fetched.");
     }
 
-    private async Task FetchAsync(string[] batch, bool withRelations, CancellationToken cancellationToken)
+    private async Task FetchAsync(string[] batch, EntityParts parts, CancellationToken cancellationToken)
     {
         await Task.Yield(); // start the round trip outside the caller's lock
-        var entities = await queries.GetManyAsync(batch, withRelations, cancellationToken);
+        var entities = await queries.GetManyAsync(batch, parts, cancellationToken);
         lock (_loaded)
         {
             for (var i = 0; i < batch.Length; i++)
@@ -108,40 +112,42 @@ public sealed class EntityLoader(EntityQueryService queries)
         }
     }
 
-    /// <summary>Keeps the fuller read of an entity: one with relations is never replaced by one without.</summary>
+    /// <summary>Keeps the fuller read of an entity: a read is never replaced by one holding fewer parts.</summary>
     private void Remember(string key, CatalogEntity? entity)
     {
-        if (entity is null || !_loaded.TryGetValue(key, out var known) || known is null || !known.HasRelations || entity.HasRelations)
+        if (entity is null || !_loaded.TryGetValue(key, out var known) || known is null || entity.Has(known.Parts))
         {
             _loaded[key] = entity;
         }
     }
 
-    private void Enqueue(IEnumerable<string> keys, bool withRelations)
+    private void Enqueue(IEnumerable<string> keys, EntityParts parts)
     {
         lock (_loaded)
         {
             foreach (var key in keys)
             {
-                if (!IsLoaded(key, withRelations))
+                if (!IsLoaded(key, parts))
                 {
-                    _pending[key] = withRelations || _pending.GetValueOrDefault(key);
+                    // Read again with what is held already too, so the new read replaces the old one whole.
+                    var held = _loaded.GetValueOrDefault(key)?.Parts ?? EntityParts.Columns;
+                    _pending[key] = _pending.GetValueOrDefault(key) | parts | held;
                 }
             }
         }
     }
 
-    private bool IsLoaded(string key, bool withRelations) =>
-        _loaded.TryGetValue(key, out var entity) && (entity is null || !withRelations || entity.HasRelations);
+    private bool IsLoaded(string key, EntityParts parts) =>
+        _loaded.TryGetValue(key, out var entity) && (entity is null || entity.Has(parts));
 
-    private List<CatalogEntity?>? TryGetLoaded(IReadOnlyList<string> keys, bool withRelations)
+    private List<CatalogEntity?>? TryGetLoaded(IReadOnlyList<string> keys, EntityParts parts)
     {
         lock (_loaded)
         {
             var result = new List<CatalogEntity?>(keys.Count);
             foreach (var key in keys)
             {
-                if (!IsLoaded(key, withRelations))
+                if (!IsLoaded(key, parts))
                 {
                     return null;
                 }

@@ -3,42 +3,44 @@ using GraphQL;
 using GraphQL.Builders;
 using GraphQL.Types;
 using GraphQLParser.AST;
+using Portal.Catalog.Queries;
 
 namespace Portal.Gateway.Graph.Catalog;
 
 /// <summary>
-/// Reads the query ahead to decide whether the entities a field returns need their relations. Relations are the
-/// costliest part of an entity to read (a subquery per row, and most of its bytes), and a page that shows names,
-/// owners and systems never uses them. This is only a hint: a field that needs relations on an entity read without
-/// them asks the loader for them (<see cref="EntityLoader.WithRelations"/>), so a wrong guess costs a round trip,
-/// never a wrong answer.
+/// Reads the query ahead to decide which parts of an entity (<see cref="EntityParts"/>) the entities a field returns
+/// need. The descriptor and the relations are most of what an entity costs to read (its bytes, and a subquery per row
+/// for relations), and a page that shows names, owners and systems uses neither. This is only a hint: a field that
+/// needs a part an entity was read without asks the loader for it (<see cref="EntityLoader.With"/>), so a wrong guess
+/// costs a round trip, never a wrong answer.
 /// </summary>
 internal static class EntitySelection
 {
-    private const string NeedsRelationsKey = "portal.needsRelations";
+    private const string PartsKey = "portal.entityParts";
 
     // Fragments nest; validation has refused cycles and bounded depth already, this is a second guard.
     private const int MaxFragmentNesting = 32;
 
-    private static readonly ConditionalWeakTable<ISchema, HashSet<string>> FieldsNeedingRelations = [];
+    private static readonly ConditionalWeakTable<ISchema, Dictionary<string, EntityParts>> PartsByFieldName = [];
 
-    /// <summary>Marks an entity field whose resolver reads the entity's relations.</summary>
-    public static FieldBuilder<TSource, TReturn> ReadsRelations<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field)
+    /// <summary>Marks an entity field whose resolver reads these parts of the entity.</summary>
+    public static FieldBuilder<TSource, TReturn> Reads<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field, EntityParts parts)
     {
-        field.FieldType.Metadata[NeedsRelationsKey] = true;
+        field.FieldType.Metadata[PartsKey] = parts;
         return field;
     }
 
-    /// <summary>For a field returning entities (entity, owner, dependsOn, ...): whether its selection reads relations.</summary>
-    public static bool NeedsRelations(IResolveFieldContext context) =>
-        context.FieldAst.SelectionSet is { } selection && ReadsRelations(context, selection);
+    /// <summary>For a field returning entities (entity, owner, dependsOn, ...): the parts its selection reads.</summary>
+    public static EntityParts PartsFor(IResolveFieldContext context) =>
+        context.FieldAst.SelectionSet is { } selection ? PartsRead(context, selection) : EntityParts.Columns;
 
-    /// <summary>For a connection of entities: whether <c>nodes</c> or <c>edges { node }</c> read relations.</summary>
-    public static bool NodesNeedRelations(IResolveFieldContext context)
+    /// <summary>For a connection of entities: the parts that <c>nodes</c> and <c>edges { node }</c> read.</summary>
+    public static EntityParts NodePartsFor(IResolveFieldContext context)
     {
+        var parts = EntityParts.Columns;
         if (context.FieldAst.SelectionSet is not { } connection)
         {
-            return false;
+            return parts;
         }
 
         foreach (var field in Fields(context, connection, 0))
@@ -48,29 +50,36 @@ internal static class EntitySelection
                 continue;
             }
 
-            if (field.Name.StringValue == "nodes" && ReadsRelations(context, inner))
+            if (field.Name.StringValue == "nodes")
             {
-                return true;
+                parts |= PartsRead(context, inner);
             }
-
-            if (field.Name.StringValue == "edges"
-                && Fields(context, inner, 0).Any(f => f.Name.StringValue == "node" && f.SelectionSet is { } node && ReadsRelations(context, node)))
+            else if (field.Name.StringValue == "edges")
             {
-                return true;
+                foreach (var node in Fields(context, inner, 0).Where(f => f.Name.StringValue == "node"))
+                {
+                    parts |= node.SelectionSet is { } selection ? PartsRead(context, selection) : EntityParts.Columns;
+                }
             }
         }
 
-        return false;
+        return parts;
     }
 
     /// <summary>
-    /// Whether any field selected on the entities themselves reads relations. Fields under a relation field (an
-    /// owner's name) are about other entities, which the loader reads with their own selection.
+    /// The parts the fields selected on the entities themselves read. Fields under a relation field (an owner's
+    /// name) are about other entities, which the loader reads with their own selection.
     /// </summary>
-    private static bool ReadsRelations(IResolveFieldContext context, GraphQLSelectionSet selection)
+    private static EntityParts PartsRead(IResolveFieldContext context, GraphQLSelectionSet selection)
     {
-        var names = FieldsNeedingRelations.GetValue(context.Schema, NamesIn);
-        return Fields(context, selection, 0).Any(f => names.Contains(f.Name.StringValue));
+        var partsByName = PartsByFieldName.GetValue(context.Schema, PartsIn);
+        var parts = EntityParts.Columns;
+        foreach (var field in Fields(context, selection, 0))
+        {
+            parts |= partsByName.GetValueOrDefault(field.Name.StringValue);
+        }
+
+        return parts;
     }
 
     /// <summary>The fields of a selection set, through inline fragments and fragment spreads.</summary>
@@ -105,13 +114,20 @@ internal static class EntitySelection
     }
 
     /// <summary>
-    /// Names of the marked fields on any entity type. By name, not by type: a field name that reads relations on one
-    /// kind is treated as reading them on every kind, which can only read more than needed.
+    /// The parts each marked field name reads, on any type. By name, not by type: a field name that reads a part on
+    /// one kind is treated as reading it on every kind, which can only read more than needed.
     /// </summary>
-    private static HashSet<string> NamesIn(ISchema schema) =>
-        schema.AllTypes.OfType<IComplexGraphType>()
-            .SelectMany(t => t.Fields)
-            .Where(f => f.GetMetadata(NeedsRelationsKey, false))
-            .Select(f => f.Name)
-            .ToHashSet(StringComparer.Ordinal);
+    private static Dictionary<string, EntityParts> PartsIn(ISchema schema)
+    {
+        var parts = new Dictionary<string, EntityParts>(StringComparer.Ordinal);
+        foreach (var field in schema.AllTypes.OfType<IComplexGraphType>().SelectMany(t => t.Fields))
+        {
+            if (field.GetMetadata(PartsKey, EntityParts.Columns) is var read and not EntityParts.Columns)
+            {
+                parts[field.Name] = parts.GetValueOrDefault(field.Name) | read;
+            }
+        }
+
+        return parts;
+    }
 }
