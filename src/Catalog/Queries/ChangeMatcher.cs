@@ -1,5 +1,6 @@
 using System.Text;
 using Npgsql;
+using NpgsqlTypes;
 using Portal.Catalog.Model;
 
 namespace Portal.Catalog.Queries;
@@ -54,9 +55,9 @@ public sealed class ChangeMatcher(NpgsqlDataSource dataSource)
                 columns.Append(", ").Append(sql.Translate(filter));
             }
 
-            var command = new NpgsqlBatchCommand($"SELECT e.ref{columns} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
+            var refsParameter = FilterSql.AddPositional(parameters, lowered, NpgsqlDbType.Array | NpgsqlDbType.Text);
+            var command = new NpgsqlBatchCommand($"SELECT e.ref{columns} FROM catalog.entities e WHERE e.ref = ANY({refsParameter})");
             command.Parameters.AddRange(parameters.ToArray());
-            command.Parameters.AddWithValue("refs", lowered);
             batch.BatchCommands.Add(command);
         }
 

@@ -147,9 +147,9 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         }
 
         await using var command = dataSource.CreateCommand(distinct.Length == 1
-            ? $"SELECT {ColumnsFor(parts)} FROM catalog.entities e WHERE e.ref = @ref"
-            : $"SELECT {ColumnsFor(parts)} FROM catalog.entities e WHERE e.ref = ANY(@refs)");
-        command.Parameters.AddWithValue(distinct.Length == 1 ? "ref" : "refs", distinct.Length == 1 ? distinct[0] : distinct);
+            ? $"SELECT {ColumnsFor(parts)} FROM catalog.entities e WHERE e.ref = $1"
+            : $"SELECT {ColumnsFor(parts)} FROM catalog.entities e WHERE e.ref = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = distinct.Length == 1 ? distinct[0] : distinct });
         var found = new Dictionary<string, CatalogEntity>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -181,6 +181,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         var parameters = new List<NpgsqlParameter>();
         var sql = new FilterSql(parameters);
         var where = $"{sql.Translate(query.Filter)} AND {sql.FullText(query.FullText)}";
+        var whereParameters = parameters.Count; // the count query takes these; sorting and the cursor add more
         var sortExpressions = query.Order.Select(o => $"coalesce({sql.PathText(o.Field)}, '')").ToList();
         var orderBy = string.Join(", ", query.Order.Select((o, i) => $"s{i} {(o.Descending ? "DESC" : "ASC")}").Append("e.ref ASC"));
 
@@ -208,7 +209,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         if (query.IncludeTotal)
         {
             var count = new NpgsqlBatchCommand($"SELECT count(*) FROM catalog.entities e WHERE {where}");
-            foreach (var parameter in parameters)
+            foreach (var parameter in parameters.Take(whereParameters))
             {
                 count.Parameters.Add(parameter.Clone());
             }
@@ -413,20 +414,13 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         }
 
         path.Append("[*] ? (@.type() == \"string\" || @.type() == \"number\" || @.type() == \"boolean\")");
-        var name = "f" + parameters.Count;
-        parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.JsonPath) { Value = path.ToString() });
-        return $"jsonb_path_query(e.document, @{name}) #>> '{{}}'";
+        return $"jsonb_path_query(e.document, {FilterSql.AddPositional(parameters, path.ToString(), NpgsqlDbType.JsonPath)}) #>> '{{}}'";
     }
 
     private static string KeysetCondition(
         IReadOnlyList<EntityOrder> order, List<string> expressions, CursorState after, List<NpgsqlParameter> parameters)
     {
-        string Add(string value)
-        {
-            var name = "k" + parameters.Count;
-            parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = value });
-            return "@" + name;
-        }
+        string Add(string value) => FilterSql.AddPositional(parameters, value, NpgsqlDbType.Text);
 
         // (s0 > k0) OR (s0 = k0 AND s1 > k1) OR ... OR (all equal AND ref > lastRef), with < for descending fields.
         var alternatives = new List<string>();
@@ -444,34 +438,38 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     private static CatalogEntity Read(NpgsqlDataReader reader, int offset, EntityParts parts = EntityParts.All)
     {
+        // Columns in the order of the select list: the reader walks the row forwards, never back.
+        string? Text(int column) => reader.IsDBNull(offset + column) ? null : reader.GetString(offset + column);
+        var uid = reader.GetGuid(offset);
+        var entityRef = reader.GetString(offset + 1);
+        var kind = reader.GetString(offset + 2);
+        var @namespace = reader.GetString(offset + 3);
+        var name = reader.GetString(offset + 4);
+        var title = Text(5);
+        var description = Text(6);
+        var type = Text(7);
+        var lifecycle = Text(8);
+        var owner = Text(9);
+        var system = Text(10);
+        var etag = reader.GetString(offset + 11);
+        Guid? location = reader.IsDBNull(offset + 12) ? null : reader.GetGuid(offset + 12);
+        var orphan = reader.GetBoolean(offset + 13);
+        var document = Text(14);
+        var statusJson = Text(15);
+        var createdAt = reader.GetFieldValue<DateTimeOffset>(offset + 16);
+        var updatedAt = reader.GetFieldValue<DateTimeOffset>(offset + 17);
+
         // A NULL aggregate means no relations when they were read, and unknown when they were left out.
-        IReadOnlyList<RelationView>? relations = reader.IsDBNull(offset + 18)
-            ? (parts.HasFlag(EntityParts.Relations) ? [] : null)
-            : ParseRelations(reader.GetString(offset + 18));
-        var statusJson = reader.IsDBNull(offset + 15) ? null : reader.GetString(offset + 15);
+        var relationLines = Text(18);
+        IReadOnlyList<RelationView>? relations = relationLines is not null ? ParseRelations(relationLines)
+            : parts.HasFlag(EntityParts.Relations) ? []
+            : null;
         var status = statusJson is null or "[]"
             ? []
             : JsonSerializer.Deserialize<List<StatusItem>>(statusJson, CursorJson) ?? [];
         return new CatalogEntity(
-            reader.GetGuid(offset),
-            reader.GetString(offset + 1),
-            reader.GetString(offset + 2),
-            reader.GetString(offset + 3),
-            reader.GetString(offset + 4),
-            reader.IsDBNull(offset + 5) ? null : reader.GetString(offset + 5),
-            reader.IsDBNull(offset + 6) ? null : reader.GetString(offset + 6),
-            reader.IsDBNull(offset + 7) ? null : reader.GetString(offset + 7),
-            reader.IsDBNull(offset + 8) ? null : reader.GetString(offset + 8),
-            reader.IsDBNull(offset + 9) ? null : reader.GetString(offset + 9),
-            reader.IsDBNull(offset + 10) ? null : reader.GetString(offset + 10),
-            reader.GetString(offset + 11),
-            reader.IsDBNull(offset + 12) ? null : reader.GetGuid(offset + 12),
-            reader.GetBoolean(offset + 13),
-            reader.IsDBNull(offset + 14) ? null : reader.GetString(offset + 14),
-            relations,
-            status,
-            reader.GetFieldValue<DateTimeOffset>(offset + 16),
-            reader.GetFieldValue<DateTimeOffset>(offset + 17));
+            uid, entityRef, kind, @namespace, name, title, description, type, lifecycle, owner, system, etag, location, orphan,
+            document, relations, status, createdAt, updatedAt);
     }
 
     /// <summary>

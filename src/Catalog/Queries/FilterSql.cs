@@ -157,18 +157,23 @@ internal sealed class FilterSql
     }
 
     /// <summary>
-    /// <c>= @p</c> for one value, <c>= ANY(@p)</c> for several. Prepared statements get generic plans, and the planner
+    /// <c>= $n</c> for one value, <c>= ANY($n)</c> for several. Prepared statements get generic plans, and the planner
     /// estimates a plain equality far better than an array it cannot see.
     /// </summary>
     private string In(string[] values) => values.Length == 1
         ? $"= {Add(values[0], NpgsqlDbType.Text)}"
         : $"= ANY({Add(values, NpgsqlDbType.Array | NpgsqlDbType.Text)})";
 
-    private string Add(object value, NpgsqlDbType type)
+    private string Add(object value, NpgsqlDbType type) => AddPositional(_parameters, value, type);
+
+    /// <summary>
+    /// Appends a parameter and returns its placeholder, <c>$n</c>. Positional placeholders spare Npgsql rewriting the
+    /// SQL text on every execution, which it must do for named ones; every query built with this list uses them.
+    /// </summary>
+    public static string AddPositional(List<NpgsqlParameter> parameters, object value, NpgsqlDbType type)
     {
-        var name = "p" + _parameters.Count;
-        _parameters.Add(new NpgsqlParameter(name, type) { Value = value });
-        return "@" + name;
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = type, Value = value });
+        return "$" + parameters.Count;
     }
 
     /// <summary>

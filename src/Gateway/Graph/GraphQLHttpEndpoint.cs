@@ -125,7 +125,7 @@ internal sealed class GraphQLHttpEndpoint(
         }
 
         // A missing Content-Length (chunked upload) is bounded while reading, not trusted.
-        var body = await ReadBoundedAsync(http.Body, limit, context.RequestAborted);
+        var body = await ReadBoundedAsync(http.Body, http.ContentLength, limit, context.RequestAborted);
         if (body is null)
         {
             return ParsedRequest.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.");
@@ -241,8 +241,16 @@ internal sealed class GraphQLHttpEndpoint(
         return null;
     }
 
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int limit, CancellationToken cancellationToken)
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long? contentLength, int limit, CancellationToken cancellationToken)
     {
+        // The common case: the length is declared (and already checked against the limit), so read it in one buffer.
+        if (contentLength is { } length)
+        {
+            var exact = new byte[length];
+            await body.ReadExactlyAsync(exact, cancellationToken);
+            return exact;
+        }
+
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;

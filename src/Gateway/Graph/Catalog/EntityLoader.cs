@@ -32,10 +32,17 @@ public sealed class EntityLoader(EntityQueryService queries)
 
     public IDataLoaderResult<CatalogEntity?> Load(string entityRef, EntityParts parts)
     {
-        var key = entityRef.Trim().ToLowerInvariant();
-        Enqueue([key], parts);
-        return new Pending<CatalogEntity?>(async cancellationToken => (await GetAsync([key], parts, cancellationToken))[0]);
+        string[] key = [entityRef.Trim().ToLowerInvariant()];
+        Enqueue(key, parts);
+
+        // Most of a level's results find their entity fetched by the first one: answer those without another await.
+        return new Pending<CatalogEntity?>(cancellationToken => TryGetLoaded(key, parts) is { } ready
+            ? Task.FromResult(ready[0])
+            : LoadOneAsync(key, parts, cancellationToken));
     }
+
+    private async Task<CatalogEntity?> LoadOneAsync(string[] key, EntityParts parts, CancellationToken cancellationToken) =>
+        (await GetAsync(key, parts, cancellationToken))[0];
 
     /// <summary>The entities behind the refs, in order; refs to entities not in the catalog are left out.</summary>
     public IDataLoaderResult<IReadOnlyList<CatalogEntity>> LoadMany(IEnumerable<string> entityRefs, EntityParts parts)
