@@ -10,6 +10,7 @@ using Portal.Catalog.Ingestion.Processors;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Persistence;
 using Portal.Catalog.Queries;
+using Portal.Catalog.Storage;
 
 namespace Portal.Catalog;
 
@@ -45,8 +46,10 @@ public static class CatalogModule
         builder.Services.AddSingleton<ILocationTargetReader, GitTargetReader>();
         builder.Services.AddHttpClient(UrlTargetReader.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(services => UrlTargetReader.CreateHandler(services.GetRequiredService<IOptions<CatalogOptions>>()));
+        builder.Services.AddSingleton<CatalogWriteGate>();
         builder.Services.AddSingleton(services => new LocationService(
             services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<CatalogWriteGate>(),
             services.GetRequiredService<DescriptorPipeline>(),
             services.GetServices<ILocationTargetReader>(),
             services.GetRequiredService<IOptions<CatalogOptions>>(),
@@ -55,6 +58,7 @@ public static class CatalogModule
         builder.Services.AddSingleton<ChangeMatcher>();
         builder.Services.AddSingleton(services => new EntityService(
             services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<CatalogWriteGate>(),
             services.GetRequiredService<DescriptorPipeline>()));
         builder.Services.AddHostedService<LocationRefresher>();
 

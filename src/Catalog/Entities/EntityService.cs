@@ -24,11 +24,13 @@ public sealed class EntityService
 {
     private const long WriteLockKey = 0x636174616c6f67; // the same lock as every catalog write
     private readonly NpgsqlDataSource _dataSource;
+    private readonly CatalogWriteGate _writeGate;
     private readonly DescriptorPipeline _pipeline;
 
-    internal EntityService(NpgsqlDataSource dataSource, DescriptorPipeline pipeline)
+    internal EntityService(NpgsqlDataSource dataSource, CatalogWriteGate writeGate, DescriptorPipeline pipeline)
     {
         _dataSource = dataSource;
+        _writeGate = writeGate;
         _pipeline = pipeline;
     }
 
@@ -48,6 +50,7 @@ public sealed class EntityService
         }
 
         var entity = batch.Entities[0];
+        using var turn = await _writeGate.EnterAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockAsync(connection, cancellationToken);
@@ -68,6 +71,7 @@ public sealed class EntityService
     public async Task<bool> DeleteAsync(string entityRef, string? expectedEtag, string actor, CancellationToken cancellationToken)
     {
         var canonical = EntityRef.Parse(entityRef).Canonical;
+        using var turn = await _writeGate.EnterAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockAsync(connection, cancellationToken);

@@ -44,6 +44,7 @@ public sealed class LocationConflictException(string message, Guid existingId) :
 public sealed class LocationService
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly CatalogWriteGate _writeGate;
     private readonly DescriptorPipeline _pipeline;
     private readonly Dictionary<string, ILocationTargetReader> _readers;
     private readonly IOptions<CatalogOptions> _options;
@@ -51,12 +52,14 @@ public sealed class LocationService
 
     internal LocationService(
         NpgsqlDataSource dataSource,
+        CatalogWriteGate writeGate,
         DescriptorPipeline pipeline,
         IEnumerable<ILocationTargetReader> readers,
         IOptions<CatalogOptions> options,
         ILogger<LocationService> logger)
     {
         _dataSource = dataSource;
+        _writeGate = writeGate;
         _pipeline = pipeline;
         _readers = readers.ToDictionary(r => r.Type, StringComparer.Ordinal);
         _options = options;
@@ -93,6 +96,7 @@ public sealed class LocationService
             return new LocationOutcome(location, read.Entities.Select(e => e.Ref.Canonical).ToList(), read.Problems, 0, 0, 0, 0);
         }
 
+        using var turn = await _writeGate.EnterAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = new NpgsqlCommand(
@@ -146,6 +150,7 @@ public sealed class LocationService
         }
 
         var read = await ReadAsync(location.Type, location.Target, cancellationToken);
+        using var turn = await _writeGate.EnterAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
@@ -169,6 +174,7 @@ public sealed class LocationService
     /// <summary>Removes the location and every entity it manages. Returns false for an unknown id.</summary>
     public async Task<bool> UnregisterAsync(Guid id, CancellationToken cancellationToken)
     {
+        using var turn = await _writeGate.EnterAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockCatalogAsync(connection, cancellationToken);

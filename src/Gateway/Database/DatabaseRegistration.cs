@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 
 namespace Portal.Gateway.Database;
@@ -29,9 +30,9 @@ public static class DatabaseRegistration
             var connection = new NpgsqlConnectionStringBuilder(database.ConnectionString);
             connection.MaxAutoPrepare = connection.MaxAutoPrepare == 0 ? 256 : connection.MaxAutoPrepare;
             connection.AutoPrepareMinUsages = 2;
-            if (!SetsMaxPoolSize(database.ConnectionString))
+            if (!SetsMaxPoolSize(connection))
             {
-                connection.MaxPoolSize = DefaultMaxPoolSize;
+                connection.MaxPoolSize = Math.Max(DefaultMaxPoolSize, connection.MinPoolSize);
             }
 
             var dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString);
@@ -46,14 +47,15 @@ public static class DatabaseRegistration
     /// default of 100 lets a burst of requests start a hundred queries at once; PostgreSQL then time-slices them and
     /// every one finishes late. A pool of about two per core keeps the server busy, and the rest of the burst waits its
     /// turn in the pool, which keeps the slowest requests close to the typical one. A small pool is safe because no
-    /// request holds one connection while waiting for another (start-up migration does, alone, before serving).
+    /// request holds one connection while waiting for another (start-up migration does, alone, before serving), and
+    /// catalog writes take a connection one at a time (CatalogWriteGate), so waiting writers never hold the pool.
     /// </summary>
     public static int DefaultMaxPoolSize => Math.Max(4, 2 * Environment.ProcessorCount);
 
-    // Npgsql's builder reports every keyword it knows as present: look at what the connection string itself says.
-    private static bool SetsMaxPoolSize(string connectionString) =>
-        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase));
+    // Npgsql's builder reports every keyword it knows as present, so look at the keywords actually written; its own
+    // string spells each one canonically, whichever synonym (MaxPoolSize, Maximum Pool Size) the operator used.
+    private static bool SetsMaxPoolSize(NpgsqlConnectionStringBuilder connection) =>
+        new DbConnectionStringBuilder { ConnectionString = connection.ToString() }.ContainsKey("Maximum Pool Size");
 
     /// <summary>
     /// The <c>migrate</c> command: applies every module's migrations under the advisory lock and exits, for

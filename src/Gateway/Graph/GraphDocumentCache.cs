@@ -21,9 +21,9 @@ internal sealed class GraphDocumentCache : IDisposable
     {
         _maxChars = options.Value.MaxCachedDocumentChars;
 
-        // Each entry counts 1 against the limit; past it, adding compacts away the least recently used entries.
-        _documents = options.Value.MaxCachedDocuments > 0
-            ? new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.MaxCachedDocuments })
+        // Each entry counts its query's length against the limit; past it, the least recently used entries leave.
+        _documents = options.Value.DocumentCacheChars > 0
+            ? new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.DocumentCacheChars })
             : null;
     }
 
@@ -39,7 +39,7 @@ internal sealed class GraphDocumentCache : IDisposable
     {
         if (_documents is not null && query is not null && query.Length <= _maxChars)
         {
-            _documents.Set(new Key(transport, operationName, query), document, new MemoryCacheEntryOptions { Size = 1 });
+            _documents.Set(new Key(transport, operationName, query), document, new MemoryCacheEntryOptions { Size = Math.Max(1, query.Length) });
         }
     }
 

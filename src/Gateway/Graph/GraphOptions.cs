@@ -43,11 +43,12 @@ public sealed class GraphOptions
     public TimeSpan ExecutionTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// Parsed and validated documents kept per replica (see <see cref="GraphDocumentCache"/>); 0 parses and validates
-    /// every request from scratch.
+    /// Query text, in characters, of the parsed and validated documents kept per replica (see
+    /// <see cref="GraphDocumentCache"/>); a parsed document takes some ten times its text in memory. 0 parses and
+    /// validates every request from scratch.
     /// </summary>
-    [Range(0, 100_000)]
-    public int MaxCachedDocuments { get; set; } = 500;
+    [Range(0, 100_000_000)]
+    public int DocumentCacheChars { get; set; } = 1_000_000;
 
     /// <summary>Longest query text that is cached; a UI's documents are a few kilobytes.</summary>
     [Range(0, 1024 * 1024)]

@@ -171,6 +171,7 @@ public sealed class Reading_the_catalog_over_REST(AcmeCatalogApp app) : IClassFi
         var related = await api.GetAsync("/entities/by-query?filter=metadata.name=payments-api&fields=metadata.name,relations", withRelations.TraceParent);
 
         Assert.Equal(["checkout-web", "ledger-lib", "payments-api", "search-indexer"], names.ItemNames().Order());
+        Assert.Contains("catalog.entities", withoutRelations.ToString(), StringComparison.Ordinal); // the trace saw the query
         Assert.DoesNotContain("catalog.relations", withoutRelations.ToString(), StringComparison.Ordinal);
         var relations = Assert.Single(related.Json.GetProperty("items").EnumerateArray()).GetProperty("relations").EnumerateArray();
         Assert.Contains(relations, r => r.GetProperty("type").GetString() == "ownedBy" && r.GetProperty("targetRef").GetString() == "group:default/payments-team");

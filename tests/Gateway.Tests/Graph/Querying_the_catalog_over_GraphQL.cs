@@ -253,6 +253,7 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
         Assert.Equal("payments-team", (string?)payments["owner"]!["name"]);
         Assert.Equal("payments", (string?)payments["system"]!["name"]);
         Assert.True(roundTrips.Count == 2, "expected the page, then owners and systems:\n" + roundTrips);
+        Assert.Contains("catalog.entities", roundTrips.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("catalog.relations", roundTrips.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("e.document", roundTrips.ToString(), StringComparison.Ordinal);
     }
@@ -270,6 +271,7 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
             }
             fragment deps on Component { dependsOn { ref } descriptor }
             """)).Ok()["entity"]!;
+        using var roundTrips = new SqlRoundTrips();
         var page = (await graph.PostAsync("""
             query {
               entities(filter: [{ fields: [{ path: "metadata.name", values: ["payments-api"] }] }]) {
@@ -277,7 +279,7 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
               }
             }
             fragment deps on Component { dependsOn { ref } descriptor }
-            """)).Ok()["entities"]!;
+            """, traceParent: roundTrips.TraceParent)).Ok()["entities"]!;
 
         Assert.Equal("component:default/payments-api", (string?)entity["ref"]);
         Assert.Equal("resource:default/payments-db", (string?)entity["relations"]![0]!["targetRef"]);
@@ -289,6 +291,9 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
         Assert.Equal("acme/payments-api", (string?)node["annotations"]!["github.com/project-slug"]);
         Assert.Equal("team", (string?)node["owner"]!["spec"]!["type"]);
         Assert.Equal("group:default/acme", (string?)node["owner"]!["parent"]!["ref"]);
+
+        // Read ahead through the fragment: the page with what it needs, its owner and dependencies, the owner's parent.
+        Assert.True(roundTrips.Count == 3, "expected three round trips:\n" + roundTrips);
     }
 
     [Fact]

@@ -70,11 +70,11 @@ public sealed class EntityLoader(EntityQueryService queries)
     /// <summary>Entities for refs, with null for misses, in order; one round trip for everything pending.</summary>
     public async Task<IReadOnlyList<CatalogEntity?>> GetAsync(IReadOnlyList<string> keys, EntityParts parts, CancellationToken cancellationToken)
     {
-        Enqueue(keys, parts);
-
         // At most two passes: a fetch already in flight may have been started before these keys were asked for.
         for (var pass = 0; pass < 3; pass++)
         {
+            // Queued again each pass: a batch in flight may bring back fewer parts than these keys need.
+            Enqueue(keys, parts);
             Task fetch;
             lock (_loaded)
             {
@@ -119,13 +119,16 @@ public sealed class EntityLoader(EntityQueryService queries)
         }
     }
 
-    /// <summary>Keeps the fuller read of an entity: a read is never replaced by one holding fewer parts.</summary>
+    /// <summary>Keeps every part read of an entity: a newer read that left out a part keeps the one read before.</summary>
     private void Remember(string key, CatalogEntity? entity)
     {
-        if (entity is null || !_loaded.TryGetValue(key, out var known) || known is null || entity.Has(known.Parts))
-        {
-            _loaded[key] = entity;
-        }
+        _loaded[key] = entity is not null && _loaded.GetValueOrDefault(key) is { } known && !entity.Has(known.Parts)
+            ? entity with
+            {
+                LoadedDocumentJson = entity.LoadedDocumentJson ?? known.LoadedDocumentJson,
+                LoadedRelations = entity.LoadedRelations ?? known.LoadedRelations,
+            }
+            : entity;
     }
 
     private void Enqueue(IEnumerable<string> keys, EntityParts parts)

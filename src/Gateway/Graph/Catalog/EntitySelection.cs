@@ -82,21 +82,29 @@ internal static class EntitySelection
         return parts;
     }
 
-    /// <summary>The fields of a selection set, through inline fragments and fragment spreads.</summary>
-    private static IEnumerable<GraphQLField> Fields(IResolveFieldContext context, GraphQLSelectionSet selection, int nesting)
+    /// <summary>
+    /// The fields of a selection set, through inline fragments and fragment spreads. A fragment spread twice adds
+    /// nothing new the second time, so each is followed once (as the specification's CollectFields does): a document
+    /// that spreads fragments into each other cannot make this walk grow exponentially.
+    /// </summary>
+    private static IEnumerable<GraphQLField> Fields(
+        IResolveFieldContext context, GraphQLSelectionSet selection, int nesting, HashSet<GraphQLFragmentDefinition>? followed = null)
     {
         if (nesting > MaxFragmentNesting)
         {
             yield break;
         }
 
+        followed ??= [];
         foreach (var node in selection.Selections)
         {
             var inner = node switch
             {
                 GraphQLInlineFragment inline => inline.SelectionSet,
                 GraphQLFragmentSpread spread => context.Document.Definitions.OfType<GraphQLFragmentDefinition>()
-                    .FirstOrDefault(d => d.FragmentName.Name == spread.FragmentName.Name)?.SelectionSet,
+                    .FirstOrDefault(d => d.FragmentName.Name == spread.FragmentName.Name) is { } fragment && followed.Add(fragment)
+                        ? fragment.SelectionSet
+                        : null,
                 _ => null,
             };
             if (node is GraphQLField field)
@@ -105,7 +113,7 @@ internal static class EntitySelection
             }
             else if (inner is not null)
             {
-                foreach (var nested in Fields(context, inner, nesting + 1))
+                foreach (var nested in Fields(context, inner, nesting + 1, followed))
                 {
                     yield return nested;
                 }
