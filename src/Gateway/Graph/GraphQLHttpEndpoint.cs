@@ -237,7 +237,7 @@ internal sealed class GraphQLHttpEndpoint(
             return $"the '{member}' member must be a JSON object.";
         }
 
-        inputs = serializer.Deserialize<Inputs>(value.GetRawText());
+        inputs = serializer.ReadNode<Inputs>(value); // straight from the parsed body, not through its text again
         return null;
     }
 

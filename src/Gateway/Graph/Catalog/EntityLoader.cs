@@ -108,7 +108,8 @@ public sealed class EntityLoader(EntityQueryService queries)
 
     private async Task FetchAsync(string[] batch, EntityParts parts, CancellationToken cancellationToken)
     {
-        await Task.Yield(); // start the round trip outside the caller's lock
+        // Starts inside the caller's lock: a loader serves one execution, whose other resolvers at most wait for the
+        // query to be sent (no thread-pool hop per batch).
         var entities = await queries.GetManyAsync(batch, parts, cancellationToken);
         lock (_loaded)
         {
