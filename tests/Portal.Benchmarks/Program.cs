@@ -65,6 +65,7 @@ try
         MaxAutoPrepare = 256,
         AutoPrepareMinUsages = 2,
         MaxPoolSize = DatabaseRegistration.DefaultMaxPoolSize,
+        NoResetOnClose = true,
     }.ConnectionString);
     var relations = await ScalarAsync(sql, "SELECT count(*) FROM (SELECT DISTINCT source_ref, type, target_ref FROM catalog.relations) r");
     Console.WriteLine($"relations: {relations} (manifest expects {manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32()})");

@@ -45,7 +45,9 @@ public sealed class Database_lifecycle
         var connectionString = await server.CreateDatabaseAsync("pool");
         await using var app = new PortalAppFactory(setting is null ? connectionString : $"{connectionString};{setting}");
 
-        var pool = new NpgsqlConnectionStringBuilder(app.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString).MaxPoolSize;
+        var settings = new NpgsqlConnectionStringBuilder(app.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString);
+        var pool = settings.MaxPoolSize;
+        Assert.True(settings.NoResetOnClose, "pooled connections are handed on without a session reset");
 
         // Without a setting, a pool sized to the machine rather than Npgsql's 100; never below a configured minimum.
         Assert.Equal(expected == -1 ? DatabaseRegistration.DefaultMaxPoolSize : expected, pool);

@@ -30,9 +30,23 @@ internal static class EntitySelection
         return field;
     }
 
+    // A page resolves the same owner field for each of its entities, and cached documents come back request after
+    // request: the answer is kept per field of the document (it dies with the document).
+    private static readonly ConditionalWeakTable<GraphQLField, StrongBox<EntityParts>> PartsByField = [];
+
     /// <summary>For a field returning entities (entity, owner, dependsOn, ...): the parts its selection reads.</summary>
-    public static EntityParts PartsFor(IResolveFieldContext context) =>
-        context.FieldAst.SelectionSet is { } selection ? PartsRead(context, selection) : EntityParts.Columns;
+    public static EntityParts PartsFor(IResolveFieldContext context)
+    {
+        var field = context.FieldAst;
+        if (PartsByField.TryGetValue(field, out var known))
+        {
+            return known.Value;
+        }
+
+        var parts = field.SelectionSet is { } selection ? PartsRead(context, selection) : EntityParts.Columns;
+        PartsByField.AddOrUpdate(field, new StrongBox<EntityParts>(parts));
+        return parts;
+    }
 
     /// <summary>For a connection of entities: the parts that <c>nodes</c> and <c>edges { node }</c> read.</summary>
     public static EntityParts NodePartsFor(IResolveFieldContext context)
