@@ -172,17 +172,10 @@ try
     var restFacets = "/api/catalog/entity-facets?facet=spec.type&facet=spec.lifecycle&facet=metadata.tags&filter=kind=component";
     var restSearch = $"/api/catalog/entities/by-query?fullTextFilterTerm={Uri.EscapeDataString(word)}&limit=20";
 
-    // In-process reference for the GraphQL page: the same reads the gateway makes for it (the page with its total, then
-    // its owners and systems in one batch, all of them columns only: the query selects no descriptor field or relation).
-    async Task PageWithOwnersAsync()
-    {
-        var pageOfComponents = await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, Parts = EntityParts.Columns }, CancellationToken.None);
-        var targets = pageOfComponents.Items.SelectMany(e => new[] { e.OwnerRef, e.SystemRef }).OfType<string>().Distinct().ToList();
-        if (targets.Count > 0)
-        {
-            await queries.GetManyAsync(targets, EntityParts.Columns, CancellationToken.None);
-        }
-    }
+    // In-process reference for the GraphQL page: the same reads the gateway makes for it (the page with its total and
+    // its owners and systems in one round trip, all columns only: the query selects no descriptor field or relation).
+    async Task PageWithOwnersAsync() =>
+        await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, Parts = EntityParts.Columns, OwnersAndSystems = EntityParts.Columns }, CancellationToken.None);
 
     // The GraphQL executor without HTTP, for the probe.
     var executer = (GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>)app.Services.GetService(typeof(GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>))!;

@@ -63,11 +63,20 @@ public sealed record EntityQuery
 
     /// <summary>What to read besides the columns; callers that show only columns leave out the costly parts.</summary>
     public EntityParts Parts { get; init; } = EntityParts.All;
+
+    /// <summary>
+    /// When set, the page also carries the owners and systems of its entities (<see cref="EntityPage.Related"/>), read
+    /// with these parts in the same round trip: a page that shows them needs no second query.
+    /// </summary>
+    public EntityParts? OwnersAndSystems { get; init; }
 }
 
 public sealed record EntityPage(IReadOnlyList<CatalogEntity> Items, int? TotalCount, bool HasMore)
 {
     private string? _nextCursor;
+
+    /// <summary>The owners and systems of the items, when the query asked for them; each once, in no particular order.</summary>
+    public IReadOnlyList<CatalogEntity> Related { get; init; } = [];
 
     /// <summary>Makes the cursor that resumes right after item i; computed on demand (Relay edges ask for it).</summary>
     internal Func<int, string>? CursorFactory { get; init; }

@@ -217,7 +217,25 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             batch.BatchCommands.Add(count);
         }
 
+        if (query.OwnersAndSystems is { } relatedParts)
+        {
+            // The page's rows again (an index range the page query has just warmed), for their owner and system refs.
+            var related = new NpgsqlBatchCommand($"""
+                SELECT {ColumnsFor(relatedParts)} FROM catalog.entities e WHERE e.ref IN (
+                    SELECT unnest(ARRAY[p.owner_ref, p.system_ref]) FROM (
+                        SELECT e.owner_ref, e.system_ref{sortColumns} FROM catalog.entities e
+                        WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit} OFFSET {query.Offset}) p)
+                """);
+            foreach (var parameter in parameters)
+            {
+                related.Parameters.Add(parameter.Clone());
+            }
+
+            batch.BatchCommands.Add(related);
+        }
+
         var items = new List<CatalogEntity>(limit);
+        var relatedItems = new List<CatalogEntity>();
         var itemKeys = new List<List<string>>(limit);
         var hasMore = false;
         int? total = null;
@@ -239,10 +257,18 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             {
                 total = (int)reader.GetInt64(0);
             }
+
+            if (query.OwnersAndSystems is { } partsOfRelated && await reader.NextResultAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    relatedItems.Add(Read(reader, 0, partsOfRelated));
+                }
+            }
         }
 
         string CursorAfter(int i) => EncodeCursor(new CursorState(query.Filter, query.FullText, query.Order, itemKeys[i], items[i].Ref));
-        return new EntityPage(items, total, hasMore) { CursorFactory = CursorAfter };
+        return new EntityPage(items, total, hasMore) { CursorFactory = CursorAfter, Related = relatedItems };
     }
 
     /// <summary>Value counts per field over the entities the filter matches; values as written, most frequent first.</summary>

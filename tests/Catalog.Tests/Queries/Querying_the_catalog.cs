@@ -20,6 +20,28 @@ public sealed class Querying_the_catalog(AcmeCatalog app) : IClassFixture<AcmeCa
     }
 
     [Fact]
+    public async Task A_page_can_bring_the_owners_and_systems_of_its_entities_and_leave_out_descriptors_and_relations()
+    {
+        var page = await Queries.QueryAsync(new EntityQuery
+        {
+            Filter = EntityFilter.Equal("kind", "component"),
+            Order = [new EntityOrder("metadata.name", Descending: false)],
+            Limit = 2,
+            Parts = EntityParts.Columns,
+            OwnersAndSystems = EntityParts.Document,
+        }, Cancellation);
+
+        // The first two components by name: checkout-web and ledger-lib; only their owners and systems come along.
+        Assert.Equal(["checkout-web", "ledger-lib"], page.Items.Select(e => e.Name));
+        Assert.All(page.Items, e => Assert.Equal(EntityParts.Columns, e.Parts));
+        var expected = page.Items.SelectMany(e => new[] { e.OwnerRef, e.SystemRef }).OfType<string>().Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(expected, page.Related.Select(e => e.Ref).Order(StringComparer.Ordinal));
+        Assert.NotEmpty(page.Related);
+        Assert.All(page.Related, e => Assert.Equal(EntityParts.Document, e.Parts));
+        Assert.Empty((await Queries.QueryAsync(new EntityQuery { Filter = EntityFilter.Equal("kind", "component") }, Cancellation)).Related);
+    }
+
+    [Fact]
     public async Task A_name_condition_matches_that_name_only_in_any_case()
     {
         var refs = await RefsAsync(EntityFilter.Equal("metadata.name", "Payments-API", "LEDGER-lib"));

@@ -75,8 +75,10 @@ internal static class CatalogQueryFields
                     // The total is one more aggregate: only when the query selects it.
                     IncludeTotal = c.SubFields?.ContainsKey("totalCount") ?? false,
                     Parts = EntitySelection.NodePartsFor(c),
+                    OwnersAndSystems = EntitySelection.OwnerAndSystemPartsFor(c),
                 }, c.CancellationToken);
                 c.Portal().Entities.Prime(page.Items);
+                c.Portal().Entities.Prime(page.Related);
                 return page;
             });
 

@@ -191,11 +191,21 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
 
     /// <summary>
     /// spec.owner and spec.system: their targets are columns of the entity's row (the same refs as its ownedBy and
-    /// partOf-system relations), so showing an owner or a system never needs the relations.
+    /// partOf-system relations), so showing an owner or a system never needs the relations. A page brings its owners
+    /// and systems along (<see cref="EntityQuery.OwnersAndSystems"/>): those resolve at once, without a batch.
     /// </summary>
     protected void OneFromColumn(string field, Func<CatalogEntity, string?> target, string description) =>
         Field<EntityInterface>(field).Description(description).Resolve(c =>
-            target(c.Source) is { } targetRef ? c.Portal().Entities.Load(targetRef, EntitySelection.PartsFor(c)) : null);
+        {
+            if (target(c.Source) is not { } targetRef)
+            {
+                return null;
+            }
+
+            var parts = EntitySelection.PartsFor(c);
+            var entities = c.Portal().Entities;
+            return entities.TryGet(targetRef, parts, out var loaded) ? loaded : entities.Load(targetRef, parts);
+        });
 
     protected void Owner() => OneFromColumn("owner", e => e.OwnerRef, "spec.owner");
 

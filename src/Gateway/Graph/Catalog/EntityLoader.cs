@@ -41,6 +41,17 @@ public sealed class EntityLoader(EntityQueryService queries)
             : LoadOneAsync(key, parts, cancellationToken));
     }
 
+    /// <summary>The entity when it is loaded already with these parts (null when it is known not to exist).</summary>
+    public bool TryGet(string entityRef, EntityParts parts, out CatalogEntity? entity)
+    {
+        lock (_loaded)
+        {
+            var key = entityRef.Trim().ToLowerInvariant();
+            entity = _loaded.GetValueOrDefault(key);
+            return IsLoaded(key, parts);
+        }
+    }
+
     private async Task<CatalogEntity?> LoadOneAsync(string[] key, EntityParts parts, CancellationToken cancellationToken) =>
         (await GetAsync(key, parts, cancellationToken))[0];
 

@@ -52,9 +52,38 @@ internal static class EntitySelection
     public static EntityParts NodePartsFor(IResolveFieldContext context)
     {
         var parts = EntityParts.Columns;
+        foreach (var selection in NodeSelections(context))
+        {
+            parts |= PartsRead(context, selection);
+        }
+
+        return parts;
+    }
+
+    /// <summary>
+    /// For a connection of entities: the parts the <c>owner</c> and <c>system</c> of its nodes read, or null when
+    /// the nodes show neither (then the page need not bring them along).
+    /// </summary>
+    public static EntityParts? OwnerAndSystemPartsFor(IResolveFieldContext context)
+    {
+        EntityParts? parts = null;
+        foreach (var selection in NodeSelections(context))
+        {
+            foreach (var field in Fields(context, selection, 0).Where(f => f.Name.StringValue is "owner" or "system"))
+            {
+                parts = (parts ?? EntityParts.Columns) | (field.SelectionSet is { } inner ? PartsRead(context, inner) : EntityParts.Columns);
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary>The selection sets of a connection's <c>nodes</c> and <c>edges { node }</c>.</summary>
+    private static IEnumerable<GraphQLSelectionSet> NodeSelections(IResolveFieldContext context)
+    {
         if (context.FieldAst.SelectionSet is not { } connection)
         {
-            return parts;
+            yield break;
         }
 
         foreach (var field in Fields(context, connection, 0))
@@ -66,18 +95,16 @@ internal static class EntitySelection
 
             if (field.Name.StringValue == "nodes")
             {
-                parts |= PartsRead(context, inner);
+                yield return inner;
             }
             else if (field.Name.StringValue == "edges")
             {
-                foreach (var node in Fields(context, inner, 0).Where(f => f.Name.StringValue == "node"))
+                foreach (var node in Fields(context, inner, 0).Where(f => f.Name.StringValue == "node" && f.SelectionSet is not null))
                 {
-                    parts |= node.SelectionSet is { } selection ? PartsRead(context, selection) : EntityParts.Columns;
+                    yield return node.SelectionSet!;
                 }
             }
         }
-
-        return parts;
     }
 
     /// <summary>
