@@ -39,6 +39,13 @@ public sealed class Querying_the_catalog(AcmeCatalog app) : IClassFixture<AcmeCa
         Assert.NotEmpty(page.Related);
         Assert.All(page.Related, e => Assert.Equal(EntityParts.Document, e.Parts));
         Assert.Empty((await Queries.QueryAsync(new EntityQuery { Filter = EntityFilter.Equal("kind", "component") }, Cancellation)).Related);
+
+        // The next page, through its cursor (the keyset condition), brings the next page's owners and systems.
+        var next = await Queries.QueryAsync(new EntityQuery { Cursor = page.NextCursor, Limit = 2, Parts = EntityParts.Columns, OwnersAndSystems = EntityParts.Columns }, Cancellation);
+        Assert.Equal(["payments-api", "search-indexer"], next.Items.Select(e => e.Name));
+        Assert.Equal(
+            next.Items.SelectMany(e => new[] { e.OwnerRef, e.SystemRef }).OfType<string>().Distinct().Order(StringComparer.Ordinal),
+            next.Related.Select(e => e.Ref).Order(StringComparer.Ordinal));
     }
 
     [Fact]
