@@ -32,7 +32,7 @@ public sealed class EntityLoader(EntityQueryService queries)
 
     public IDataLoaderResult<CatalogEntity?> Load(string entityRef, EntityParts parts)
     {
-        string[] key = [entityRef.Trim().ToLowerInvariant()];
+        string[] key = [Key(entityRef)];
         Enqueue(key, parts);
 
         // Most of a level's results find their entity fetched by the first one: answer those without another await.
@@ -46,11 +46,14 @@ public sealed class EntityLoader(EntityQueryService queries)
     {
         lock (_loaded)
         {
-            var key = entityRef.Trim().ToLowerInvariant();
+            var key = Key(entityRef);
             entity = _loaded.GetValueOrDefault(key);
             return IsLoaded(key, parts);
         }
     }
+
+    // Refs compare as the catalog stores them: trimmed, lower-case.
+    private static string Key(string entityRef) => entityRef.Trim().ToLowerInvariant();
 
     private async Task<CatalogEntity?> LoadOneAsync(string[] key, EntityParts parts, CancellationToken cancellationToken) =>
         (await GetAsync(key, parts, cancellationToken))[0];
@@ -58,7 +61,7 @@ public sealed class EntityLoader(EntityQueryService queries)
     /// <summary>The entities behind the refs, in order; refs to entities not in the catalog are left out.</summary>
     public IDataLoaderResult<IReadOnlyList<CatalogEntity>> LoadMany(IEnumerable<string> entityRefs, EntityParts parts)
     {
-        var keys = entityRefs.Select(r => r.Trim().ToLowerInvariant()).ToList();
+        var keys = entityRefs.Select(Key).ToList();
         Enqueue(keys, parts);
         return new Pending<IReadOnlyList<CatalogEntity>>(async cancellationToken =>
             (await GetAsync(keys, parts, cancellationToken)).OfType<CatalogEntity>().ToList());
@@ -81,10 +84,10 @@ public sealed class EntityLoader(EntityQueryService queries)
     /// <summary>Entities for refs, with null for misses, in order; one round trip for everything pending.</summary>
     public async Task<IReadOnlyList<CatalogEntity?>> GetAsync(IReadOnlyList<string> keys, EntityParts parts, CancellationToken cancellationToken)
     {
-        // At most two passes: a fetch already in flight may have been started before these keys were asked for.
+        // At most three passes: a fetch already in flight may have been started before these keys were asked for, and
+        // may bring back fewer parts than they need.
         for (var pass = 0; pass < 3; pass++)
         {
-            // Queued again each pass: a batch in flight may bring back fewer parts than these keys need.
             Enqueue(keys, parts);
             Task fetch;
             lock (_loaded)
@@ -96,12 +99,7 @@ public sealed class EntityLoader(EntityQueryService queries)
 
                 if (_fetch is null || _fetch.IsCompleted)
                 {
-                    if (_pending.Count == 0)
-                    {
-                        // The keys were in a batch that failed; its error has been reported to whoever awaited it.
-                        throw new InvalidOperationException("Loading entities failed earlier in this request.");
-                    }
-
+                    // Enqueue left these keys pending (they are not loaded), so the batch holds them.
                     string[] batch = [.. _pending.Keys];
                     var batchParts = _pending.Values.Aggregate(EntityParts.Columns, (all, wanted) => all | wanted);
                     _pending.Clear();

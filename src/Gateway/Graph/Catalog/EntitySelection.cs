@@ -18,10 +18,14 @@ internal static class EntitySelection
 {
     private const string PartsKey = "portal.entityParts";
 
-    // Fragments nest; validation has refused cycles and bounded depth already, this is a second guard.
+    // Inline fragments nest without adding fields (fragment spreads are followed once each): bound the walk anyway.
     private const int MaxFragmentNesting = 32;
 
     private static readonly ConditionalWeakTable<ISchema, Dictionary<string, EntityParts>> PartsByFieldName = [];
+
+    // A page resolves the same owner field for each of its entities, and cached documents come back request after
+    // request: the answer is kept per field of the document (it dies with the document).
+    private static readonly ConditionalWeakTable<GraphQLField, StrongBox<EntityParts>> PartsByField = [];
 
     /// <summary>Marks an entity field whose resolver reads these parts of the entity.</summary>
     public static FieldBuilder<TSource, TReturn> Reads<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field, EntityParts parts)
@@ -29,10 +33,6 @@ internal static class EntitySelection
         field.FieldType.Metadata[PartsKey] = parts;
         return field;
     }
-
-    // A page resolves the same owner field for each of its entities, and cached documents come back request after
-    // request: the answer is kept per field of the document (it dies with the document).
-    private static readonly ConditionalWeakTable<GraphQLField, StrongBox<EntityParts>> PartsByField = [];
 
     /// <summary>For a field returning entities (entity, owner, dependsOn, ...): the parts its selection reads.</summary>
     public static EntityParts PartsFor(IResolveFieldContext context)
