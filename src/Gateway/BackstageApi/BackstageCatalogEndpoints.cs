@@ -16,23 +16,29 @@ public static class BackstageCatalogEndpoints
         var options = CatalogApiOptions.From(endpoints.ServiceProvider.GetRequiredService<IConfiguration>());
         var api = endpoints.MapGroup(BasePath);
 
-        api.MapGet("/entities", Handle(Guard("GET /entities", isWrite: false, EntityEndpoints.ListAsync)));
-        api.MapGet("/entities/by-query", Handle(Guard("GET /entities/by-query", isWrite: false, EntityEndpoints.QueryAsync)));
-        api.MapPost("/entities/by-query", Handle(Guard("POST /entities/by-query", isWrite: false, context => EntityEndpoints.QueryByPredicateAsync(context, options))));
-        api.MapGet("/entities/by-name/{kind}/{namespace}/{name}", Handle(Guard("GET /entities/by-name/{kind}/{namespace}/{name}", isWrite: false, EntityEndpoints.ByNameAsync)));
-        api.MapGet("/entities/by-uid/{uid}", Handle(Guard("GET /entities/by-uid/{uid}", isWrite: false, EntityEndpoints.ByUidAsync)));
-        api.MapDelete("/entities/by-uid/{uid}", Handle(Guard("DELETE /entities/by-uid/{uid}", isWrite: true, EntityEndpoints.DeleteByUidAsync)));
-        api.MapPost("/entities/by-refs", Handle(Guard("POST /entities/by-refs", isWrite: false, context => EntityEndpoints.ByRefsAsync(context, options))));
-        api.MapGet("/entity-facets", Handle(Guard("GET /entity-facets", isWrite: false, EntityEndpoints.FacetsAsync)));
-        api.MapPost("/entity-facets", Handle(Guard("POST /entity-facets", isWrite: false, context => EntityEndpoints.FacetsByPredicateAsync(context, options))));
-        api.MapPost("/refresh", Handle(Guard("POST /refresh", isWrite: true, context => EntityEndpoints.RefreshAsync(context, options))));
-        api.MapPost("/validate-entity", Handle(Guard("POST /validate-entity", isWrite: false, context => EntityEndpoints.ValidateAsync(context, options))));
+        // Each route names itself once: the authorization check point sees the same method and pattern it is mapped to.
+        void Map(string method, string pattern, Func<HttpContext, bool> writes, Func<HttpContext, Task> handler) =>
+            api.MapMethods(pattern, [method], Handle(Guard($"{method} {pattern}", writes, handler)));
 
-        api.MapGet("/locations", Handle(Guard("GET /locations", isWrite: false, LocationEndpoints.ListAsync)));
-        api.MapPost("/locations", Handle(Guard("POST /locations", isWrite: true, context => LocationEndpoints.CreateAsync(context, options))));
-        api.MapGet("/locations/{id}", Handle(Guard("GET /locations/{id}", isWrite: false, LocationEndpoints.GetAsync)));
-        api.MapDelete("/locations/{id}", Handle(Guard("DELETE /locations/{id}", isWrite: true, LocationEndpoints.DeleteAsync)));
-        api.MapGet("/locations/by-entity/{kind}/{namespace}/{name}", Handle(Guard("GET /locations/by-entity/{kind}/{namespace}/{name}", isWrite: false, LocationEndpoints.ByEntityAsync)));
+        Map("GET", "/entities", Reads, EntityEndpoints.ListAsync);
+        Map("GET", "/entities/by-query", Reads, EntityEndpoints.QueryAsync);
+        Map("POST", "/entities/by-query", Reads, context => EntityEndpoints.QueryByPredicateAsync(context, options));
+        Map("GET", "/entities/by-name/{kind}/{namespace}/{name}", Reads, EntityEndpoints.ByNameAsync);
+        Map("GET", "/entities/by-uid/{uid}", Reads, EntityEndpoints.ByUidAsync);
+        Map("DELETE", "/entities/by-uid/{uid}", Writes, EntityEndpoints.DeleteByUidAsync);
+        Map("POST", "/entities/by-refs", Reads, context => EntityEndpoints.ByRefsAsync(context, options));
+        Map("GET", "/entity-facets", Reads, EntityEndpoints.FacetsAsync);
+        Map("POST", "/entity-facets", Reads, context => EntityEndpoints.FacetsByPredicateAsync(context, options));
+        Map("POST", "/refresh", Writes, context => EntityEndpoints.RefreshAsync(context, options));
+        Map("POST", "/validate-entity", Reads, context => EntityEndpoints.ValidateAsync(context, options));
+
+        Map("GET", "/locations", Reads, LocationEndpoints.ListAsync);
+
+        // A dry run reads and validates the target and stores nothing: it is a read. No other route has a dry run.
+        Map("POST", "/locations", context => !LocationEndpoints.DryRun(context.Request.Query), context => LocationEndpoints.CreateAsync(context, options));
+        Map("GET", "/locations/{id}", Reads, LocationEndpoints.GetAsync);
+        Map("DELETE", "/locations/{id}", Writes, LocationEndpoints.DeleteAsync);
+        Map("GET", "/locations/by-entity/{kind}/{namespace}/{name}", Reads, LocationEndpoints.ByEntityAsync);
 
         // Anything else under the API answers in the API's error shape, not with an empty 404.
         api.MapFallback(Handle(context => throw CatalogApiException.NotFound(
@@ -40,12 +46,15 @@ public static class BackstageCatalogEndpoints
         return endpoints;
     }
 
+    private static bool Reads(HttpContext context) => false;
+
+    private static bool Writes(HttpContext context) => true;
+
     /// <summary>The authorization check point: every route asks before it reads a byte of the body.</summary>
-    private static Func<HttpContext, Task> Guard(string resource, bool isWrite, Func<HttpContext, Task> handler) => context =>
+    private static Func<HttpContext, Task> Guard(string resource, Func<HttpContext, bool> writes, Func<HttpContext, Task> handler) => context =>
     {
         var authorizer = context.RequestServices.GetRequiredService<IPortalAuthorizer>();
-        var dryRun = string.Equals(context.Request.Query["dryRun"], "true", StringComparison.OrdinalIgnoreCase);
-        return authorizer.Deny(new AccessRequest(context.User, BasePath + " " + resource, isWrite && !dryRun)) is { } reason
+        return authorizer.Deny(new AccessRequest(context.User, BasePath + " " + resource, writes(context))) is { } reason
             ? throw CatalogApiException.NotAllowed(reason)
             : handler(context);
     };

@@ -154,7 +154,7 @@ internal static class LocationEndpoints
     }
 
     /// <summary><c>dryRun</c> as Backstage reads it (true/false, yes/no, 1/0, on/off); anything else is an error.</summary>
-    private static bool DryRun(IQueryCollection parameters) => CatalogRequestParser.Single(parameters, "dryRun")?.ToLowerInvariant() switch
+    public static bool DryRun(IQueryCollection parameters) => CatalogRequestParser.Single(parameters, "dryRun")?.ToLowerInvariant() switch
     {
         null or "" or "false" or "no" or "n" or "0" or "off" => false,
         "true" or "yes" or "y" or "1" or "on" => true,

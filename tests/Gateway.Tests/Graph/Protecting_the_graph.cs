@@ -166,6 +166,36 @@ public sealed class Configured_protections(Configured_protections.ReadOnlyPortal
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
     }
 
+    [Theory]
+    [InlineData("DELETE", "/api/catalog/locations/00000000-0000-0000-0000-000000000001?dryRun=true")]
+    [InlineData("DELETE", "/api/catalog/entities/by-uid/00000000-0000-0000-0000-000000000001?dryRun=true")]
+    [InlineData("POST", "/api/catalog/refresh?dryRun=true")]
+    public async Task A_read_only_server_refuses_REST_writes_that_claim_a_dry_run_they_do_not_have(string method, string path)
+    {
+        using var client = portal.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = method == "POST" ? new StringContent("""{"entityRef":"component:default/x"}""", System.Text.Encoding.UTF8, "application/json") : null,
+        };
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_read_only_server_allows_a_location_dry_run_which_stores_nothing()
+    {
+        using var client = portal.CreateClient();
+
+        using var dryRun = await client.PostAsync("/api/catalog/locations?dryRun=yes",
+            new StringContent($$"""{"type":"file","target":"{{AcmePortal.CatalogInfo}}"}""", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        using var listed = await client.GetAsync("/api/catalog/locations", TestContext.Current.CancellationToken);
+
+        Assert.True(dryRun.IsSuccessStatusCode, $"dry run answered {(int)dryRun.StatusCode}: {await dryRun.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+        Assert.Equal("[]", await listed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
     [Fact]
     public async Task Introspection_can_be_switched_off()
     {
