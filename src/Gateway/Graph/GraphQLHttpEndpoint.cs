@@ -146,9 +146,9 @@ internal sealed class GraphQLHttpEndpoint(
             switch (document.RootElement.ValueKind)
             {
                 case JsonValueKind.Object:
-                    return ToRequest(document.RootElement, out var single) is { } invalid
-                        ? ParsedRequest.Fail(StatusCodes.Status400BadRequest, invalid)
-                        : new ParsedRequest(single, null, null);
+                    return GraphRequestReader.Read(document.RootElement, serializer, out var invalid) is { } single
+                        ? new ParsedRequest(single, null, null)
+                        : ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Invalid request: {invalid}.");
 
                 case JsonValueKind.Array when !options.Value.AllowBatching:
                     return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
@@ -166,9 +166,9 @@ internal sealed class GraphQLHttpEndpoint(
                     var index = 0;
                     foreach (var element in document.RootElement.EnumerateArray())
                     {
-                        if (ToRequest(element, out var request) is { } error)
+                        if (GraphRequestReader.Read(element, serializer, out var error) is not { } request)
                         {
-                            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Operation {index} of the batch: {error}");
+                            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Operation {index} of the batch: {error}.");
                         }
 
                         batch.Add(request);
@@ -182,63 +182,6 @@ internal sealed class GraphQLHttpEndpoint(
                         "The request body must be a JSON object with a 'query' member.");
             }
         }
-    }
-
-    private string? ToRequest(JsonElement element, out GraphQLRequest request)
-    {
-        request = new GraphQLRequest();
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return "an operation must be a JSON object.";
-        }
-
-        if (!element.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String
-            || string.IsNullOrWhiteSpace(query.GetString()))
-        {
-            return "the 'query' member is required and must be a non-empty string.";
-        }
-
-        request.Query = query.GetString();
-        if (element.TryGetProperty("operationName", out var operationName) && operationName.ValueKind != JsonValueKind.Null)
-        {
-            if (operationName.ValueKind != JsonValueKind.String)
-            {
-                return "the 'operationName' member must be a string.";
-            }
-
-            request.OperationName = operationName.GetString();
-        }
-
-        if (ReadInputs(element, "variables", out var variables) is { } variablesError)
-        {
-            return variablesError;
-        }
-
-        if (ReadInputs(element, "extensions", out var extensions) is { } extensionsError)
-        {
-            return extensionsError;
-        }
-
-        request.Variables = variables;
-        request.Extensions = extensions;
-        return null;
-    }
-
-    private string? ReadInputs(JsonElement element, string member, out Inputs? inputs)
-    {
-        inputs = null;
-        if (!element.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            return $"the '{member}' member must be a JSON object.";
-        }
-
-        inputs = serializer.ReadNode<Inputs>(value); // straight from the parsed body, not through its text again
-        return null;
     }
 
     private static async Task<byte[]?> ReadBoundedAsync(Stream body, long? contentLength, int limit, CancellationToken cancellationToken)

@@ -120,8 +120,8 @@ public sealed class Speaking_graphql_transport_ws(SmallLimitsApp app) : IClassFi
     [InlineData("{\"type\":\"subscribe\",\"payload\":{\"query\":\"{ __typename }\"}}", "Invalid message: subscribe needs an 'id' string of 1 to 128 characters")]
     [InlineData("{\"type\":\"subscribe\",\"id\":7,\"payload\":{\"query\":\"{ __typename }\"}}", "Invalid message: subscribe needs an 'id' string of 1 to 128 characters")]
     [InlineData("{\"type\":\"subscribe\",\"id\":\"1\"}", "Invalid message: subscribe needs a 'payload' object")]
-    [InlineData("{\"type\":\"subscribe\",\"id\":\"1\",\"payload\":{\"variables\":{}}}", "Invalid message: the subscribe payload needs a non-empty 'query' string")]
-    [InlineData("{\"type\":\"subscribe\",\"id\":\"1\",\"payload\":{\"query\":\"{ __typename }\",\"variables\":[1]}}", "Invalid message: the subscribe payload's 'variables' must be an object")]
+    [InlineData("{\"type\":\"subscribe\",\"id\":\"1\",\"payload\":{\"variables\":{}}}", "Invalid message: in the subscribe payload, a non-empty 'query' string is required")]
+    [InlineData("{\"type\":\"subscribe\",\"id\":\"1\",\"payload\":{\"query\":\"{ __typename }\",\"variables\":[1]}}", "Invalid message: in the subscribe payload, 'variables' must be an object")]
     [InlineData("{\"type\":\"complete\"}", "Invalid message: complete needs an 'id' string of 1 to 128 characters")]
     [InlineData("{\"type\":\"ping\",\"payload\":\"hello\"}", "Invalid message: the ping payload must be an object")]
     public async Task A_malformed_message_closes_with_4400_saying_what_is_wrong(string message, string expectedReason)

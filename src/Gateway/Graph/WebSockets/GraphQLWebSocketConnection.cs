@@ -470,47 +470,10 @@ internal sealed class GraphQLWebSocketConnection(
             return null;
         }
 
-        if (!payload.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String
-            || string.IsNullOrWhiteSpace(query.GetString()))
+        var request = GraphRequestReader.Read(payload, serializer, out var error);
+        if (request is null)
         {
-            RequestClose(TransportWs.BadRequest, "Invalid message: the subscribe payload needs a non-empty 'query' string");
-            return null;
-        }
-
-        var request = new GraphQLRequest { Query = query.GetString() };
-        if (payload.TryGetProperty("operationName", out var operationName) && operationName.ValueKind != JsonValueKind.Null)
-        {
-            if (operationName.ValueKind != JsonValueKind.String)
-            {
-                RequestClose(TransportWs.BadRequest, "Invalid message: the subscribe payload's 'operationName' must be a string");
-                return null;
-            }
-
-            request.OperationName = operationName.GetString();
-        }
-
-        foreach (var member in (string[])["variables", "extensions"])
-        {
-            if (!payload.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
-            {
-                continue;
-            }
-
-            if (value.ValueKind != JsonValueKind.Object)
-            {
-                RequestClose(TransportWs.BadRequest, $"Invalid message: the subscribe payload's '{member}' must be an object");
-                return null;
-            }
-
-            var inputs = serializer.Deserialize<Inputs>(value.GetRawText());
-            if (member == "variables")
-            {
-                request.Variables = inputs;
-            }
-            else
-            {
-                request.Extensions = inputs;
-            }
+            RequestClose(TransportWs.BadRequest, $"Invalid message: in the subscribe payload, {error}");
         }
 
         return request;
