@@ -11,8 +11,6 @@ namespace Portal.Gateway.Graph.Catalog;
 /// <summary>The catalog's mutations: locations, entity refresh, validation, and API-managed entities.</summary>
 internal static class CatalogMutationFields
 {
-    private const int MaxValidateBytes = 1024 * 1024;
-
     public static void AddTo(ObjectGraphType mutation)
     {
         mutation.Field<NonNullGraphType<LocationResultGraphType>>("registerLocation")
@@ -65,16 +63,8 @@ internal static class CatalogMutationFields
             .Description("Validates YAML or JSON descriptors (one or more documents) and reports each problem with its document and field. Stores nothing.")
             .Argument<NonNullGraphType<StringGraphType>>("content")
             .Argument<StringGraphType>("source", a => a.DefaultValue = "input")
-            .Resolve(c =>
-            {
-                var content = c.GetArgument<string>("content");
-                if (content.Length > MaxValidateBytes)
-                {
-                    throw new InvalidQueryException($"content is {content.Length} characters; validate at most {MaxValidateBytes} at a time.");
-                }
-
-                return c.Service<EntityService>().Validate(c.GetArgument("source", "input"), content);
-            });
+            // The descriptor reader applies Catalog:Descriptors:MaxFileBytes and reports a larger content as a problem.
+            .Resolve(c => c.Service<EntityService>().Validate(c.GetArgument("source", "input"), c.GetArgument<string>("content")));
 
         mutation.Field<NonNullGraphType<EntityInterface>>("upsertEntity")
             .Description("Creates or replaces an API-managed entity (one no location manages). etag: write only if the stored entity still has it (\"\" = only if it does not exist yet).")
