@@ -23,7 +23,9 @@ internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, G
     private static readonly IValidationRule[] HttpPostRules = [.. DocumentValidator.CoreRules, new SubscriptionNeedsWebSocketRule()];
     private static readonly IValidationRule[] WebSocketRules = [.. DocumentValidator.CoreRules];
 
-    public async Task<ExecutionResult> ExecuteAsync(GraphQLRequest request, GraphTransport transport, HttpContext context, CancellationToken cancellationToken)
+    /// <summary>Runs the request; <paramref name="userContext"/> lets a transport share state with the execution.</summary>
+    public async Task<ExecutionResult> ExecuteAsync(
+        GraphQLRequest request, GraphTransport transport, HttpContext context, CancellationToken cancellationToken, GraphUserContext? userContext = null)
     {
         // A document validated before for this transport and operation skips the specification's rules; the rules
         // added at registration (complexity, request limits, authorization, introspection) are appended to whatever
@@ -38,6 +40,7 @@ internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, G
             Extensions = request.Extensions,
             RequestServices = context.RequestServices,
             User = context.User,
+            UserContext = userContext ?? new Dictionary<string, object?>(),
             CancellationToken = cancellationToken,
             ValidationRules = cached is not null ? [] : transport switch
             {

@@ -9,9 +9,9 @@ namespace Portal.Gateway.Graph;
 /// <summary>The root subscription type: live streams, served over WebSocket (graphql-transport-ws).</summary>
 public sealed class SubscriptionType : ObjectGraphType
 {
-    // The feed's queue only bridges the bus consumer and the executor, which drains it at once; it holds two whole bus
-    // messages (500 changes each). A client's own pace is bounded where its results wait for the socket
-    // (Graph:WebSockets:MaxPendingBytes).
+    // Changes wait here while the subscription's previous event runs (one at a time, see GraphUserContext.EventTurn):
+    // two whole bus messages (500 changes each). A subscription that falls further behind is dropped; a client's own
+    // pace is bounded where its results wait for the socket (Graph:WebSockets:MaxPendingBytes).
     private const int FeedCapacity = 1000;
 
     public SubscriptionType()
@@ -42,7 +42,7 @@ public sealed class SubscriptionType : ObjectGraphType
                     throw new ExecutionError($"Invalid filter: {exception.Message}") { Code = "INVALID_FILTER" };
                 }
 
-                return new ChangeStream(subscription);
+                return new ChangeStream(subscription, context.Portal().EventTurn);
             });
     }
 
@@ -50,7 +50,7 @@ public sealed class SubscriptionType : ObjectGraphType
     /// The subscription's changes as the observable GraphQL.NET streams, pushed in order by one reader task; the
     /// executor's unsubscribe ends the reader and the feed subscription.
     /// </summary>
-    private sealed class ChangeStream(ChangeSubscription subscription) : IObservable<CatalogChange>
+    private sealed class ChangeStream(ChangeSubscription subscription, SemaphoreSlim? eventTurn) : IObservable<CatalogChange>
     {
         private int _subscribed;
 
@@ -72,6 +72,12 @@ public sealed class SubscriptionType : ObjectGraphType
             {
                 await foreach (var change in subscription.Changes.ReadAllAsync(cancellationToken))
                 {
+                    // The executor starts each event it is handed at once: hand it the next when the last is done.
+                    if (eventTurn is not null)
+                    {
+                        await eventTurn.WaitAsync(cancellationToken);
+                    }
+
                     observer.OnNext(change);
                 }
 

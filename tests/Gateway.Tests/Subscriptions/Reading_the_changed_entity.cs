@@ -52,6 +52,40 @@ public sealed class Reading_the_changed_entity(ShortTimeLimitApp app) : IClassFi
         Assert.Null(third["entity"]);
     }
 
+    [Fact]
+    public async Task A_burst_of_changes_arrives_in_order_each_event_with_its_entity()
+    {
+        // A location of 60 components: the bus delivers their changes together, and each event reads its entity and
+        // owner. The events run one at a time, in the order of the changes.
+        using var folder = new DescriptorFolder();
+        folder.Write("catalog-info.yaml", string.Concat(Enumerable.Range(0, 60).Select(i => DescriptorFolder.Component($"burst-{i:D2}", "team-b", $"number {i}"))) + Group("team-b"));
+        await app.WaitForChangesToArriveAsync();
+        await using var socket = await GraphQLSocket.ConnectAndInitAsync(app.BaseAddress);
+        await socket.SubscribeAsync("burst", """
+            subscription {
+              entityChanged(filter: [{ kind: ["Component"], owner: ["team-b"] }]) {
+                ref catalogVersion entity { description ... on Component { owner { ref } } }
+              }
+            }
+            """);
+        await app.WaitForSubscribersAsync(1);
+
+        await app.Get<LocationService>().RegisterAsync("file", folder.Path, dryRun: false, TestContext.Current.CancellationToken);
+        var events = new List<System.Text.Json.Nodes.JsonNode>();
+        for (var i = 0; i < 60; i++)
+        {
+            var message = await socket.ReceiveAsync();
+            Assert.True((string?)message["type"] == "next" && message["payload"]!["errors"] is null, $"event {i}: {message.ToJsonString()}");
+            events.Add(message["payload"]!["data"]!["entityChanged"]!);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => $"component:default/burst-{i:D2}").Order(StringComparer.Ordinal), events.Select(e => (string)e["ref"]!).Order(StringComparer.Ordinal));
+        Assert.All(events, e => Assert.Equal("group:default/team-b", (string?)e["entity"]!["owner"]!["ref"]));
+        Assert.All(events, e => Assert.Equal($"number {int.Parse(((string)e["ref"]!)[^2..])}", (string?)e["entity"]!["description"]));
+        var versions = events.Select(e => (long)e["catalogVersion"]!).ToList();
+        Assert.Equal(versions.Order(), versions);
+    }
+
     private static string Group(string name, string description = "a team") => $"""
         apiVersion: backstage.io/v1alpha1
         kind: Group

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using GraphQL;
+using Portal.Catalog.Queries;
 using GraphQL.Transport;
 using GraphQLParser.AST;
 
@@ -256,7 +257,8 @@ internal sealed class GraphQLWebSocketConnection(
     {
         try
         {
-            var result = await execution.ExecuteAsync(request, GraphTransport.WebSocket, http, operation.Cancellation);
+            var userContext = new GraphUserContext(http.RequestServices.GetRequiredService<EntityQueryService>()) { EventTurn = operation.EventTurn };
+            var result = await execution.ExecuteAsync(request, GraphTransport.WebSocket, http, operation.Cancellation, userContext);
             if (operation.IsStopped)
             {
                 return; // the client completed it first: nothing more is sent for it
@@ -532,6 +534,9 @@ internal sealed class GraphQLWebSocketConnection(
 
         public CancellationToken Cancellation { get; }
 
+        /// <summary>A subscription's events run one at a time: taken before each, given back when its result is queued.</summary>
+        public SemaphoreSlim EventTurn { get; } = new(1, 1);
+
         public bool IsStopped
         {
             get
@@ -592,7 +597,10 @@ internal sealed class GraphQLWebSocketConnection(
             {
                 connection.Finish(operation);
                 connection.SendTooSlow(operation.Id, "Subscriber too slow");
+                return;
             }
+
+            operation.EventTurn.Release(); // the result waits for the socket now: the next event may run
         }
 
         public void OnError(Exception error)
