@@ -5,9 +5,9 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using GraphQL;
-using Portal.Catalog.Queries;
 using GraphQL.Transport;
 using GraphQLParser.AST;
+using Portal.Catalog.Queries;
 
 namespace Portal.Gateway.Graph.WebSockets;
 
