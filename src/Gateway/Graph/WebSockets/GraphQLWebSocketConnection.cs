@@ -62,6 +62,12 @@ internal sealed class GraphQLWebSocketConnection(
         {
             logger.LogDebug(exception, "GraphQL WebSocket ended without a close handshake");
         }
+        catch (Exception exception)
+        {
+            // A fault of ours: the client gets the protocol's close code, the log gets the details.
+            logger.LogError(exception, "GraphQL WebSocket failed");
+            RequestClose(TransportWs.InternalServerError, "Internal server error");
+        }
         finally
         {
             foreach (var operation in _operations.Values)
