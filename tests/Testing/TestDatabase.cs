@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Portal.Testing;
@@ -37,6 +38,11 @@ public class PortalApp : TestDatabase
         ["Catalog:Locations:RefreshInterval"] = "00:00:00",
     };
 
+    /// <summary>Plugs implementations of extension seams into the gateway (registered after its own).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     /// <summary>Resolves a service of the running gateway (a module's query or command service).</summary>
     public T Get<T>()
         where T : notnull => (T)Factory.Services.GetService(typeof(T))!;
@@ -50,7 +56,7 @@ public class PortalApp : TestDatabase
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        Factory = new PortalAppFactory(ConnectionString, Settings);
+        Factory = new PortalAppFactory(ConnectionString, Settings, services: ConfigureServices);
         Factory.UseKestrel(0);
         Factory.StartServer();
     }

@@ -1,4 +1,3 @@
-using GraphQLParser.AST;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
@@ -7,9 +6,10 @@ namespace Portal.Gateway.Graph;
 /// <summary>
 /// Documents that parsed and passed validation, by transport, operation name and query text. A portal UI sends the
 /// same few documents over and over with different variables, and for a small request parsing and the
-/// specification's validation rules cost more than the execution itself. A cached document skips only those:
-/// variable coercion, the complexity limit (list sizes come from variables), the request limits and the authorization
-/// check (the user) run on every request (<see cref="GraphExecution"/>). The transport and the operation name are part
+/// specification's validation rules cost more than the execution itself. A cached document skips those and the walks
+/// that find again what the document alone decides (<see cref="PreparedOperation"/>): variable coercion, argument
+/// values, the complexity limit (list sizes come from variables) and the authorization check (the user) run on every
+/// request (<see cref="PreparedOperationValidator"/>). The transport and the operation name are part
 /// of the key because the rules differ by transport (no mutation over GET) and some apply to the chosen operation only.
 /// </summary>
 internal sealed class GraphDocumentCache : IDisposable
@@ -29,17 +29,20 @@ internal sealed class GraphDocumentCache : IDisposable
 
     public int Count => _documents?.Count ?? 0;
 
-    public GraphQLDocument? Find(GraphTransport transport, string? operationName, string? query) =>
+    public PreparedOperation? Find(GraphTransport transport, string? operationName, string? query) =>
         _documents is not null && query is not null && query.Length <= _maxChars
-            ? _documents.Get<GraphQLDocument>(new Key(transport, operationName, query))
+            ? _documents.Get<PreparedOperation>(new Key(transport, operationName, query))
             : null;
 
-    /// <summary>Keeps a document that was parsed and validated for this transport and operation.</summary>
-    public void Remember(GraphTransport transport, string? operationName, string? query, GraphQLDocument document)
+    /// <summary>Whether a document of this length would be kept (so one too long is not prepared for nothing).</summary>
+    public bool Keeps(string? query) => _documents is not null && query is not null && query.Length <= _maxChars;
+
+    /// <summary>Keeps an operation that was parsed and validated for this transport.</summary>
+    public void Remember(GraphTransport transport, string? operationName, string query, PreparedOperation operation)
     {
-        if (_documents is not null && query is not null && query.Length <= _maxChars)
+        if (Keeps(query))
         {
-            _documents.Set(new Key(transport, operationName, query), document, new MemoryCacheEntryOptions { Size = Math.Max(1, query.Length) });
+            _documents!.Set(new Key(transport, operationName, query), operation, new MemoryCacheEntryOptions { Size = Math.Max(1, query.Length) });
         }
     }
 

@@ -17,7 +17,7 @@ internal enum GraphTransport
 /// validation rules and the services an operation sees are set here and nowhere else, so a rule added here (depth,
 /// complexity) applies to both.
 /// </summary>
-internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, GraphDocumentCache documents)
+internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, PortalSchema schema, GraphDocumentCache documents)
 {
     private static readonly IValidationRule[] HttpGetRules = [.. DocumentValidator.CoreRules, new NoMutationOverGetRule(), new SubscriptionNeedsWebSocketRule()];
     private static readonly IValidationRule[] HttpPostRules = [.. DocumentValidator.CoreRules, new SubscriptionNeedsWebSocketRule()];
@@ -27,14 +27,14 @@ internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, G
     public async Task<ExecutionResult> ExecuteAsync(
         GraphQLRequest request, GraphTransport transport, HttpContext context, CancellationToken cancellationToken, GraphUserContext? userContext = null)
     {
-        // A document validated before for this transport and operation skips the specification's rules; the rules
-        // added at registration (complexity, request limits, authorization, introspection) are appended to whatever
-        // list is given here, so they run on every request either way.
+        // An operation validated before for this transport skips the specification's rules and the document walks
+        // (PreparedOperationValidator); the rules added at registration (complexity, request limits, authorization,
+        // introspection) are appended to whatever list is given here, and those that depend on the request still run.
         var cached = documents.Find(transport, request.OperationName, request.Query);
         var options = new ExecutionOptions
         {
             Query = request.Query,
-            Document = cached,
+            Document = cached?.Document,
             OperationName = request.OperationName,
             Variables = request.Variables,
             Extensions = request.Extensions,
@@ -42,7 +42,7 @@ internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, G
             User = context.User,
             UserContext = userContext ?? new Dictionary<string, object?>(),
             CancellationToken = cancellationToken,
-            ValidationRules = cached is not null ? [] : transport switch
+            ValidationRules = cached is not null ? cached.ValidationRules : transport switch
             {
                 GraphTransport.HttpGet => HttpGetRules,
                 GraphTransport.HttpPost => HttpPostRules,
@@ -52,9 +52,9 @@ internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, G
         var result = await executer.ExecuteAsync(options);
 
         // Executed: the document parsed and passed every rule (a resolver error afterwards does not matter here).
-        if (cached is null && result.Executed && result.Document is { } document)
+        if (cached is null && result.Executed && result.Document is { } document && result.Operation is { } operation && documents.Keeps(request.Query))
         {
-            documents.Remember(transport, request.OperationName, request.Query, document);
+            documents.Remember(transport, request.OperationName, request.Query!, await PreparedOperation.PrepareAsync(schema, document, operation));
         }
 
         return result;

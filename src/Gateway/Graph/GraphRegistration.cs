@@ -57,6 +57,7 @@ public static class GraphRegistration
                     options.UserContext = new GraphUserContext(services.GetRequiredService<EntityQueryService>());
                 }
             }));
+        builder.Services.AddSingleton<IDocumentValidator, PreparedOperationValidator>(); // replaces GraphQL.NET's, which it wraps
         builder.Services.AddSingleton<GraphDocumentCache>();
         builder.Services.AddSingleton<GraphExecution>();
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();

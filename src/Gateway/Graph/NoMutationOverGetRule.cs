@@ -4,7 +4,7 @@ using GraphQLParser.AST;
 namespace Portal.Gateway.Graph;
 
 /// <summary>GET requests are safe (GraphQL-over-HTTP): the operation they select must not be a mutation.</summary>
-internal sealed class NoMutationOverGetRule : ValidationRuleBase
+internal sealed class NoMutationOverGetRule : ValidationRuleBase, IDocumentOnlyRule
 {
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
         new(new MatchingNodeVisitor<GraphQLOperationDefinition>((operation, validation) =>

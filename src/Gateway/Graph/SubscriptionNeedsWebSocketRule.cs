@@ -4,7 +4,7 @@ using GraphQLParser.AST;
 namespace Portal.Gateway.Graph;
 
 /// <summary>A subscription streams results over time: over HTTP it would have nowhere to send them.</summary>
-internal sealed class SubscriptionNeedsWebSocketRule : ValidationRuleBase
+internal sealed class SubscriptionNeedsWebSocketRule : ValidationRuleBase, IDocumentOnlyRule
 {
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
         new(new MatchingNodeVisitor<GraphQLOperationDefinition>((operation, validation) =>

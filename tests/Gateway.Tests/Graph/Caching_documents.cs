@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Catalog.Locations;
+using Portal.Gateway.Authorization;
 using Portal.Gateway.Graph;
 using Portal.Testing;
 
@@ -84,8 +86,96 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         Assert.Contains("POST", write.Content.Headers.Allow);
     }
 
+    [Fact]
+    public async Task Directives_follow_each_requests_variables_on_a_cached_document()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+        const string Optional = "query($ref: String!, $withTitle: Boolean!) { entity(ref: $ref) { name title @include(if: $withTitle) } }";
+
+        var with = (await graph.PostAsync(Optional, new { @ref = "component:payments-api", withTitle = true })).Ok();
+        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Optional));
+        var without = (await graph.PostAsync(Optional, new { @ref = "component:payments-api", withTitle = false })).Ok();
+
+        Assert.NotNull(with["entity"]!.AsObject()["title"]);
+        Assert.False(without["entity"]!.AsObject().ContainsKey("title"));
+    }
+
+    [Fact]
+    public async Task Arguments_inside_fragments_take_each_requests_variables()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+        const string Paged = """
+            query($first: Int, $kind: String!) { ...Page }
+            fragment Page on Query { entities(first: $first, filter: [{ kind: [$kind] }]) { nodes { ref } } }
+            """;
+
+        var one = (await graph.PostAsync(Paged, new { first = 1, kind = "component" })).Ok();
+        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Paged));
+        var three = (await graph.PostAsync(Paged, new { first = 3, kind = "group" })).Ok();
+
+        Assert.Single(one["entities"]!["nodes"]!.AsArray());
+        Assert.StartsWith("component:", (string?)one["entities"]!["nodes"]![0]!["ref"], StringComparison.Ordinal);
+        Assert.Equal(3, three["entities"]!["nodes"]!.AsArray().Count);
+        Assert.All(three["entities"]!["nodes"]!.AsArray(), node => Assert.StartsWith("group:", (string?)node!["ref"], StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_null_for_a_defaulted_variable_where_a_value_is_required_is_refused_on_a_cached_document()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+        const string Defaulted = """query($ref: String = "component:payments-api") { entity(ref: $ref) { name } }""";
+
+        var byDefault = (await graph.PostAsync(Defaulted)).Ok();
+        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Defaulted));
+        var explicitNull = await graph.PostAsync(Defaulted, new Dictionary<string, object?> { ["ref"] = null });
+
+        Assert.Equal("payments-api", (string?)byDefault["entity"]!["name"]);
+        Assert.Equal(HttpStatusCode.BadRequest, explicitNull.Status);
+        Assert.Contains("$ref", explicitNull.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Authorization_is_asked_again_for_a_cached_document()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+        const string Names = "{ entities(first: 1) { nodes { name } } }";
+        var authorizer = portal.Get<SwitchableAuthorizer>();
+
+        (await graph.PostAsync(Names)).Ok();
+        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Names));
+        authorizer.Denied = "Query.entities";
+        try
+        {
+            var refused = await graph.PostAsync(Names);
+
+            // Refused in validation, so nothing executed: 400 with the code, as for an uncached document.
+            Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+            Assert.Contains("revoked", (string?)refused.Error("FORBIDDEN")["message"], StringComparison.Ordinal);
+        }
+        finally
+        {
+            authorizer.Denied = null;
+        }
+    }
+
+    /// <summary>An authorization rule whose policy changes while the gateway runs (a permission revoked).</summary>
+    public sealed class SwitchableAuthorizer : IPortalAuthorizer
+    {
+        private volatile string? _denied;
+
+        public string? Denied { get => _denied; set => _denied = value; }
+
+        public string? Deny(AccessRequest request) => request.Resource == _denied ? $"{request.Resource} was revoked for this caller." : null;
+    }
+
     public sealed class FrugalPortal : PortalApp
     {
+        protected override void ConfigureServices(IServiceCollection services)
+        {
+            services.AddSingleton<SwitchableAuthorizer>();
+            services.AddSingleton<IPortalAuthorizer>(provider => provider.GetRequiredService<SwitchableAuthorizer>());
+        }
+
         protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
         {
             ["Catalog:Locations:RefreshInterval"] = "00:00:00",

@@ -1,3 +1,4 @@
+using GraphQL.Types;
 using GraphQL.Validation;
 using GraphQLParser.AST;
 using Portal.Gateway.Authorization;
@@ -12,18 +13,21 @@ internal sealed class GraphAuthorizationRule(IPortalAuthorizer authorizer) : Val
 {
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
         new(new MatchingNodeVisitor<GraphQLField>((field, validation) =>
-        {
-            var parent = validation.TypeInfo.GetParentType();
-            if (parent is null || validation.TypeInfo.GetFieldDef() is null)
-            {
-                return; // unknown fields are reported by the core rules
-            }
+            Check(validation, validation.TypeInfo.GetParentType(), validation.TypeInfo.GetFieldDef(), field)));
 
-            var isWrite = parent == validation.Schema.Mutation;
-            var resource = $"{parent.Name}.{field.Name.StringValue}";
-            if (authorizer.Deny(new AccessRequest(validation.User, resource, isWrite)) is { } reason)
-            {
-                validation.ReportError(new LimitError(validation, GraphErrorCodes.Forbidden, reason, field));
-            }
-        }));
+    /// <summary>Asks about one field; a prepared operation calls this with the fields it found once.</summary>
+    public void Check(ValidationContext validation, IGraphType? parent, FieldType? definition, GraphQLField field)
+    {
+        if (parent is null || definition is null)
+        {
+            return; // unknown fields are reported by the core rules
+        }
+
+        var isWrite = parent == validation.Schema.Mutation;
+        var resource = $"{parent.Name}.{field.Name.StringValue}";
+        if (authorizer.Deny(new AccessRequest(validation.User, resource, isWrite)) is { } reason)
+        {
+            validation.ReportError(new LimitError(validation, GraphErrorCodes.Forbidden, reason, field));
+        }
+    }
 }

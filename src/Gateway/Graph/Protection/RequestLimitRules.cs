@@ -8,7 +8,7 @@ namespace Portal.Gateway.Graph.Protection;
 /// Caps aliases and fields per document: aliases let one small request ask for the same expensive field a thousand
 /// times, which depth and complexity limits alone do not always price.
 /// </summary>
-internal sealed class RequestLimitRules(IOptions<GraphOptions> options) : ValidationRuleBase
+internal sealed class RequestLimitRules(IOptions<GraphOptions> options) : ValidationRuleBase, IDocumentOnlyRule
 {
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
     {
@@ -34,7 +34,7 @@ internal sealed class RequestLimitRules(IOptions<GraphOptions> options) : Valida
 }
 
 /// <summary>Refuses <c>__schema</c> and <c>__type</c> when introspection is switched off.</summary>
-internal sealed class NoIntrospectionRule : ValidationRuleBase
+internal sealed class NoIntrospectionRule : ValidationRuleBase, IDocumentOnlyRule
 {
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
         new(new MatchingNodeVisitor<GraphQLField>((field, validation) =>

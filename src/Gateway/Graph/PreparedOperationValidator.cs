@@ -1,0 +1,148 @@
+using GraphQL.Execution;
+using GraphQL.Validation;
+using GraphQL.Validation.Rules.Custom;
+using GraphQLParser.AST;
+using Portal.Gateway.Graph.Protection;
+
+namespace Portal.Gateway.Graph;
+
+/// <summary>
+/// GraphQL.NET's validator, with a shorter path for a prepared operation (<see cref="PreparedOperation"/>): the
+/// document passed every rule before, so only what can differ from one request to the next is computed again, in the
+/// order the full validation reports it: authorization (the user), variable coercion, argument and directive values
+/// (the variables), and complexity (list sizes come from arguments). Rules that look at the document alone (request
+/// limits, introspection) held for this text already. A rule this class does not know sends the request down the full
+/// path, so a new rule is never skipped by accident.
+/// </summary>
+internal sealed class PreparedOperationValidator : IDocumentValidator
+{
+    private readonly DocumentValidator _full = new();
+
+    public Task<IValidationResult> ValidateAsync(in ValidationOptions options)
+    {
+        PreparedOperation? prepared = null;
+        foreach (var rule in options.Rules ?? [])
+        {
+            switch (rule)
+            {
+                case PreparedOperation.AlreadyValidated mark when mark.Operation.Operation == options.Operation:
+                    prepared = mark.Operation;
+                    break;
+                case PreparedOperation.AlreadyValidated or ComplexityValidationRule or GraphAuthorizationRule or IDocumentOnlyRule:
+                    break;
+                default:
+                    return _full.ValidateAsync(options);
+            }
+        }
+
+        return prepared is null ? _full.ValidateAsync(options) : ValidatePreparedAsync(options, prepared);
+    }
+
+    private async Task<IValidationResult> ValidatePreparedAsync(ValidationOptions options, PreparedOperation prepared)
+    {
+        var validation = new ValidationContext
+        {
+            Schema = options.Schema,
+            Document = options.Document,
+            Operation = options.Operation,
+            TypeInfo = new TypeInfo(options.Schema),
+            Variables = options.Variables,
+            Extensions = options.Extensions,
+            UserContext = options.UserContext,
+            RequestServices = options.RequestServices,
+            User = options.User,
+            Metrics = options.Metrics,
+            CancellationToken = options.CancellationToken,
+        };
+
+        foreach (var rule in options.Rules!.OfType<GraphAuthorizationRule>())
+        {
+            foreach (var (parent, definition, field) in prepared.SelectedFields)
+            {
+                rule.Check(validation, parent, definition, field);
+            }
+        }
+
+        if (validation.HasErrors)
+        {
+            return new ValidationResult(validation.Errors);
+        }
+
+        // Variables are coerced over the operation's definitions alone (same nodes, so errors point at the request's text).
+        var coerced = await _full.ValidateAsync(new ValidationOptions
+        {
+            Schema = options.Schema,
+            Document = prepared.VariablesDocument,
+            Operation = prepared.VariablesOperation,
+            Rules = [],
+            Variables = options.Variables,
+            Extensions = options.Extensions,
+            UserContext = options.UserContext,
+            RequestServices = options.RequestServices,
+            User = options.User,
+            Metrics = options.Metrics,
+            CancellationToken = options.CancellationToken,
+        });
+        if (!coerced.IsValid)
+        {
+            return coerced;
+        }
+
+        var variables = coerced.Variables ?? Variables.None;
+        foreach (var (field, definition) in prepared.FieldsWithArguments)
+        {
+            try
+            {
+                if (ExecutionHelper.GetArguments(definition.Arguments, field.Arguments, variables, options.Document, field, null) is { } arguments)
+                {
+                    (validation.ArgumentValues ??= []).Add(field, arguments);
+                }
+            }
+            catch (ValidationError error)
+            {
+                validation.ReportError(error);
+            }
+        }
+
+        if (coerced.DirectiveValues is { } variableDirectives)
+        {
+            validation.DirectiveValues = variableDirectives.ToDictionary();
+        }
+
+        foreach (var node in prepared.NodesWithDirectives)
+        {
+            try
+            {
+                if (ExecutionHelper.GetDirectives(node, variables, options.Schema, options.Document) is { } directives)
+                {
+                    (validation.DirectiveValues ??= []).Add((ASTNode)node, directives);
+                }
+            }
+            catch (ValidationError error)
+            {
+                validation.ReportError(error);
+            }
+        }
+
+        if (!validation.HasErrors)
+        {
+            foreach (var rule in options.Rules!.OfType<ComplexityValidationRule>())
+            {
+                await rule.GetPostNodeVisitorAsync(validation);
+            }
+        }
+
+        return new ValidationResult(validation.Errors)
+        {
+            Variables = variables,
+            ArgumentValues = validation.ArgumentValues,
+            DirectiveValues = validation.DirectiveValues,
+        };
+    }
+}
+
+/// <summary>
+/// A validation rule whose answer depends on the document's text alone (and the transport, which is part of the
+/// document cache's key): a prepared operation passed it once and does not run it again.
+/// </summary>
+internal interface IDocumentOnlyRule;
