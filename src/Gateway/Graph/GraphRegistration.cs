@@ -29,7 +29,7 @@ public static class GraphRegistration
             .AddSystemTextJson()
             .AddErrorInfoProvider(errors => errors.ExposeExceptionDetails = exposeExceptions)
             .AddUnhandledExceptionHandler(GraphErrors.Translate)
-            .AddExecutionStrategy<SerialExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
+            .AddExecutionStrategy<PreparedQueryExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
             // Limits are validation rules: a request over any of them is refused before a resolver runs.
             .AddComplexityAnalyzer((complexity, services) =>
             {

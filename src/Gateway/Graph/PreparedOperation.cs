@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using GraphQL;
 using GraphQL.Instrumentation;
 using GraphQL.Types;
@@ -13,9 +15,16 @@ namespace Portal.Gateway.Graph;
 /// type. GraphQL.NET's validator walks the whole document three times per request to find these again (each walk a
 /// visitor over every node, about a fifth of a small request's time); <see cref="PreparedOperationValidator"/> uses
 /// them instead and computes only what depends on the request: variables, argument values, complexity, authorization.
+/// Execution then reuses the fields it collects for each selection set (<see cref="PreparedQueryExecutionStrategy"/>).
 /// </summary>
 internal sealed class PreparedOperation
 {
+    // The operation node is the key: a request runs this node only if it came from the cached document.
+    private static readonly ConditionalWeakTable<GraphQLOperationDefinition, PreparedOperation> ByOperation = [];
+
+    private readonly HashSet<GraphQLField> _documentFields = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<(GraphQLSelectionSet, IGraphType), (GraphQLField Field, FieldType Definition)[]?> _collectedFields = new();
+
     private PreparedOperation(GraphQLDocument document, GraphQLOperationDefinition operation, bool skipsWalks)
     {
         Document = document;
@@ -50,6 +59,31 @@ internal sealed class PreparedOperation
 
     /// <summary>Every field of the document with its parent type, as the authorization rule sees them.</summary>
     public List<(IGraphType Parent, FieldType Definition, GraphQLField Field)> SelectedFields { get; } = [];
+
+    /// <summary>The prepared operation a request is running, if it is one whose walks are skipped.</summary>
+    public static PreparedOperation? Of(GraphQLOperationDefinition? operation) =>
+        operation is not null && ByOperation.TryGetValue(operation, out var prepared) ? prepared : null;
+
+    /// <summary>
+    /// The fields a selection set selects on an object type, collected once by <paramref name="collect"/> (through
+    /// fragments that match the type). Null when they must be collected on every request: with directives, which
+    /// variables switch on and off, or when two selections of one field merge (execution then makes a new field node
+    /// and gives it the request's argument values).
+    /// </summary>
+    public (GraphQLField Field, FieldType Definition)[]? CollectedFields(
+        GraphQLSelectionSet selectionSet, IGraphType type, Func<Dictionary<string, (GraphQLField Field, FieldType Definition)>> collect)
+    {
+        if (NodesWithDirectives.Count > 0)
+        {
+            return null;
+        }
+
+        return _collectedFields.GetOrAdd((selectionSet, type), _ =>
+        {
+            var fields = collect().Values.ToArray();
+            return fields.All(f => _documentFields.Contains(f.Field)) ? fields : null;
+        });
+    }
 
     /// <summary>
     /// The rules a request for this operation runs besides those added at registration: a mark that tells the
@@ -89,6 +123,7 @@ internal sealed class PreparedOperation
         var prepared = new PreparedOperation(document, operation, skipsWalks: true);
         await new BasicVisitor(validation.TypeInfo, new MatchingNodeVisitor<GraphQLField>((field, context) =>
         {
+            prepared._documentFields.Add(field);
             if (context.TypeInfo.GetParentType() is { } parent && context.TypeInfo.GetFieldDef() is { } definition)
             {
                 prepared.SelectedFields.Add((parent, definition, field));
@@ -103,6 +138,7 @@ internal sealed class PreparedOperation
             _ => schema.Subscription,
         };
         prepared.Walk(schema, operation.SelectionSet, root, []);
+        ByOperation.AddOrUpdate(operation, prepared);
         return prepared;
     }
 

@@ -120,6 +120,29 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
     }
 
     [Fact]
+    public async Task A_cached_document_selects_each_kinds_own_fields_and_answers_merged_selections()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+        const string Mixed = """
+            query($refs: [String!]!) {
+              entitiesByRefs(refs: $refs) { name ... on Component { name type } ... on Group { title } }
+            }
+            """;
+        object Refs(params string[] refs) => new { refs };
+
+        var first = (await graph.PostAsync(Mixed, Refs("component:payments-api", "group:payments-team"))).Ok();
+        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Mixed));
+        var second = (await graph.PostAsync(Mixed, Refs("group:payments-team", "component:payments-api"))).Ok();
+
+        foreach (var answer in new[] { first, second })
+        {
+            var entities = answer["entitiesByRefs"]!.AsArray().Select(e => e!.AsObject()).ToDictionary(e => (string)e["name"]!);
+            Assert.Equal(["name", "type"], entities["payments-api"].Select(p => p.Key));
+            Assert.Equal(["name", "title"], entities["payments-team"].Select(p => p.Key));
+        }
+    }
+
+    [Fact]
     public async Task A_null_for_a_defaulted_variable_where_a_value_is_required_is_refused_on_a_cached_document()
     {
         using var graph = new GraphClient(portal.CreateClient());
