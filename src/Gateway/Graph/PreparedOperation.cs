@@ -23,7 +23,7 @@ internal sealed class PreparedOperation
     private static readonly ConditionalWeakTable<GraphQLOperationDefinition, PreparedOperation> ByOperation = [];
 
     private readonly HashSet<GraphQLField> _documentFields = new(ReferenceEqualityComparer.Instance);
-    private readonly ConcurrentDictionary<(GraphQLSelectionSet, IGraphType), (GraphQLField Field, FieldType Definition)[]?> _collectedFields = new();
+    private readonly ConcurrentDictionary<GraphQLSelectionSet, (IGraphType Type, CollectedField[]? Fields)[]> _collectedFields = new(ReferenceEqualityComparer.Instance);
 
     private PreparedOperation(GraphQLDocument document, GraphQLOperationDefinition operation, bool skipsWalks)
     {
@@ -65,24 +65,42 @@ internal sealed class PreparedOperation
         operation is not null && ByOperation.TryGetValue(operation, out var prepared) ? prepared : null;
 
     /// <summary>
-    /// The fields a selection set selects on an object type, collected once by <paramref name="collect"/> (through
-    /// fragments that match the type). Null when they must be collected on every request: with directives, which
-    /// variables switch on and off, or when two selections of one field merge (execution then makes a new field node
-    /// and gives it the request's argument values).
+    /// The fields a selection set selects on an object type, if collected before (through fragments that match the
+    /// type). Null fields (with true) mean they are collected on every request: with directives, which variables switch
+    /// on and off, or where two selections of one field merge (execution then makes a new field node and gives it the
+    /// request's argument values).
     /// </summary>
-    public (GraphQLField Field, FieldType Definition)[]? CollectedFields(
-        GraphQLSelectionSet selectionSet, IGraphType type, Func<Dictionary<string, (GraphQLField Field, FieldType Definition)>> collect)
+    public bool TryGetCollectedFields(GraphQLSelectionSet selectionSet, IGraphType type, out CollectedField[]? fields)
     {
+        fields = null;
         if (NodesWithDirectives.Count > 0)
         {
-            return null;
+            return true;
         }
 
-        return _collectedFields.GetOrAdd((selectionSet, type), _ =>
+        // A selection set meets few object types (one per kind at most): a short list beats hashing the type.
+        if (_collectedFields.TryGetValue(selectionSet, out var byType))
         {
-            var fields = collect().Values.ToArray();
-            return fields.All(f => _documentFields.Contains(f.Field)) ? fields : null;
-        });
+            foreach (var (knownType, known) in byType)
+            {
+                if (ReferenceEquals(knownType, type))
+                {
+                    fields = known;
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Keeps what execution collected for a selection set and type; returns it, or null if it cannot be reused.</summary>
+    public CollectedField[]? RememberCollectedFields(GraphQLSelectionSet selectionSet, IGraphType type, Dictionary<string, (GraphQLField Field, FieldType Definition)> collected)
+    {
+        var fields = collected.Values.Select(f => new CollectedField(f.Field, f.Definition)).ToArray();
+        var reusable = fields.All(f => _documentFields.Contains(f.Field)) ? fields : null;
+        _collectedFields.AddOrUpdate(selectionSet, _ => [(type, reusable)], (_, byType) => [.. byType, (type, reusable)]);
+        return reusable;
     }
 
     /// <summary>
@@ -229,3 +247,6 @@ internal sealed class PreparedOperation
         public PreparedOperation Operation { get; } = operation;
     }
 }
+
+/// <summary>A field execution selects for an object, with its definition on the object's type.</summary>
+internal sealed record CollectedField(GraphQLField Field, FieldType Definition);

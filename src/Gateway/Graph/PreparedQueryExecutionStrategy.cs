@@ -12,10 +12,18 @@ internal sealed class PreparedQueryExecutionStrategy : SerialExecutionStrategy
 {
     protected override void SetSubFieldNodes(ExecutionContext context, ObjectExecutionNode parent)
     {
+        if (parent.SelectionSet is not { } selectionSet || PreparedOperation.Of(context.Operation) is not { } prepared)
+        {
+            base.SetSubFieldNodes(context, parent);
+            return;
+        }
+
         var type = parent.GetObjectGraphType(context.Schema) ?? parent.GraphType;
-        var fields = parent.SelectionSet is { } selectionSet && PreparedOperation.Of(context.Operation) is { } prepared
-            ? prepared.CollectedFields(selectionSet, type, () => CollectFieldsFrom(context, type, selectionSet, null))
-            : null;
+        if (!prepared.TryGetCollectedFields(selectionSet, type, out var fields))
+        {
+            fields = prepared.RememberCollectedFields(selectionSet, type, CollectFieldsFrom(context, type, selectionSet, null));
+        }
+
         if (fields is null)
         {
             base.SetSubFieldNodes(context, parent);

@@ -1,3 +1,4 @@
+using System.Text;
 using GraphQL.DataLoader;
 using Portal.Catalog.Queries;
 
@@ -52,8 +53,13 @@ public sealed class EntityLoader(EntityQueryService queries)
         }
     }
 
-    // Refs compare as the catalog stores them: trimmed, lower-case.
-    private static string Key(string entityRef) => entityRef.Trim().ToLowerInvariant();
+    // Refs compare as the catalog stores them: trimmed, lower-case. Most come from the catalog already so (a page's
+    // owners and systems), and the check is much cheaper than lower-casing a copy.
+    private static string Key(string entityRef) =>
+        Ascii.IsValid(entityRef) && !entityRef.AsSpan().ContainsAnyInRange('A', 'Z') && entityRef.Length > 0
+            && !char.IsWhiteSpace(entityRef[0]) && !char.IsWhiteSpace(entityRef[^1])
+            ? entityRef
+            : entityRef.Trim().ToLowerInvariant();
 
     private async Task<CatalogEntity?> LoadOneAsync(string[] key, EntityParts parts, CancellationToken cancellationToken) =>
         (await GetAsync(key, parts, cancellationToken))[0];
