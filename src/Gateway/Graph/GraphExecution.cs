@@ -17,7 +17,8 @@ internal enum GraphTransport
 /// validation rules and the services an operation sees are set here and nowhere else, so a rule added here (depth,
 /// complexity) applies to both.
 /// </summary>
-internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, PortalSchema schema, GraphDocumentCache documents)
+internal sealed class GraphExecution(
+    IDocumentExecuter<PortalSchema> executer, PortalSchema schema, GraphDocumentCache documents, ILogger<GraphExecution> logger)
 {
     private static readonly IValidationRule[] HttpGetRules = [.. DocumentValidator.CoreRules, new NoMutationOverGetRule(), new SubscriptionNeedsWebSocketRule()];
     private static readonly IValidationRule[] HttpPostRules = [.. DocumentValidator.CoreRules, new SubscriptionNeedsWebSocketRule()];
@@ -54,7 +55,15 @@ internal sealed class GraphExecution(IDocumentExecuter<PortalSchema> executer, P
         // Executed: the document parsed and passed every rule (a resolver error afterwards does not matter here).
         if (cached is null && result.Executed && result.Document is { } document && result.Operation is { } operation && documents.Keeps(request.Query))
         {
-            documents.Remember(transport, request.OperationName, request.Query!, await PreparedOperation.PrepareAsync(schema, document, operation));
+            try
+            {
+                documents.Remember(transport, request.OperationName, request.Query!, await PreparedOperation.PrepareAsync(schema, document, operation));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The operation has run (a mutation has changed the catalog): its result stands, it is just not cached.
+                logger.LogWarning(exception, "A GraphQL document that executed could not be prepared for reuse; it will be parsed and validated on every request.");
+            }
         }
 
         return result;

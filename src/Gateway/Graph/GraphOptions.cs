@@ -44,7 +44,7 @@ public sealed class GraphOptions
 
     /// <summary>
     /// Query text, in characters, of the parsed and validated documents kept per replica (see
-    /// <see cref="GraphDocumentCache"/>); a parsed document takes some ten times its text in memory. 0 parses and
+    /// <see cref="GraphDocumentCache"/>); a prepared document (its syntax tree and what was learned from it) takes some twenty times its text in memory. 0 parses and
     /// validates every request from scratch.
     /// </summary>
     [Range(0, 100_000_000)]

@@ -23,6 +23,7 @@ internal sealed class PreparedOperation
     private static readonly ConditionalWeakTable<GraphQLOperationDefinition, PreparedOperation> ByOperation = [];
 
     private readonly HashSet<GraphQLField> _documentFields = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<GraphQLSelectionSet> _documentSelectionSets = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<GraphQLSelectionSet, (IGraphType Type, CollectedField[]? Fields)[]> _collectedFields = new(ReferenceEqualityComparer.Instance);
 
     private PreparedOperation(GraphQLDocument document, GraphQLOperationDefinition operation, bool skipsWalks)
@@ -67,13 +68,16 @@ internal sealed class PreparedOperation
     /// <summary>
     /// The fields a selection set selects on an object type, if collected before (through fragments that match the
     /// type). Null fields (with true) mean they are collected on every request: with directives, which variables switch
-    /// on and off, or where two selections of one field merge (execution then makes a new field node and gives it the
-    /// request's argument values).
+    /// on and off, or where two selections of one field merge (execution then makes new field and selection set nodes
+    /// and gives them the request's argument values).
     /// </summary>
     public bool TryGetCollectedFields(GraphQLSelectionSet selectionSet, IGraphType type, out CollectedField[]? fields)
     {
         fields = null;
-        if (NodesWithDirectives.Count > 0)
+
+        // A selection set that is not the document's was made by merging selections during this request: keeping it
+        // would add an entry per request that no later request can find.
+        if (NodesWithDirectives.Count > 0 || !_documentSelectionSets.Contains(selectionSet))
         {
             return true;
         }
@@ -93,6 +97,9 @@ internal sealed class PreparedOperation
 
         return false;
     }
+
+    /// <summary>How many field lists are kept: bounded by the document's selection sets times the types they meet.</summary>
+    public int CollectedFieldListCount => _collectedFields.Values.Sum(byType => byType.Length);
 
     /// <summary>Keeps what execution collected for a selection set and type; returns it, or null if it cannot be reused.</summary>
     public CollectedField[]? RememberCollectedFields(GraphQLSelectionSet selectionSet, IGraphType type, Dictionary<string, (GraphQLField Field, FieldType Definition)> collected)
@@ -139,7 +146,8 @@ internal sealed class PreparedOperation
         }
 
         var prepared = new PreparedOperation(document, operation, skipsWalks: true);
-        await new BasicVisitor(validation.TypeInfo, new MatchingNodeVisitor<GraphQLField>((field, context) =>
+        await new BasicVisitor(validation.TypeInfo, new MatchingNodeVisitor<GraphQLSelectionSet>((selectionSet, _) =>
+            prepared._documentSelectionSets.Add(selectionSet)), new MatchingNodeVisitor<GraphQLField>((field, context) =>
         {
             prepared._documentFields.Add(field);
             if (context.TypeInfo.GetParentType() is { } parent && context.TypeInfo.GetFieldDef() is { } definition)

@@ -143,6 +143,30 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
     }
 
     [Fact]
+    public async Task Selections_that_merge_on_every_request_do_not_grow_a_cached_document()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+        const string Merging = """
+            { entities(first: 5, filter: [{ kind: ["component"] }]) { nodes { ref ... on Component { owner { name } } ... on Component { owner { ref } } } } }
+            """;
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await graph.PostAsync(Merging)).Ok();
+        }
+
+        var prepared = portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Merging)!;
+        var warm = prepared.CollectedFieldListCount;
+        for (var i = 0; i < 10; i++)
+        {
+            var owner = (await graph.PostAsync(Merging)).Ok()["entities"]!["nodes"]![0]!["owner"]!.AsObject();
+            Assert.Equal(["name", "ref"], owner.Select(p => p.Key));
+        }
+
+        Assert.Equal(warm, prepared.CollectedFieldListCount);
+    }
+
+    [Fact]
     public async Task A_null_for_a_defaulted_variable_where_a_value_is_required_is_refused_on_a_cached_document()
     {
         using var graph = new GraphClient(portal.CreateClient());
