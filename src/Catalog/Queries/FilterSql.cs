@@ -52,7 +52,7 @@ internal sealed class FilterSql
     }
 
     /// <summary>The SQL text of a dot path into the document, for ordering and search.</summary>
-    public string PathText(string field) => RequireText(field, $"The field {Describe(field)}").ToLowerInvariant() switch
+    public string PathText(string field) => RequireText(field, () => $"The field {Describe(field)}").ToLowerInvariant() switch
     {
         "kind" => "e.kind",
         "metadata.name" => "e.name",
@@ -104,13 +104,13 @@ internal sealed class FilterSql
             throw new InvalidQueryException($"A filter may hold at most {MaxConditions} conditions.");
         }
 
-        var key = RequireText(condition.Key, $"The filter key {Describe(condition.Key)}").Trim().ToLowerInvariant();
+        var key = RequireText(condition.Key, () => $"The filter key {Describe(condition.Key)}").Trim().ToLowerInvariant();
         if (key.Length == 0)
         {
             throw new InvalidQueryException("A filter condition has an empty key.");
         }
 
-        var values = condition.Values?.Select(v => RequireText(v, $"A value of the filter key {Describe(key)}").Trim().ToLowerInvariant()).ToArray();
+        var values = condition.Values?.Select(v => RequireText(v, () => $"A value of the filter key {Describe(key)}").Trim().ToLowerInvariant()).ToArray();
         if (key.StartsWith("relations.", StringComparison.Ordinal))
         {
             var relationType = key["relations.".Length..];
@@ -183,6 +183,12 @@ internal sealed class FilterSql
     public static string RequireText(string text, string what) => IsStorable(text)
         ? text
         : throw new InvalidQueryException($"{what} contains a character the catalog cannot match ({StorableText.Rule}).");
+
+    /// <inheritdoc cref="RequireText(string, string)"/>
+    /// <remarks>The description is built only for the error: most text is fine, and quoting it costs.</remarks>
+    public static string RequireText(string text, Func<string> what) => IsStorable(text)
+        ? text
+        : throw new InvalidQueryException($"{what()} contains a character the catalog cannot match ({StorableText.Rule}).");
 
     public static bool IsStorable(string text) => StorableText.IsStorable(text);
 

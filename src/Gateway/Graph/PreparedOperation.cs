@@ -6,6 +6,7 @@ using GraphQL.Types;
 using GraphQL.Validation;
 using GraphQLParser;
 using GraphQLParser.AST;
+using Portal.Gateway.Graph.Protection;
 
 namespace Portal.Gateway.Graph;
 
@@ -58,8 +59,8 @@ internal sealed class PreparedOperation
     /// <summary>Nodes with directives (<c>@skip</c>, <c>@include</c>), except variable definitions (coerced with the variables).</summary>
     public List<IHasDirectivesNode> NodesWithDirectives { get; } = [];
 
-    /// <summary>Every field of the document with its parent type, as the authorization rule sees them.</summary>
-    public List<(IGraphType Parent, FieldType Definition, GraphQLField Field)> SelectedFields { get; } = [];
+    /// <summary>Every field of the document with what the authorization rule asks about it.</summary>
+    public List<(GraphQLField Field, AccessResource Resource)> SelectedFields { get; } = [];
 
     /// <summary>The prepared operation a request is running, if it is one whose walks are skipped.</summary>
     public static PreparedOperation? Of(GraphQLOperationDefinition? operation) =>
@@ -150,9 +151,9 @@ internal sealed class PreparedOperation
             prepared._documentSelectionSets.Add(selectionSet)), new MatchingNodeVisitor<GraphQLField>((field, context) =>
         {
             prepared._documentFields.Add(field);
-            if (context.TypeInfo.GetParentType() is { } parent && context.TypeInfo.GetFieldDef() is { } definition)
+            if (GraphAuthorizationRule.Resource(schema, context.TypeInfo.GetParentType(), context.TypeInfo.GetFieldDef(), field) is { } resource)
             {
-                prepared.SelectedFields.Add((parent, definition, field));
+                prepared.SelectedFields.Add((field, resource));
             }
         })).VisitAsync(document, new BasicVisitor.State(validation));
 

@@ -40,12 +40,12 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
 
     private async Task<IValidationResult> ValidatePreparedAsync(ValidationOptions options, PreparedOperation prepared)
     {
+        // No TypeInfo: nothing below walks the document (complexity walks it with its own context).
         var validation = new ValidationContext
         {
             Schema = options.Schema,
             Document = options.Document,
             Operation = options.Operation,
-            TypeInfo = new TypeInfo(options.Schema),
             Variables = options.Variables,
             Extensions = options.Extensions,
             UserContext = options.UserContext,
@@ -57,9 +57,9 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
 
         foreach (var rule in options.Rules!.OfType<GraphAuthorizationRule>())
         {
-            foreach (var (parent, definition, field) in prepared.SelectedFields)
+            foreach (var (field, resource) in prepared.SelectedFields)
             {
-                rule.Check(validation, parent, definition, field);
+                rule.Check(validation, resource, field);
             }
         }
 

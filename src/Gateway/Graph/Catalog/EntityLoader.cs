@@ -20,10 +20,11 @@ public sealed class EntityLoader(EntityQueryService queries)
     private Task? _fetch;
 
     /// <summary>Remembers entities read another way (a page), so relations pointing back at them cost nothing.</summary>
-    public void Prime(IEnumerable<CatalogEntity> entities)
+    public void Prime(IReadOnlyCollection<CatalogEntity> entities)
     {
         lock (_loaded)
         {
+            _loaded.EnsureCapacity(_loaded.Count + entities.Count);
             foreach (var entity in entities)
             {
                 Remember(entity.Ref, entity);

@@ -26,6 +26,9 @@ internal static class EntitySelection
     // A page resolves the same owner field for each of its entities, and cached documents come back request after
     // request: the answer is kept per field of the document (it dies with the document).
     private static readonly ConditionalWeakTable<GraphQLField, StrongBox<EntityParts>> PartsByField = [];
+    private static readonly ConditionalWeakTable<GraphQLField, ConnectionParts> ConnectionPartsByField = [];
+
+    private sealed record ConnectionParts(EntityParts Nodes, EntityParts? OwnersAndSystems);
 
     /// <summary>Marks an entity field whose resolver reads these parts of the entity.</summary>
     public static FieldBuilder<TSource, TReturn> Reads<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field, EntityParts parts)
@@ -49,7 +52,27 @@ internal static class EntitySelection
     }
 
     /// <summary>For a connection of entities: the parts that <c>nodes</c> and <c>edges { node }</c> read.</summary>
-    public static EntityParts NodePartsFor(IResolveFieldContext context)
+    public static EntityParts NodePartsFor(IResolveFieldContext context) => ConnectionPartsFor(context).Nodes;
+
+    /// <summary>
+    /// For a connection of entities: the parts the <c>owner</c> and <c>system</c> of its nodes read, or null when
+    /// the nodes show neither (then the page need not bring them along).
+    /// </summary>
+    public static EntityParts? OwnerAndSystemPartsFor(IResolveFieldContext context) => ConnectionPartsFor(context).OwnersAndSystems;
+
+    private static ConnectionParts ConnectionPartsFor(IResolveFieldContext context)
+    {
+        var field = context.FieldAst;
+        if (!ConnectionPartsByField.TryGetValue(field, out var parts))
+        {
+            parts = new ConnectionParts(ReadNodeParts(context), ReadOwnerAndSystemParts(context));
+            ConnectionPartsByField.AddOrUpdate(field, parts);
+        }
+
+        return parts;
+    }
+
+    private static EntityParts ReadNodeParts(IResolveFieldContext context)
     {
         var parts = EntityParts.Columns;
         foreach (var selection in NodeSelections(context))
@@ -60,11 +83,7 @@ internal static class EntitySelection
         return parts;
     }
 
-    /// <summary>
-    /// For a connection of entities: the parts the <c>owner</c> and <c>system</c> of its nodes read, or null when
-    /// the nodes show neither (then the page need not bring them along).
-    /// </summary>
-    public static EntityParts? OwnerAndSystemPartsFor(IResolveFieldContext context)
+    private static EntityParts? ReadOwnerAndSystemParts(IResolveFieldContext context)
     {
         EntityParts? parts = null;
         foreach (var selection in NodeSelections(context))

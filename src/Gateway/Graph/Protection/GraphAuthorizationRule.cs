@@ -13,21 +13,28 @@ internal sealed class GraphAuthorizationRule(IPortalAuthorizer authorizer) : Val
 {
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
         new(new MatchingNodeVisitor<GraphQLField>((field, validation) =>
-            Check(validation, validation.TypeInfo.GetParentType(), validation.TypeInfo.GetFieldDef(), field)));
-
-    /// <summary>Asks about one field; a prepared operation calls this with the fields it found once.</summary>
-    public void Check(ValidationContext validation, IGraphType? parent, FieldType? definition, GraphQLField field)
-    {
-        if (parent is null || definition is null)
         {
-            return; // unknown fields are reported by the core rules
-        }
+            if (Resource(validation.Schema, validation.TypeInfo.GetParentType(), validation.TypeInfo.GetFieldDef(), field) is { } resource)
+            {
+                Check(validation, resource, field);
+            }
+        }));
 
-        var isWrite = parent == validation.Schema.Mutation;
-        var resource = $"{parent.Name}.{field.Name.StringValue}";
-        if (authorizer.Deny(new AccessRequest(validation.User, resource, isWrite)) is { } reason)
+    /// <summary>What the authorizer is asked about for a field of a parent type; null for a field the schema lacks.</summary>
+    public static AccessResource? Resource(ISchema schema, IGraphType? parent, FieldType? definition, GraphQLField field) =>
+        parent is null || definition is null
+            ? null // unknown fields are reported by the core rules
+            : new AccessResource($"{parent.Name}.{field.Name.StringValue}", IsWrite: parent == schema.Mutation);
+
+    /// <summary>Asks about one field; a prepared operation calls this with the resources it found once.</summary>
+    public void Check(ValidationContext validation, AccessResource resource, GraphQLField field)
+    {
+        if (authorizer.Deny(new AccessRequest(validation.User, resource.Name, resource.IsWrite)) is { } reason)
         {
             validation.ReportError(new LimitError(validation, GraphErrorCodes.Forbidden, reason, field));
         }
     }
 }
+
+/// <summary>A GraphQL field as the authorizer sees it: <c>Type.field</c>, and whether it changes the catalog.</summary>
+internal sealed record AccessResource(string Name, bool IsWrite);
