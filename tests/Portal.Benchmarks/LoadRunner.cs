@@ -14,6 +14,8 @@ internal static class LoadRunner
         }
 
         var latencies = new List<double>[callers];
+        Settle();
+        var cpu = new CpuMeter();
         var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
@@ -29,7 +31,23 @@ internal static class LoadRunner
         })));
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new LoadResult(name, callers, all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), all.Length);
+        var (processCpu, postgresCpu) = cpu.PerRequest(all.Length);
+        return new LoadResult(name, callers, all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), all.Length)
+        {
+            ProcessCpu = processCpu,
+            PostgresCpu = postgresCpu,
+        };
+    }
+
+    /// <summary>
+    /// Collects what earlier runs left behind (their latency lists are large objects, collected only by a full
+    /// collection), so that collection does not land in, and slow, the next measured run, whichever it is.
+    /// </summary>
+    public static void Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 
     private static double Percentile(double[] sorted, double p) =>
@@ -38,6 +56,12 @@ internal static class LoadRunner
 
 internal sealed record LoadResult(string Name, int Callers, double PerSecond, double P50, double P95, double P99, int Count)
 {
+    /// <summary>CPU milliseconds per request of this process (which hosts the gateway) and of PostgreSQL.</summary>
+    public double? ProcessCpu { get; init; }
+
+    public double? PostgresCpu { get; init; }
+
     public override string ToString() =>
-        $"{Name,-34} {Callers,3} callers {PerSecond,9:F0} req/s  p50 {P50,7:F2} ms  p95 {P95,7:F2} ms  p99 {P99,7:F2} ms  (n={Count})";
+        $"{Name,-34} {Callers,3} callers {PerSecond,9:F0} req/s  p50 {P50,7:F2} ms  p95 {P95,7:F2} ms  p99 {P99,7:F2} ms  (n={Count})"
+        + (ProcessCpu is { } process ? $"  CPU/req: this process {process:F3} ms" + (PostgresCpu is { } postgres ? $", PostgreSQL {postgres:F3} ms" : "") : "");
 }

@@ -256,7 +256,8 @@ try
     };
 
     Console.WriteLine();
-    Console.WriteLine($"gateway over HTTP ({callers} connections; client: {(WrkLoad.Available ? "wrk, another process" : "HttpClient in this process")}, on the same machine):");
+    Console.WriteLine($"gateway over HTTP ({callers} connections; client: {(WrkLoad.Available ? "wrk, another process" : "HttpClient in this process")}, on the same machine;"
+        + " CPU/req: this process hosts the gateway, and wrk's own CPU is not counted):");
     Console.WriteLine(inProcessPage);
     foreach (var result in gatewayResults)
     {
@@ -273,7 +274,8 @@ try
         var inProcess = await LoadRunner.RunAsync("in-process page + owners/systems", callers, duration, _ => PageWithOwnersAsync());
         var overGraph = await Graph("GraphQL page of 20 + owner/system", [GraphQLBody(PageQuery, new { owner = ownerRef })]);
         pairRatios.Add(overGraph.PerSecond / inProcess.PerSecond);
-        Console.WriteLine($"pair {round}: in-process {inProcess.PerSecond,6:F0} req/s, GraphQL {overGraph.PerSecond,6:F0} req/s (p99 {overGraph.P99:F2} ms): {pairRatios[^1]:P0}");
+        Console.WriteLine($"pair {round}: in-process {inProcess.PerSecond,6:F0} req/s, GraphQL {overGraph.PerSecond,6:F0} req/s (p99 {overGraph.P99:F2} ms): {pairRatios[^1]:P0}"
+            + $"; CPU/req (this process + PostgreSQL) in-process {inProcess.ProcessCpu + inProcess.PostgresCpu:F3} ms, GraphQL {overGraph.ProcessCpu + overGraph.PostgresCpu:F3} ms");
     }
 
     Console.WriteLine($"{"",-34} GraphQL page vs in-process, median of 3 back-to-back pairs: {pairRatios.Order().ElementAt(1):P0}");

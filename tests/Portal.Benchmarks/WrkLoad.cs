@@ -21,6 +21,8 @@ internal static class WrkLoad
         try
         {
             await RunWrkAsync(script, baseAddress, connections, TimeSpan.FromSeconds(3));
+            LoadRunner.Settle(); // the gateway runs in this process
+            var cpu = new CpuMeter();
             var line = await RunWrkAsync(script, baseAddress, connections, duration);
             var parts = line.Split(' ');
             double Part(int i) => double.Parse(parts[i], CultureInfo.InvariantCulture);
@@ -29,7 +31,12 @@ internal static class WrkLoad
                 throw new InvalidOperationException($"{name}: {Part(5)} requests failed or answered other than 2xx");
             }
 
-            return new LoadResult(name + " (wrk)", connections, Part(0) / Part(1), Part(2), Part(3), Part(4), (int)Part(0));
+            var (processCpu, postgresCpu) = cpu.PerRequest((int)Part(0));
+            return new LoadResult(name + " (wrk)", connections, Part(0) / Part(1), Part(2), Part(3), Part(4), (int)Part(0))
+            {
+                ProcessCpu = processCpu,
+                PostgresCpu = postgresCpu,
+            };
         }
         finally
         {
