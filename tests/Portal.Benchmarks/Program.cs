@@ -264,7 +264,7 @@ try
         Console.WriteLine(result);
     }
 
-    Console.WriteLine($"{"",-34} GraphQL page vs in-process: {gatewayResults[1].PerSecond / inProcessPage.PerSecond:P0}");
+    Console.WriteLine($"{"",-34} GraphQL page vs in-process: {gatewayResults[1].PerSecond / inProcessPage.PerSecond:P1}");
 
     // The two figures of that ratio were taken a minute apart on a shared machine, whose speed drifts by more than the
     // difference in question. Pairs taken back to back drift less: the median of three is the figure to quote.
@@ -274,11 +274,11 @@ try
         var inProcess = await LoadRunner.RunAsync("in-process page + owners/systems", callers, duration, _ => PageWithOwnersAsync());
         var overGraph = await Graph("GraphQL page of 20 + owner/system", [GraphQLBody(PageQuery, new { owner = ownerRef })]);
         pairRatios.Add(overGraph.PerSecond / inProcess.PerSecond);
-        Console.WriteLine($"pair {round}: in-process {inProcess.PerSecond,6:F0} req/s, GraphQL {overGraph.PerSecond,6:F0} req/s (p99 {overGraph.P99:F2} ms): {pairRatios[^1]:P0}"
+        Console.WriteLine($"pair {round}: in-process {inProcess.PerSecond,6:F0} req/s, GraphQL {overGraph.PerSecond,6:F0} req/s (p99 {overGraph.P99:F2} ms): {pairRatios[^1]:P1}"
             + $"; CPU/req (this process + PostgreSQL) in-process {inProcess.ProcessCpu + inProcess.PostgresCpu:F3} ms, GraphQL {overGraph.ProcessCpu + overGraph.PostgresCpu:F3} ms");
     }
 
-    Console.WriteLine($"{"",-34} GraphQL page vs in-process, median of 3 back-to-back pairs: {pairRatios.Order().ElementAt(1):P0}");
+    Console.WriteLine($"{"",-34} GraphQL page vs in-process, median of 3 back-to-back pairs: {pairRatios.Order().ElementAt(1):P1}");
 
     // Paging through everything with cursors must not grow memory with the catalog's size: what survives a full
     // collection every 20 pages (the retained heap) must stay flat from the first page to the last.

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using GraphQL;
+using GraphQLParser.AST;
 
 namespace Portal.Gateway.Telemetry;
 
@@ -31,7 +32,13 @@ public sealed class GraphMetrics
         var result = await next(options);
         var elapsed = Stopwatch.GetElapsedTime(started);
 
-        var type = result.Operation?.Operation.ToString().ToLowerInvariant() ?? "invalid";
+        var type = result.Operation?.Operation switch
+        {
+            OperationType.Query => "query",
+            OperationType.Mutation => "mutation",
+            OperationType.Subscription => "subscription",
+            _ => "invalid",
+        };
         var name = OperationName(result.Operation?.Name?.StringValue ?? options.OperationName);
         var outcome = result.Errors is { Count: > 0 } ? "error" : "ok";
         Duration.Record(elapsed.TotalSeconds,
