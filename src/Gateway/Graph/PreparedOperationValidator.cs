@@ -9,8 +9,8 @@ namespace Portal.Gateway.Graph;
 /// <summary>
 /// GraphQL.NET's validator, with a shorter path for a prepared operation (<see cref="PreparedOperation"/>): the
 /// document passed every rule before, so only what can differ from one request to the next is computed again, in the
-/// order the full validation reports it: authorization (the user), variable coercion, argument and directive values
-/// (the variables), and complexity (list sizes come from arguments). Rules that look at the document alone (request
+/// order the full validation reports it: variable coercion, argument and directive values (the variables), then
+/// complexity (list sizes come from arguments) and authorization (the user, and arguments such as dryRun). Rules that look at the document alone (request
 /// limits, introspection) held for this text already. A rule this class does not know sends the request down the full
 /// path, so a new rule is never skipped by accident.
 /// </summary>
@@ -54,19 +54,6 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
             Metrics = options.Metrics,
             CancellationToken = options.CancellationToken,
         };
-
-        foreach (var rule in options.Rules!.OfType<GraphAuthorizationRule>())
-        {
-            foreach (var (field, resource) in prepared.SelectedFields)
-            {
-                rule.Check(validation, resource, field);
-            }
-        }
-
-        if (validation.HasErrors)
-        {
-            return new ValidationResult(validation.Errors);
-        }
 
         // Variables are coerced over the operation's definitions alone (same nodes, so errors point at the request's text).
         var coerced = await _full.ValidateAsync(new ValidationOptions
@@ -129,6 +116,15 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
             foreach (var rule in options.Rules!.OfType<ComplexityValidationRule>())
             {
                 await rule.GetPostNodeVisitorAsync(validation);
+            }
+
+            // After the arguments, as in the full path: whether a field writes can depend on them (dryRun).
+            foreach (var rule in options.Rules!.OfType<GraphAuthorizationRule>())
+            {
+                foreach (var (field, resource) in prepared.SelectedFields)
+                {
+                    rule.Check(validation, resource, field);
+                }
             }
         }
 

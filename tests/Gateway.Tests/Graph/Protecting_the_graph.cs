@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Portal.Gateway.Graph;
 using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Graph;
@@ -194,6 +195,40 @@ public sealed class Configured_protections(Configured_protections.ReadOnlyPortal
 
         Assert.True(dryRun.IsSuccessStatusCode, $"dry run answered {(int)dryRun.StatusCode}: {await dryRun.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
         Assert.Equal("[]", await listed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_read_only_server_allows_the_mutations_that_store_nothing_as_REST_does()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+
+        var validated = await graph.PostAsync("""mutation { validateEntities(content: "kind: Component") { valid } }""");
+        var dryRun = await graph.PostAsync(
+            "mutation($target: String!) { registerLocation(type: \"file\", target: $target, dryRun: true) { entityRefs } }",
+            new { target = AcmePortal.CatalogInfo });
+        var stored = await graph.PostAsync("{ locations { id } }");
+
+        Assert.False((bool)validated.Ok()["validateEntities"]!["valid"]!);
+        Assert.Contains("component:default/payments-api", dryRun.Ok()["registerLocation"]!["entityRefs"]!.AsArray().Select(r => (string?)r));
+        Assert.Empty(stored.Ok()["locations"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_read_only_server_refuses_a_registration_whose_dryRun_is_false_even_on_a_cached_document()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+        const string Register = "mutation($target: String!, $dryRun: Boolean!) { registerLocation(type: \"file\", target: $target, dryRun: $dryRun) { entityRefs } }";
+
+        var dryRun = await graph.PostAsync(Register, new { target = AcmePortal.CatalogInfo, dryRun = true });
+        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Register));
+        var real = await graph.PostAsync(Register, new { target = AcmePortal.CatalogInfo, dryRun = false });
+        var unsaid = await graph.PostAsync("""mutation { registerLocation(type: "file", target: "/tmp/x.yaml") { entityRefs } }""");
+
+        dryRun.Ok();
+        Assert.Equal(HttpStatusCode.BadRequest, real.Status);
+        Assert.Contains("Mutation.registerLocation", (string?)real.Error("FORBIDDEN")["message"], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, unsaid.Status);
+        unsaid.Error("FORBIDDEN");
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Portal.Catalog.Entities;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Model;
 using Portal.Catalog.Queries;
+using Portal.Gateway.Graph.Protection;
 
 namespace Portal.Gateway.Graph.Catalog;
 
@@ -13,11 +14,11 @@ internal static class CatalogMutationFields
 {
     public static void AddTo(ObjectGraphType mutation)
     {
-        mutation.Field<NonNullGraphType<LocationResultGraphType>>("registerLocation")
+        GraphAuthorizationRule.WritesUnlessDryRun(mutation.Field<NonNullGraphType<LocationResultGraphType>>("registerLocation")
             .Description("Registers a location (file, url or git) and ingests it; its entities are queryable when this returns. dryRun: read and validate only.")
             .Argument<NonNullGraphType<StringGraphType>>("type")
             .Argument<NonNullGraphType<StringGraphType>>("target")
-            .Argument<BooleanGraphType>("dryRun", a => a.DefaultValue = false)
+            .Argument<BooleanGraphType>("dryRun", a => a.DefaultValue = false))
             .ResolveAsync(async c => (object?)await c.Service<LocationService>().RegisterAsync(
                 c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.GetArgument("dryRun", false), c.CancellationToken));
 
@@ -59,7 +60,7 @@ internal static class CatalogMutationFields
                     ?? throw new GraphNotFoundException($"The location of {entityRef} is gone.");
             });
 
-        mutation.Field<NonNullGraphType<ValidationReportGraphType>>("validateEntities")
+        GraphAuthorizationRule.ChangesNothing(mutation.Field<NonNullGraphType<ValidationReportGraphType>>("validateEntities"))
             .Description("Validates YAML or JSON descriptors (one or more documents) and reports each problem with its document and field. Stores nothing.")
             .Argument<NonNullGraphType<StringGraphType>>("content")
             .Argument<StringGraphType>("source", a => a.DefaultValue = "input")
