@@ -30,6 +30,7 @@ public static class GraphRegistration
             .AddErrorInfoProvider(errors => errors.ExposeExceptionDetails = exposeExceptions)
             .AddUnhandledExceptionHandler(GraphErrors.Translate)
             .AddExecutionStrategy<PreparedQueryExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
+            .AddExecutionStrategy<SerialSubscriptionExecutionStrategy>(GraphQLParser.AST.OperationType.Subscription)
             // Limits are validation rules: a request over any of them is refused before a resolver runs.
             .AddComplexityAnalyzer((complexity, services) =>
             {
