@@ -71,10 +71,14 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
             throw new LocationForbiddenException($"'{reference}' is not an acceptable git ref (letters, digits, '.', '_', '/', '-'; not starting with '-').");
         }
 
-        if (path.Any(char.IsControl) || repository.Any(char.IsControl))
+        foreach (var (part, value) in new[] { ("repository", repository), ("path", path) })
         {
-            // Not echoed: the message is stored with the location, and PostgreSQL cannot store some of these characters.
-            throw new LocationForbiddenException("The repository or path of a git target contains control characters.");
+            if (Array.FindIndex(value.ToCharArray(), char.IsControl) is var at and >= 0)
+            {
+                // Named, not echoed: the message is stored with the location, and PostgreSQL cannot store some of these.
+                throw new LocationForbiddenException(
+                    $"The {part} of the git target has a control character (U+{(int)value[at]:X4}) at position {at + 1}.");
+            }
         }
 
         if (path.Split('/').Any(segment => segment is ".." || segment.StartsWith('-')))

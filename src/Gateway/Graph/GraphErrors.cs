@@ -17,6 +17,7 @@ public static class GraphErrorCodes
     public const string LocationUnreadable = "LOCATION_UNREADABLE";
     public const string Timeout = "TIMEOUT";
     public const string Internal = "INTERNAL_ERROR";
+    public const string SubscriberTooSlow = "SUBSCRIBER_TOO_SLOW";
 }
 
 /// <summary>A thing the operation names does not exist.</summary>

@@ -89,7 +89,7 @@ public sealed class SubscriptionType : ObjectGraphType
             }
             catch (SubscriberTooSlowException tooSlow)
             {
-                observer.OnError(new ExecutionError(tooSlow.Message) { Code = "SUBSCRIBER_TOO_SLOW" });
+                observer.OnError(new ExecutionError(tooSlow.Message) { Code = GraphErrorCodes.SubscriberTooSlow });
             }
         }
 

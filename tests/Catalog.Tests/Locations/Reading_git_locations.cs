@@ -55,8 +55,8 @@ public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalA
     [InlineData("#main:-catalog-info.yaml", "segments starting with '-'")]
     [InlineData("#main:docs/--output=/tmp/portal-injected", "segments starting with '-'")]
     [InlineData("#main:../etc/passwd", "'..'")]
-    [InlineData("#main:catalog\u0000info.yaml", "control characters")]
-    [InlineData("#main:catalog\ninfo.yaml", "control characters")]
+    [InlineData("#main:catalog\u0000info.yaml", "The path of the git target has a control character (U+0000) at position 8")]
+    [InlineData("#main:catalog\ninfo.yaml", "The path of the git target has a control character (U+000A) at position 8")]
     [InlineData("main:catalog-info.yaml", "REPOSITORY#REF:PATH")]
     public async Task A_malformed_or_hostile_target_is_refused(string suffix, string reason)
     {

@@ -291,7 +291,7 @@ internal sealed class GraphQLWebSocketConnection(
             }
             else
             {
-                SendTooSlow(operation.Id, "Client too slow");
+                SendTooSlow(operation.Id);
             }
         }
         catch (OperationCanceledException) when (operation.IsStopped || _lifetime.IsCancellationRequested)
@@ -333,11 +333,12 @@ internal sealed class GraphQLWebSocketConnection(
         return true;
     }
 
-    private void SendTooSlow(string id, string who) => SendError(id, [new ExecutionError(
-        $"{who}: more than {options.MaxPendingBytes} bytes of results were waiting to be sent, so the operation was dropped. "
+    // One wording for a query or a subscription whose results the client does not read fast enough.
+    private void SendTooSlow(string id) => SendError(id, [new ExecutionError(
+        $"Subscriber too slow: more than {options.MaxPendingBytes} bytes of results were waiting to be sent, so the operation was dropped. "
         + "Read faster, or subscribe again and re-read what you show.")
     {
-        Code = "SUBSCRIBER_TOO_SLOW",
+        Code = GraphErrorCodes.SubscriberTooSlow,
     }]);
 
     private void SendError(string id, IEnumerable<ExecutionError> errors) =>
@@ -602,7 +603,7 @@ internal sealed class GraphQLWebSocketConnection(
             if (!connection.TryQueueResult(operation, value))
             {
                 connection.Finish(operation);
-                connection.SendTooSlow(operation.Id, "Subscriber too slow");
+                connection.SendTooSlow(operation.Id);
                 return;
             }
 
