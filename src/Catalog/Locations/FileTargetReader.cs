@@ -38,7 +38,7 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
         }
 
         // A symbolic link under a root may point anywhere: what counts is where the path really leads.
-        CheckRealPath(full, RealPath(full), roots);
+        CheckRealPath(full, RealPath(full), RealRoots(roots));
         return full;
     }
 
@@ -75,7 +75,10 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
             throw new LocationReadException($"{path} holds more than {maxFiles} descriptor files (Catalog:Locations:MaxFiles).");
         }
 
-        var roots = options.Value.Locations.FileRoots.Select(root => Path.TrimEndingDirectorySeparator(Path.GetFullPath(root))).ToList();
+        // Resolved once per read, not once per file: a folder may hold thousands of descriptors.
+        var realRoots = environment.IsDevelopment()
+            ? []
+            : RealRoots(options.Value.Locations.FileRoots.Select(root => Path.TrimEndingDirectorySeparator(Path.GetFullPath(root))));
         var read = new List<TargetFile>(files.Count);
         foreach (var file in files)
         {
@@ -84,7 +87,7 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
                 var realFile = RealPath(file);
                 if (!environment.IsDevelopment())
                 {
-                    CheckRealPath(file, realFile, roots);
+                    CheckRealPath(file, realFile, realRoots);
                 }
 
                 read.Add(await ReadOneAsync(file, realFile, maxBytes, cancellationToken));
@@ -145,9 +148,11 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
     private static bool IsUnder(string path, IEnumerable<string> roots) =>
         roots.Any(root => path == root || path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal));
 
-    private static void CheckRealPath(string path, string real, IEnumerable<string> roots)
+    private static List<string> RealRoots(IEnumerable<string> roots) => roots.Select(RealPath).ToList();
+
+    private static void CheckRealPath(string path, string real, IReadOnlyList<string> realRoots)
     {
-        if (!IsUnder(real, roots.Select(RealPath)))
+        if (!IsUnder(real, realRoots))
         {
             throw new LocationForbiddenException(
                 $"{path} leads to {real} through a symbolic link, which is not under an allowed folder (Catalog:Locations:FileRoots).");
