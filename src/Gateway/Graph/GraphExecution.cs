@@ -43,7 +43,7 @@ internal sealed class GraphExecution(
             User = context.User,
             UserContext = userContext ?? new Dictionary<string, object?>(),
             CancellationToken = cancellationToken,
-            ValidationRules = cached is not null ? cached.ValidationRules : transport switch
+            ValidationRules = cached is not null ? [] : transport switch
             {
                 GraphTransport.HttpGet => HttpGetRules,
                 GraphTransport.HttpPost => HttpPostRules,

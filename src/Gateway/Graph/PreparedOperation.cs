@@ -12,8 +12,8 @@ namespace Portal.Gateway.Graph;
 
 /// <summary>
 /// One operation of a document that parsed and passed every validation rule, with what validation learns from the
-/// document alone: the fields that take arguments, the nodes with directives, and every selected field with its parent
-/// type. GraphQL.NET's validator walks the whole document three times per request to find these again (each walk a
+/// document alone: the fields that take arguments, the nodes with directives, and what the authorizer is asked about
+/// each selected field. GraphQL.NET's validator walks the whole document three times per request to find these again (each walk a
 /// visitor over every node, about a fifth of a small request's time); <see cref="PreparedOperationValidator"/> uses
 /// them instead and computes only what depends on the request: variables, argument values, complexity, authorization.
 /// Execution then reuses the fields it collects for each selection set (<see cref="PreparedQueryExecutionStrategy"/>).
@@ -27,13 +27,13 @@ internal sealed class PreparedOperation
     private readonly HashSet<GraphQLSelectionSet> _documentSelectionSets = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<GraphQLSelectionSet, (IGraphType Type, CollectedField[]? Fields)[]> _collectedFields = new(ReferenceEqualityComparer.Instance);
 
-    private PreparedOperation(GraphQLDocument document, GraphQLOperationDefinition operation, bool skipsWalks)
+    private PreparedOperation(GraphQLDocument document, GraphQLOperationDefinition operation)
     {
         Document = document;
         Operation = operation;
 
         // The same variable definitions with nothing selected: coercing variables over it skips the walk the validator
-        // makes to find where each variable is used (it matters only for the case Prepare excludes).
+        // makes to find where each variable is used (it matters only for the case PrepareAsync excludes).
         VariablesOperation = new GraphQLOperationDefinition(new GraphQLSelectionSet([]))
         {
             Operation = operation.Operation,
@@ -42,7 +42,6 @@ internal sealed class PreparedOperation
             Location = operation.Location,
         };
         VariablesDocument = new GraphQLDocument([VariablesOperation]) { Source = document.Source };
-        ValidationRules = skipsWalks ? [new AlreadyValidated(this)] : [];
     }
 
     public GraphQLDocument Document { get; }
@@ -62,7 +61,10 @@ internal sealed class PreparedOperation
     /// <summary>Every field of the document with what the authorization rule asks about it.</summary>
     public List<(GraphQLField Field, AccessResource Resource)> SelectedFields { get; } = [];
 
-    /// <summary>The prepared operation a request is running, if it is one whose walks are skipped.</summary>
+    /// <summary>
+    /// The prepared operation a request is running, if it is one whose walks are skipped. Only the cache hands out
+    /// these operation nodes, so a request that runs one came from a cached document.
+    /// </summary>
     public static PreparedOperation? Of(GraphQLOperationDefinition? operation) =>
         operation is not null && ByOperation.TryGetValue(operation, out var prepared) ? prepared : null;
 
@@ -112,13 +114,6 @@ internal sealed class PreparedOperation
     }
 
     /// <summary>
-    /// The rules a request for this operation runs besides those added at registration: a mark that tells the
-    /// validator the operation is prepared (it checks nothing itself), or none, which skips the specification's rules
-    /// but keeps the full walks.
-    /// </summary>
-    public IValidationRule[] ValidationRules { get; }
-
-    /// <summary>
     /// Prepares an operation that has just been validated. The full walks stay for an operation that uses a nullable
     /// variable where a non-null value is required: the validator then tightens the variable's type, and finding
     /// where each variable is used is the walk this class exists to skip.
@@ -142,11 +137,11 @@ internal sealed class PreparedOperation
             var definition = operation.Variables?.Items.FirstOrDefault(d => d.Variable.Name == usage.Node.Name);
             if (definition is not null && definition.Type is not GraphQLNonNullType && usage.Type is NonNullGraphType)
             {
-                return new PreparedOperation(document, operation, skipsWalks: false);
+                return new PreparedOperation(document, operation); // not registered: requests keep the full walks
             }
         }
 
-        var prepared = new PreparedOperation(document, operation, skipsWalks: true);
+        var prepared = new PreparedOperation(document, operation);
         await new BasicVisitor(validation.TypeInfo, new MatchingNodeVisitor<GraphQLSelectionSet>((selectionSet, _) =>
             prepared._documentSelectionSets.Add(selectionSet)), new MatchingNodeVisitor<GraphQLField>((field, context) =>
         {
@@ -250,11 +245,6 @@ internal sealed class PreparedOperation
         }
     }
 
-    /// <summary>Marks a request whose operation is prepared; as a rule it checks nothing.</summary>
-    internal sealed class AlreadyValidated(PreparedOperation operation) : ValidationRuleBase
-    {
-        public PreparedOperation Operation { get; } = operation;
-    }
 }
 
 /// <summary>A field execution selects for an object, with its definition on the object's type.</summary>

@@ -10,9 +10,9 @@ namespace Portal.Gateway.Graph;
 /// GraphQL.NET's validator, with a shorter path for a prepared operation (<see cref="PreparedOperation"/>): the
 /// document passed every rule before, so only what can differ from one request to the next is computed again, in the
 /// order the full validation reports it: variable coercion, argument and directive values (the variables), then
-/// complexity (list sizes come from arguments) and authorization (the user, and arguments such as dryRun). Rules that look at the document alone (request
-/// limits, introspection) held for this text already. A rule this class does not know sends the request down the full
-/// path, so a new rule is never skipped by accident.
+/// complexity (list sizes come from arguments) and authorization (the user, and arguments such as dryRun). Rules that
+/// look at the document alone (request limits, introspection) held for this text already. A rule this class does not
+/// know (the specification's, say) sends the request down the full path, so a rule is never skipped by accident.
 /// </summary>
 internal sealed class PreparedOperationValidator : IDocumentValidator
 {
@@ -20,22 +20,20 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
 
     public Task<IValidationResult> ValidateAsync(in ValidationOptions options)
     {
-        PreparedOperation? prepared = null;
+        if (PreparedOperation.Of(options.Operation) is not { } prepared)
+        {
+            return _full.ValidateAsync(options);
+        }
+
         foreach (var rule in options.Rules ?? [])
         {
-            switch (rule)
+            if (rule is not (ComplexityValidationRule or GraphAuthorizationRule or IDocumentOnlyRule))
             {
-                case PreparedOperation.AlreadyValidated mark when mark.Operation.Operation == options.Operation:
-                    prepared = mark.Operation;
-                    break;
-                case PreparedOperation.AlreadyValidated or ComplexityValidationRule or GraphAuthorizationRule or IDocumentOnlyRule:
-                    break;
-                default:
-                    return _full.ValidateAsync(options);
+                return _full.ValidateAsync(options);
             }
         }
 
-        return prepared is null ? _full.ValidateAsync(options) : ValidatePreparedAsync(options, prepared);
+        return ValidatePreparedAsync(options, prepared);
     }
 
     private async Task<IValidationResult> ValidatePreparedAsync(ValidationOptions options, PreparedOperation prepared)
@@ -56,19 +54,11 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
         };
 
         // Variables are coerced over the operation's definitions alone (same nodes, so errors point at the request's text).
-        var coerced = await _full.ValidateAsync(new ValidationOptions
+        var coerced = await _full.ValidateAsync(options with
         {
-            Schema = options.Schema,
             Document = prepared.VariablesDocument,
             Operation = prepared.VariablesOperation,
             Rules = [],
-            Variables = options.Variables,
-            Extensions = options.Extensions,
-            UserContext = options.UserContext,
-            RequestServices = options.RequestServices,
-            User = options.User,
-            Metrics = options.Metrics,
-            CancellationToken = options.CancellationToken,
         });
         if (!coerced.IsValid)
         {

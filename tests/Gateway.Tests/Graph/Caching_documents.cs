@@ -19,10 +19,9 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
     public async Task A_cached_document_answers_each_requests_own_variables()
     {
         using var graph = new GraphClient(portal.CreateClient());
-        var cache = portal.Get<GraphDocumentCache>();
 
         var first = (await graph.PostAsync(EntityName, new { @ref = "component:payments-api" })).Ok();
-        Assert.NotNull(cache.Find(GraphTransport.HttpPost, null, EntityName));
+        AssertCached(EntityName);
         var second = (await graph.PostAsync(EntityName, new { @ref = "group:payments-team" })).Ok();
 
         Assert.Equal("payments-api", (string?)first["entity"]!["name"]);
@@ -36,7 +35,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         const string Page = "query($first: Int) { entities(first: $first) { nodes { ref name title } } }";
 
         (await graph.PostAsync(Page, new { first = 2 })).Ok();
-        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Page));
+        AssertCached(Page);
         var large = await graph.PostAsync(Page, new { first = 100 });
 
         Assert.Equal(HttpStatusCode.BadRequest, large.Status);
@@ -50,7 +49,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         const string Page = "query($first: Int) { entities(first: $first) { totalCount } }";
 
         (await graph.PostAsync(Page, new { first = 1 })).Ok();
-        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Page));
+        AssertCached(Page);
         var wrong = await graph.PostAsync(Page, new { first = "twenty" });
 
         Assert.Equal(HttpStatusCode.BadRequest, wrong.Status);
@@ -64,7 +63,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         using var graph = new GraphClient(portal.CreateClient());
         const string Validate = """mutation { validateEntities(content: "kind: Component") { valid } }""";
         var posted = await graph.PostAsync(Validate);
-        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Validate));
+        AssertCached(Validate);
 
         using var overGet = await client.GetAsync("/graphql?query=" + Uri.EscapeDataString(Validate), TestContext.Current.CancellationToken);
 
@@ -93,7 +92,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         const string Optional = "query($ref: String!, $withTitle: Boolean!) { entity(ref: $ref) { name title @include(if: $withTitle) } }";
 
         var with = (await graph.PostAsync(Optional, new { @ref = "component:payments-api", withTitle = true })).Ok();
-        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Optional));
+        AssertCached(Optional);
         var without = (await graph.PostAsync(Optional, new { @ref = "component:payments-api", withTitle = false })).Ok();
 
         Assert.NotNull(with["entity"]!.AsObject()["title"]);
@@ -110,7 +109,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
             """;
 
         var one = (await graph.PostAsync(Paged, new { first = 1, kind = "component" })).Ok();
-        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Paged));
+        AssertCached(Paged);
         var three = (await graph.PostAsync(Paged, new { first = 3, kind = "group" })).Ok();
 
         Assert.Single(one["entities"]!["nodes"]!.AsArray());
@@ -131,7 +130,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         object Refs(params string[] refs) => new { refs };
 
         var first = (await graph.PostAsync(Mixed, Refs("component:payments-api", "group:payments-team"))).Ok();
-        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Mixed));
+        AssertCached(Mixed);
         var second = (await graph.PostAsync(Mixed, Refs("group:payments-team", "component:payments-api"))).Ok();
 
         foreach (var answer in new[] { first, second })
@@ -173,7 +172,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         const string Defaulted = """query($ref: String = "component:payments-api") { entity(ref: $ref) { name } }""";
 
         var byDefault = (await graph.PostAsync(Defaulted)).Ok();
-        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Defaulted));
+        AssertCached(Defaulted);
         var explicitNull = await graph.PostAsync(Defaulted, new Dictionary<string, object?> { ["ref"] = null });
 
         Assert.Equal("payments-api", (string?)byDefault["entity"]!["name"]);
@@ -189,7 +188,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         var authorizer = portal.Get<SwitchableAuthorizer>();
 
         (await graph.PostAsync(Names)).Ok();
-        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Names));
+        AssertCached(Names);
         authorizer.Denied = "Query.entities";
         try
         {
@@ -204,6 +203,9 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
             authorizer.Denied = null;
         }
     }
+
+    /// <summary>The document was kept for POST: the next request with it takes the prepared path.</summary>
+    private void AssertCached(string query) => Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, query));
 
     /// <summary>An authorization rule whose policy changes while the gateway runs (a permission revoked).</summary>
     public sealed class SwitchableAuthorizer : IPortalAuthorizer
