@@ -42,6 +42,7 @@ internal sealed class PreparedOperation
             Location = operation.Location,
         };
         VariablesDocument = new GraphQLDocument([VariablesOperation]) { Source = document.Source };
+        VariableDefinitionsHaveDirectives = operation.Variables?.Items.Any(definition => definition.Directives is { Count: > 0 }) == true;
     }
 
     public GraphQLDocument Document { get; }
@@ -51,6 +52,9 @@ internal sealed class PreparedOperation
     public GraphQLDocument VariablesDocument { get; }
 
     public GraphQLOperationDefinition VariablesOperation { get; }
+
+    /// <summary>Whether a variable definition carries a directive (its values come from the full validator then).</summary>
+    public bool VariableDefinitionsHaveDirectives { get; }
 
     /// <summary>Fields with arguments in the text, in the order GraphQL.NET's validator parses them.</summary>
     public List<(GraphQLField Field, FieldType Definition)> FieldsWithArguments { get; } = [];

@@ -53,19 +53,52 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
             CancellationToken = options.CancellationToken,
         };
 
-        // Variables are coerced over the operation's definitions alone (same nodes, so errors point at the request's text).
-        var coerced = await _full.ValidateAsync(options with
+        // Variables are coerced over the operation's definitions alone (same nodes, so errors point at the request's
+        // text). A directive on a variable definition is rare enough to leave to the full validator.
+        Variables variables;
+        if (prepared.VariableDefinitionsHaveDirectives)
         {
-            Document = prepared.VariablesDocument,
-            Operation = prepared.VariablesOperation,
-            Rules = [],
-        });
-        if (!coerced.IsValid)
+            var coerced = await _full.ValidateAsync(options with
+            {
+                Document = prepared.VariablesDocument,
+                Operation = prepared.VariablesOperation,
+                Rules = [],
+            });
+            if (!coerced.IsValid)
+            {
+                return coerced;
+            }
+
+            variables = coerced.Variables ?? Variables.None;
+            if (coerced.DirectiveValues is { } variableDirectives)
+            {
+                validation.DirectiveValues = variableDirectives.ToDictionary();
+            }
+        }
+        else
         {
-            return coerced;
+            var variablesContext = new ValidationContext
+            {
+                Schema = options.Schema,
+                Document = prepared.VariablesDocument,
+                Operation = prepared.VariablesOperation,
+                Variables = options.Variables,
+                Extensions = options.Extensions,
+                UserContext = options.UserContext,
+                RequestServices = options.RequestServices,
+                User = options.User,
+                Metrics = options.Metrics,
+                CancellationToken = options.CancellationToken,
+            };
+            var (coerced, errors) = await variablesContext.GetVariablesValuesAsync();
+            if (errors is { Count: > 0 })
+            {
+                return new ValidationResult(errors) { Variables = coerced };
+            }
+
+            variables = coerced;
         }
 
-        var variables = coerced.Variables ?? Variables.None;
         foreach (var (field, definition) in prepared.FieldsWithArguments)
         {
             try
@@ -79,11 +112,6 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
             {
                 validation.ReportError(error);
             }
-        }
-
-        if (coerced.DirectiveValues is { } variableDirectives)
-        {
-            validation.DirectiveValues = variableDirectives.ToDictionary();
         }
 
         foreach (var node in prepared.NodesWithDirectives)
