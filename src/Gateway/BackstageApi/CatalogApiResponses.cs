@@ -1,9 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Extensions;
-using Npgsql;
-using Portal.Catalog.Entities;
-using Portal.Catalog.Locations;
-using Portal.Catalog.Queries;
+using Portal.Gateway.Errors;
 
 namespace Portal.Gateway.BackstageApi;
 
@@ -105,17 +102,20 @@ internal static class CatalogApiResponses
         await EndAsync(json, context);
     }
 
-    /// <summary>The status and Backstage error name for a failure: the catalog's own exceptions are the caller's fault.</summary>
+    /// <summary>The status and Backstage error name for a failure (the catalog's own failures: <see cref="CatalogFailure"/>).</summary>
     private static (int Status, string Name, string Message) Classify(Exception exception) => exception switch
     {
         CatalogApiException api => (api.StatusCode, api.Name, api.Message),
-        InvalidQueryException or LocationForbiddenException or LocationReadException or EntityValidationException =>
-            (StatusCodes.Status400BadRequest, "InputError", exception.Message),
-        LocationConflictException or EntityConflictException => (StatusCodes.Status409Conflict, "ConflictError", exception.Message),
         BadHttpRequestException bad => (bad.StatusCode,
             bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "PayloadTooLargeError" : "InputError", bad.Message),
-        NpgsqlException and not PostgresException or TimeoutException => (StatusCodes.Status503ServiceUnavailable,
-            "ServiceUnavailableError", "The catalog database is not reachable right now; try again shortly."),
+        _ when CatalogFailure.Of(exception) is { } failure => failure.Kind switch
+        {
+            CatalogFailureKind.InvalidInput or CatalogFailureKind.TargetUnreadable => (StatusCodes.Status400BadRequest, "InputError", failure.Message),
+            CatalogFailureKind.NotAllowed => (StatusCodes.Status403Forbidden, "NotAllowedError", failure.Message),
+            CatalogFailureKind.Conflict => (StatusCodes.Status409Conflict, "ConflictError", failure.Message),
+            CatalogFailureKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "ServiceUnavailableError", failure.Message),
+            _ => throw new ArgumentOutOfRangeException(nameof(exception), failure.Kind, "a catalog failure kind without a REST answer"),
+        },
         _ => (StatusCodes.Status500InternalServerError, "Error", "An unexpected error occurred while serving this request; it has been logged."),
     };
 }

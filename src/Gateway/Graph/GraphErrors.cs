@@ -1,9 +1,8 @@
 using GraphQL;
 using GraphQL.Execution;
 using Portal.Catalog.Entities;
-using Portal.Catalog.Locations;
 using Portal.Catalog.Model;
-using Portal.Catalog.Queries;
+using Portal.Gateway.Errors;
 
 namespace Portal.Gateway.Graph;
 
@@ -16,6 +15,7 @@ public static class GraphErrorCodes
     public const string Forbidden = "FORBIDDEN";
     public const string LocationUnreadable = "LOCATION_UNREADABLE";
     public const string Timeout = "TIMEOUT";
+    public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string Internal = "INTERNAL_ERROR";
     public const string SubscriberTooSlow = "SUBSCRIBER_TOO_SLOW";
 }
@@ -24,33 +24,43 @@ public static class GraphErrorCodes
 public sealed class GraphNotFoundException(string message) : Exception(message);
 
 /// <summary>
-/// Turns the catalog's domain exceptions into GraphQL errors with a code and, for descriptor problems, the offending
-/// fields; anything else becomes an opaque INTERNAL_ERROR (details only in development, where GraphQL.NET adds them).
+/// Turns the catalog's domain exceptions into GraphQL errors with a code (the table both APIs share:
+/// <see cref="CatalogFailure"/>) and, for descriptor problems, the offending fields; anything else becomes an opaque
+/// INTERNAL_ERROR (details only in development, where GraphQL.NET adds them).
 /// </summary>
 internal static class GraphErrors
 {
     public static void Translate(UnhandledExceptionContext context)
     {
         var exception = context.OriginalException;
-        ExecutionError? error = exception switch
-        {
-            InvalidQueryException or FormatException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.ValidationFailed },
-            EntityValidationException invalid => WithProblems(new ExecutionError(invalid.Message) { Code = GraphErrorCodes.ValidationFailed }, invalid.Problems),
-            EntityConflictException or LocationConflictException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.Conflict },
-            LocationForbiddenException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.Forbidden },
-            LocationReadException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.LocationUnreadable },
-            GraphNotFoundException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.NotFound },
-            _ => null,
-        };
+        var error = CatalogFailure.Of(exception) is { } failure
+            ? new ExecutionError(failure.Message) { Code = CodeFor(failure.Kind) }
+            : exception switch
+            {
+                // A malformed entity ref in an argument (EntityRef.Parse); REST checks refs before it parses them.
+                FormatException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.ValidationFailed },
+                GraphNotFoundException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.NotFound },
+                _ => null,
+            };
         if (error is not null)
         {
-            context.Exception = error;
+            context.Exception = exception is EntityValidationException invalid ? WithProblems(error, invalid.Problems) : error;
         }
         else if (exception is not ExecutionError)
         {
             context.ErrorMessage = "An internal error occurred; it has been logged.";
         }
     }
+
+    private static string CodeFor(CatalogFailureKind kind) => kind switch
+    {
+        CatalogFailureKind.InvalidInput => GraphErrorCodes.ValidationFailed,
+        CatalogFailureKind.NotAllowed => GraphErrorCodes.Forbidden,
+        CatalogFailureKind.TargetUnreadable => GraphErrorCodes.LocationUnreadable,
+        CatalogFailureKind.Conflict => GraphErrorCodes.Conflict,
+        CatalogFailureKind.Unavailable => GraphErrorCodes.ServiceUnavailable,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a catalog failure kind without a GraphQL code"),
+    };
 
     private static ExecutionError WithProblems(ExecutionError error, IReadOnlyList<CatalogProblem> problems)
     {

@@ -79,6 +79,18 @@ public sealed class Changing_the_catalog_over_REST(PortalApp app) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_target_the_configuration_does_not_allow_is_403_NotAllowedError_as_in_GraphQL()
+    {
+        const string Target = "ftp://files.example/catalog-info.yaml";
+        using var api = Api();
+
+        var response = await api.PostAsync("/locations", JsonSerializer.Serialize(new { type = "url", target = Target }));
+
+        CatalogApiClient.AssertError(response, HttpStatusCode.Forbidden, "NotAllowedError", "http or https");
+        Assert.DoesNotContain((await api.GetAsync("/locations")).Json.EnumerateArray(), l => l.GetProperty("data").GetProperty("target").GetString() == Target);
+    }
+
+    [Fact]
     public async Task Refreshing_an_entity_reads_its_location_again()
     {
         var file = Write("refresh.yaml", Component("refresh-a", owner: "team-a"));

@@ -80,6 +80,16 @@ public sealed class Changing_the_catalog_over_GraphQL(PortalApp portal) : IClass
     }
 
     [Fact]
+    public async Task A_target_the_configuration_does_not_allow_is_FORBIDDEN_as_in_REST()
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+
+        var response = await graph.PostAsync("mutation { registerLocation(type: \"url\", target: \"ftp://files.example/catalog-info.yaml\") { created } }");
+
+        Assert.Contains("http or https", (string?)response.Error("FORBIDDEN")["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ValidateEntities_reports_each_problem_with_its_document_and_field_and_stores_nothing()
     {
         using var graph = new GraphClient(portal.CreateClient());
