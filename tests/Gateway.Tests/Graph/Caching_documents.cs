@@ -141,6 +141,26 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         }
     }
 
+    [Theory]
+    [InlineData("""{ entities(first: 3, filter: [{ kind: ["component"] }]) { nodes { id ref uid etag kind namespace name title description orphan locationId createdAt updatedAt ... on Component { type lifecycle } } } }""")]
+    [InlineData("""{ entity(ref: "component:payments-api") { relations { type targetRef } } }""")]
+    [InlineData("""{ entity(ref: "component:payments-api") { history(limit: 3) { change actor at } } }""")]
+    public async Task Values_read_as_a_cached_documents_nodes_are_made_are_the_resolvers_own(string query)
+    {
+        using var graph = new GraphClient(portal.CreateClient());
+
+        var resolved = await graph.PostAsync(query);
+        resolved.Ok();
+        AssertCached(query);
+        var read = await graph.PostAsync(query);
+
+        // The first answer went through GraphQL.NET's resolution of every field, the second read the properties
+        // directly (PropertyFields): the same text, to the last character of every date and id.
+        Assert.Equal(resolved.Text, read.Text);
+        Assert.DoesNotContain("[]", read.Text, StringComparison.Ordinal); // every list has items to compare
+        Assert.DoesNotContain("null", read.Text.Replace("\"title\":null", "", StringComparison.Ordinal).Replace("\"description\":null", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Selections_that_merge_on_every_request_do_not_grow_a_cached_document()
     {

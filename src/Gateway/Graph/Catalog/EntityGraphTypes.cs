@@ -66,15 +66,15 @@ internal static class EntityFields
 {
     public static void AddCommon(ObjectGraphType<CatalogEntity> graph)
     {
-        graph.Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => EntityId.For(c.Source.Ref));
-        graph.Field<NonNullGraphType<StringGraphType>>("ref").Description("kind:namespace/name, lower-case.").Resolve(c => c.Source.Ref);
-        graph.Field<NonNullGraphType<StringGraphType>>("uid").Description("metadata.uid").Resolve(c => c.Source.Uid.ToString());
-        graph.Field<NonNullGraphType<StringGraphType>>("etag").Description("metadata.etag: pass it back to upsertEntity/deleteEntity to write only if nobody else did.").Resolve(c => c.Source.Etag);
-        graph.Field<NonNullGraphType<StringGraphType>>("kind").Resolve(c => c.Source.Kind);
-        graph.Field<NonNullGraphType<StringGraphType>>("namespace").Resolve(c => c.Source.Namespace);
-        graph.Field<NonNullGraphType<StringGraphType>>("name").Resolve(c => c.Source.Name);
-        graph.Field<StringGraphType>("title").Resolve(c => c.Source.Title);
-        graph.Field<StringGraphType>("description").Resolve(c => c.Source.Description);
+        graph.Field<NonNullGraphType<IdGraphType>>("id").ResolveProperty(e => EntityId.For(e.Ref));
+        graph.Field<NonNullGraphType<StringGraphType>>("ref").Description("kind:namespace/name, lower-case.").ResolveProperty(e => e.Ref);
+        graph.Field<NonNullGraphType<StringGraphType>>("uid").Description("metadata.uid").ResolveProperty(e => e.Uid.ToString());
+        graph.Field<NonNullGraphType<StringGraphType>>("etag").Description("metadata.etag: pass it back to upsertEntity/deleteEntity to write only if nobody else did.").ResolveProperty(e => e.Etag);
+        graph.Field<NonNullGraphType<StringGraphType>>("kind").ResolveProperty(e => e.Kind);
+        graph.Field<NonNullGraphType<StringGraphType>>("namespace").ResolveProperty(e => e.Namespace);
+        graph.Field<NonNullGraphType<StringGraphType>>("name").ResolveProperty(e => e.Name);
+        graph.Field<StringGraphType>("title").ResolveProperty(e => e.Title);
+        graph.Field<StringGraphType>("description").ResolveProperty(e => e.Description);
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("tags").Reads(EntityParts.Document)
             .Resolve(c => FromDocument(c, e => Metadata(e)?["tags"] is JsonArray tags ? tags.Select(t => t?.GetValue<string>()).OfType<string>().ToList() : []));
         graph.Field<NonNullGraphType<JsonGraphType>>("labels").Description("metadata.labels as an object.").Reads(EntityParts.Document)
@@ -88,10 +88,10 @@ internal static class EntityFields
         graph.Field<NonNullGraphType<JsonGraphType>>("descriptor").Description("The whole descriptor in Backstage's REST shape (metadata.uid/etag, relations, status).")
             .Reads(EntityParts.All)
             .Resolve(c => c.Portal().Entities.With(EntityParts.All, c.Source, entity => entity.ToBackstageJson()));
-        graph.Field<NonNullGraphType<BooleanGraphType>>("orphan").Description("Its location no longer emits it (kept by Catalog:OrphanStrategy=Keep).").Resolve(c => c.Source.Orphan);
-        graph.Field<IdGraphType>("locationId").Description("The location that manages it; null for API-managed entities.").Resolve(c => c.Source.LocationId);
-        graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(c => c.Source.CreatedAt);
-        graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
+        graph.Field<NonNullGraphType<BooleanGraphType>>("orphan").Description("Its location no longer emits it (kept by Catalog:OrphanStrategy=Keep).").ResolveProperty(e => e.Orphan);
+        graph.Field<IdGraphType>("locationId").Description("The location that manages it; null for API-managed entities.").ResolveProperty(e => e.LocationId);
+        graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").ResolveProperty(e => e.CreatedAt);
+        graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("updatedAt").ResolveProperty(e => e.UpdatedAt);
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<RelationGraphType>>>>("relations")
             .Description("Relations from this entity, optionally of one type (ownedBy, dependsOn, ...).")
             .Argument<StringGraphType>("type")
@@ -171,9 +171,9 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
             .Resolve(c => EntityFields.FromDocument(c, e => e.Document["spec"]?[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null));
 
     /// <summary>spec.type and spec.lifecycle have their own columns: pages that show them never parse the document.</summary>
-    protected void SpecType() => Field<StringGraphType>("type").Description("spec.type").Resolve(c => c.Source.Type);
+    protected void SpecType() => Field<StringGraphType>("type").Description("spec.type").ResolveProperty(e => e.Type);
 
-    protected void SpecLifecycle() => Field<StringGraphType>("lifecycle").Description("spec.lifecycle").Resolve(c => c.Source.Lifecycle);
+    protected void SpecLifecycle() => Field<StringGraphType>("lifecycle").Description("spec.lifecycle").ResolveProperty(e => e.Lifecycle);
 
     protected void SpecJson(string field) =>
         Field<JsonGraphType>(field).Description($"spec.{field}").Reads(EntityParts.Document)
@@ -414,8 +414,8 @@ public sealed class RelationGraphType : ObjectGraphType<RelationView>
     public RelationGraphType()
     {
         Name = "Relation";
-        Field<NonNullGraphType<StringGraphType>>("type").Resolve(c => c.Source.Type);
-        Field<NonNullGraphType<StringGraphType>>("targetRef").Resolve(c => c.Source.TargetRef);
+        Field<NonNullGraphType<StringGraphType>>("type").ResolveProperty(r => r.Type);
+        Field<NonNullGraphType<StringGraphType>>("targetRef").ResolveProperty(r => r.TargetRef);
         Field<EntityInterface>("target").Description("The target entity; null when it is not in the catalog (a dangling relation).")
             .Resolve(c => c.Portal().Entities.Load(c.Source.TargetRef, EntitySelection.PartsFor(c)));
     }
@@ -426,9 +426,9 @@ public sealed class StatusItemGraphType : ObjectGraphType<StatusItem>
     public StatusItemGraphType()
     {
         Name = "StatusItem";
-        Field<NonNullGraphType<StringGraphType>>("type").Resolve(c => c.Source.Type);
-        Field<NonNullGraphType<StringGraphType>>("level").Resolve(c => c.Source.Level);
-        Field<NonNullGraphType<StringGraphType>>("message").Resolve(c => c.Source.Message);
+        Field<NonNullGraphType<StringGraphType>>("type").ResolveProperty(item => item.Type);
+        Field<NonNullGraphType<StringGraphType>>("level").ResolveProperty(item => item.Level);
+        Field<NonNullGraphType<StringGraphType>>("message").ResolveProperty(item => item.Message);
     }
 }
 
@@ -437,9 +437,9 @@ public sealed class HistoryItemGraphType : ObjectGraphType<HistoryItem>
     public HistoryItemGraphType()
     {
         Name = "HistoryItem";
-        Field<NonNullGraphType<StringGraphType>>("change").Description("created, updated, deleted, orphaned.").Resolve(c => c.Source.Change);
-        Field<NonNullGraphType<StringGraphType>>("actor").Description("The location or caller that made the change.").Resolve(c => c.Source.Actor);
+        Field<NonNullGraphType<StringGraphType>>("change").Description("created, updated, deleted, orphaned.").ResolveProperty(item => item.Change);
+        Field<NonNullGraphType<StringGraphType>>("actor").Description("The location or caller that made the change.").ResolveProperty(item => item.Actor);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("changedFields").Resolve(c => c.Source.ChangedFields);
-        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Resolve(c => c.Source.At);
+        Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").ResolveProperty(item => item.At);
     }
 }
