@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace Portal.Gateway.Database;
@@ -17,7 +18,7 @@ namespace Portal.Gateway.Database;
 /// <c>runuser</c>); that user must be able to reach the data folder, so a root folder it cannot traverse (anything
 /// under /root) is swapped for one under /var/tmp, and the log says so.
 /// </remarks>
-public sealed class EmbeddedPostgres : IAsyncDisposable
+public sealed partial class EmbeddedPostgres : IAsyncDisposable
 {
     private const string SuperUser = "portal";
     private const string DatabaseName = "portal";
@@ -27,6 +28,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private readonly string? _runAs;
     private readonly bool _temporary;
     private readonly Lock _stopLock = new();
+    private IReadOnlyDictionary<string, string> _settings = new Dictionary<string, string>();
     private Task? _stop;
 
     private EmbeddedPostgres(string rootDirectory, string binDirectory, string? runAs, bool temporary, int port, string password)
@@ -64,10 +66,21 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     /// <param name="temporary">A throwaway cluster: no fsync, deleted on stop.</param>
     /// <param name="log">Receives the lines worth telling the operator (creation, relocation).</param>
     /// <param name="binDirectory">Folder of initdb, pg_ctl and postgres; null to look for them.</param>
+    /// <param name="settings">Server settings beyond the defaults (<c>shared_buffers</c>, say): plain names and values.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     public static async Task<EmbeddedPostgres> StartAsync(
-        string rootDirectory, bool temporary, Action<string> log, string? binDirectory = null, CancellationToken cancellationToken = default)
+        string rootDirectory, bool temporary, Action<string> log, string? binDirectory = null,
+        IReadOnlyDictionary<string, string>? settings = null, CancellationToken cancellationToken = default)
     {
+        // They go on the server's command line: nothing that could end one setting and start another.
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            if (!SettingName().IsMatch(name) || !SettingValue().IsMatch(value))
+            {
+                throw new ArgumentException($"Server setting '{name}' = '{value}': names are lower-case words joined by '_', values letters, digits and '.'.", nameof(settings));
+            }
+        }
+
         var searched = binDirectory is null
             ? "looked at 'pg_config --bindir', /usr/lib/postgresql/*/bin and PATH"
             : $"Database:BinDirectory is {binDirectory}";
@@ -102,6 +115,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             await instance.InitializeAsync(passwordFile, cancellationToken);
         }
 
+        instance._settings = settings ?? instance._settings;
         await instance.StopLeftoverServerAsync(cancellationToken);
         await instance.StartServerAsync(cancellationToken);
         await instance.CreateDatabaseAsync(cancellationToken);
@@ -215,6 +229,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             // Throwaway test clusters trade durability for speed; nothing in them must survive a crash.
             settings.AddRange(["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]);
         }
+
+        settings.AddRange(_settings.Select(setting => $"-c {setting.Key}={setting.Value}"));
 
         var result = await RunAsync("pg_ctl", [
             "start", "-D", DataDirectory, "-w", "-t", "60", "-l", Path.Combine(DataDirectory, "server.log"),
@@ -355,6 +371,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12].ToLowerInvariant();
 
     private sealed record CommandResult(int ExitCode, string Output);
+
+    [GeneratedRegex("^[a-z][a-z_]*$")]
+    private static partial Regex SettingName();
+
+    [GeneratedRegex("^[A-Za-z0-9.]+$")]
+    private static partial Regex SettingValue();
 }
 
 /// <summary>The embedded PostgreSQL could not be found, created or started; the message says what to do.</summary>

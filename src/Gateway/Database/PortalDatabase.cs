@@ -48,7 +48,7 @@ public sealed class PortalDatabase(
                 temporary: false,
                 message => logger.LogInformation("{Message}", message),
                 options.Value.BinDirectory,
-                cancellationToken);
+                cancellationToken: cancellationToken);
             _connectionString = Embedded.ConnectionString;
             LogDatabase("embedded");
         }
