@@ -174,6 +174,33 @@ public sealed class Database_lifecycle
     }
 
     [Fact]
+    public async Task Extra_server_settings_reach_the_embedded_server_and_one_that_could_smuggle_another_is_refused_first()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "portal-embedded-settings-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var refused = await Assert.ThrowsAsync<ArgumentException>(() => EmbeddedPostgres.StartAsync(root, temporary: true, _ => { },
+                settings: new Dictionary<string, string> { ["work_mem"] = "7MB -c fsync=off" }, cancellationToken: Cancellation));
+            Assert.Contains("work_mem", refused.Message, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(root), "nothing is created for a refused setting");
+
+            await using var postgres = await EmbeddedPostgres.StartAsync(root, temporary: true, _ => { },
+                settings: new Dictionary<string, string> { ["work_mem"] = "7MB" }, cancellationToken: Cancellation);
+            await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+            await connection.OpenAsync(Cancellation);
+            await using var show = new NpgsqlCommand("SHOW work_mem", connection);
+            Assert.Equal("7MB", await show.ExecuteScalarAsync(Cancellation));
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Without_binaries_or_a_connection_string_the_gateway_exits_with_one_line_naming_both_fixes()
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
