@@ -25,7 +25,12 @@ internal sealed class CpuMeter
     // Linux reports process times in clock ticks, 100 per second on every platform .NET runs on.
     private const double ClockTicksPerSecond = 100;
 
-    /// <summary>User and system time of every running postgres process, in clock ticks (null off Linux).</summary>
+    /// <summary>
+    /// User and system time of every running postgres process, and of the ones that have ended (a backend closed by the
+    /// pool, an autovacuum worker): the postmaster reaps those, and the kernel adds their time to its children's time
+    /// (cutime, cstime). Without it, a process ending mid-run took its time out of the sum, and the difference could go
+    /// negative. In clock ticks; null off Linux.
+    /// </summary>
     private static double? PostgresTicks()
     {
         if (!OperatingSystem.IsLinux())
@@ -43,10 +48,14 @@ internal sealed class CpuMeter
                     continue;
                 }
 
-                // Fields after the parenthesised command: state is the 3rd field, utime and stime the 14th and 15th.
+                // Fields after the parenthesised command: state is the 3rd field; utime, stime, cutime and cstime the
+                // 14th to 17th.
                 var stat = File.ReadAllText(Path.Combine(folder, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks += double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture);
+                for (var field = 11; field <= 14; field++)
+                {
+                    ticks += double.Parse(fields[field], CultureInfo.InvariantCulture);
+                }
             }
             catch (IOException)
             {
