@@ -45,18 +45,18 @@ internal static class PropertyFields
             return null;
         }
 
-        var (read, value) = property.Read(source);
-        if (!read)
-        {
-            return null;
-        }
-
         object? serialized;
         try
         {
+            var (read, value) = property.Read(source);
+            if (!read)
+            {
+                return null;
+            }
+
             serialized = value is null ? null : scalar.Serialize(value);
         }
-#pragma warning disable CA1031 // Not swallowed: the general path resolves the field again and reports the error.
+#pragma warning disable CA1031 // Not swallowed: the general path resolves the field again and reports the error on the field.
         catch (Exception)
 #pragma warning restore CA1031
         {
