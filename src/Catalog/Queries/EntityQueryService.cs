@@ -282,7 +282,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         foreach (var field in fields)
         {
-            FilterSql.RequireText(field, "A facet field");
+            FilterSql.RequireText(field, () => "A facet field");
         }
 
         var cacheKey = JsonSerializer.Serialize(new { fields, filter }, CursorJson);

@@ -31,7 +31,7 @@ internal sealed class FilterSql
             return "TRUE";
         }
 
-        RequireText(fullText.Term, "The search term");
+        RequireText(fullText.Term, () => "The search term");
         var pattern = "%" + EscapeLike(fullText.Term.Trim().ToLowerInvariant()) + "%";
         var parameter = Add(pattern, NpgsqlDbType.Text);
         var fields = fullText.Fields is { Count: > 0 } named ? named.Select(f => f.ToLowerInvariant()).ToList() : null;
@@ -178,14 +178,9 @@ internal sealed class FilterSql
 
     /// <summary>
     /// Refuses text PostgreSQL cannot hold (U+0000, or half of a surrogate pair): it can match nothing, and sent to the
-    /// server it would fail as an encoding error instead of as bad input.
+    /// server it would fail as an encoding error instead of as bad input. <paramref name="what"/> describes the text,
+    /// and is called only for the error: most text is fine, and quoting it costs.
     /// </summary>
-    public static string RequireText(string text, string what) => IsStorable(text)
-        ? text
-        : throw new InvalidQueryException($"{what} contains a character the catalog cannot match ({StorableText.Rule}).");
-
-    /// <inheritdoc cref="RequireText(string, string)"/>
-    /// <remarks>The description is built only for the error: most text is fine, and quoting it costs.</remarks>
     public static string RequireText(string text, Func<string> what) => IsStorable(text)
         ? text
         : throw new InvalidQueryException($"{what()} contains a character the catalog cannot match ({StorableText.Rule}).");

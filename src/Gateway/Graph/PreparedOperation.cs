@@ -42,7 +42,6 @@ internal sealed class PreparedOperation
             Location = operation.Location,
         };
         VariablesDocument = new GraphQLDocument([VariablesOperation]) { Source = document.Source };
-        VariableDefinitionsHaveDirectives = operation.Variables?.Items.Any(definition => definition.Directives is { Count: > 0 }) == true;
     }
 
     public GraphQLDocument Document { get; }
@@ -53,13 +52,10 @@ internal sealed class PreparedOperation
 
     public GraphQLOperationDefinition VariablesOperation { get; }
 
-    /// <summary>Whether a variable definition carries a directive (its values come from the full validator then).</summary>
-    public bool VariableDefinitionsHaveDirectives { get; }
-
     /// <summary>Fields with arguments in the text, in the order GraphQL.NET's validator parses them.</summary>
     public List<(GraphQLField Field, FieldType Definition)> FieldsWithArguments { get; } = [];
 
-    /// <summary>Nodes with directives (<c>@skip</c>, <c>@include</c>), except variable definitions (coerced with the variables).</summary>
+    /// <summary>Nodes with directives (<c>@skip</c>, <c>@include</c>); variable definitions have none (see <see cref="PrepareAsync"/>).</summary>
     public List<IHasDirectivesNode> NodesWithDirectives { get; } = [];
 
     /// <summary>Every field of the document with what the authorization rule asks about it.</summary>
@@ -119,8 +115,9 @@ internal sealed class PreparedOperation
 
     /// <summary>
     /// Prepares an operation that has just been validated. The full walks stay for an operation that uses a nullable
-    /// variable where a non-null value is required: the validator then tightens the variable's type, and finding
-    /// where each variable is used is the walk this class exists to skip.
+    /// variable where a non-null value is required (the validator then tightens the variable's type, and finding
+    /// where each variable is used is the walk this class exists to skip), and for one with a directive on a variable
+    /// definition (whose values only the full validator computes).
     /// </summary>
     public static async Task<PreparedOperation> PrepareAsync(ISchema schema, GraphQLDocument document, GraphQLOperationDefinition operation)
     {
@@ -135,6 +132,11 @@ internal sealed class PreparedOperation
             UserContext = new Dictionary<string, object?>(),
             Metrics = Metrics.None,
         };
+
+        if (operation.Variables?.Items.Any(definition => definition.Directives is { Count: > 0 }) == true)
+        {
+            return new PreparedOperation(document, operation); // not registered: requests keep the full walks
+        }
 
         foreach (var usage in validation.GetRecursiveVariables(operation) ?? [])
         {

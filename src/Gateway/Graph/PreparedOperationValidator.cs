@@ -36,68 +36,18 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
         return ValidatePreparedAsync(options, prepared);
     }
 
-    private async Task<IValidationResult> ValidatePreparedAsync(ValidationOptions options, PreparedOperation prepared)
+    private static async Task<IValidationResult> ValidatePreparedAsync(ValidationOptions options, PreparedOperation prepared)
     {
-        // No TypeInfo: nothing below walks the document (complexity walks it with its own context).
-        var validation = new ValidationContext
-        {
-            Schema = options.Schema,
-            Document = options.Document,
-            Operation = options.Operation,
-            Variables = options.Variables,
-            Extensions = options.Extensions,
-            UserContext = options.UserContext,
-            RequestServices = options.RequestServices,
-            User = options.User,
-            Metrics = options.Metrics,
-            CancellationToken = options.CancellationToken,
-        };
-
         // Variables are coerced over the operation's definitions alone (same nodes, so errors point at the request's
-        // text). A directive on a variable definition is rare enough to leave to the full validator.
-        Variables variables;
-        if (prepared.VariableDefinitionsHaveDirectives)
+        // text): the validator's walk to find where each is used is what PrepareAsync made unnecessary.
+        var (variables, errors) = await ContextFor(options, prepared.VariablesDocument, prepared.VariablesOperation).GetVariablesValuesAsync();
+        if (errors is { Count: > 0 })
         {
-            var coerced = await _full.ValidateAsync(options with
-            {
-                Document = prepared.VariablesDocument,
-                Operation = prepared.VariablesOperation,
-                Rules = [],
-            });
-            if (!coerced.IsValid)
-            {
-                return coerced;
-            }
-
-            variables = coerced.Variables ?? Variables.None;
-            if (coerced.DirectiveValues is { } variableDirectives)
-            {
-                validation.DirectiveValues = variableDirectives.ToDictionary();
-            }
+            return new ValidationResult(errors) { Variables = variables };
         }
-        else
-        {
-            var variablesContext = new ValidationContext
-            {
-                Schema = options.Schema,
-                Document = prepared.VariablesDocument,
-                Operation = prepared.VariablesOperation,
-                Variables = options.Variables,
-                Extensions = options.Extensions,
-                UserContext = options.UserContext,
-                RequestServices = options.RequestServices,
-                User = options.User,
-                Metrics = options.Metrics,
-                CancellationToken = options.CancellationToken,
-            };
-            var (coerced, errors) = await variablesContext.GetVariablesValuesAsync();
-            if (errors is { Count: > 0 })
-            {
-                return new ValidationResult(errors) { Variables = coerced };
-            }
 
-            variables = coerced;
-        }
+        // No TypeInfo: nothing below walks the document (complexity walks it with its own context).
+        var validation = ContextFor(options, options.Document, options.Operation);
 
         foreach (var (field, definition) in prepared.FieldsWithArguments)
         {
@@ -153,6 +103,20 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
             DirectiveValues = validation.DirectiveValues,
         };
     }
+
+    private static ValidationContext ContextFor(in ValidationOptions options, GraphQLDocument document, GraphQLOperationDefinition operation) => new()
+    {
+        Schema = options.Schema,
+        Document = document,
+        Operation = operation,
+        Variables = options.Variables,
+        Extensions = options.Extensions,
+        UserContext = options.UserContext,
+        RequestServices = options.RequestServices,
+        User = options.User,
+        Metrics = options.Metrics,
+        CancellationToken = options.CancellationToken,
+    };
 }
 
 /// <summary>

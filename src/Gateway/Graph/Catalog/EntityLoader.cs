@@ -57,8 +57,8 @@ public sealed class EntityLoader(EntityQueryService queries)
     // Refs compare as the catalog stores them: trimmed, lower-case. Most come from the catalog already so (a page's
     // owners and systems), and the check is much cheaper than lower-casing a copy.
     private static string Key(string entityRef) =>
-        Ascii.IsValid(entityRef) && !entityRef.AsSpan().ContainsAnyInRange('A', 'Z') && entityRef.Length > 0
-            && !char.IsWhiteSpace(entityRef[0]) && !char.IsWhiteSpace(entityRef[^1])
+        entityRef.Length > 0 && !char.IsWhiteSpace(entityRef[0]) && !char.IsWhiteSpace(entityRef[^1])
+            && Ascii.IsValid(entityRef) && !entityRef.AsSpan().ContainsAnyInRange('A', 'Z')
             ? entityRef
             : entityRef.Trim().ToLowerInvariant();
 

@@ -26,13 +26,19 @@ internal sealed class GraphAuthorizationRule(IPortalAuthorizer authorizer) : Val
         }));
 
     /// <summary>What the authorizer is asked about for a field of a parent type; null for a field the schema lacks.</summary>
-    public static AccessResource? Resource(ISchema schema, IGraphType? parent, FieldType? definition, GraphQLField field) =>
-        parent is null || definition is null
-            ? null // unknown fields are reported by the core rules
-            : new AccessResource(
-                $"{parent.Name}.{field.Name.StringValue}",
-                IsWrite: parent == schema.Mutation && definition.GetMetadata<Access?>(AccessKey) is not Access.ChangesNothing,
-                DryRunArgument: definition.GetMetadata<Access?>(AccessKey) is Access.WritesUnlessDryRun ? "dryRun" : null);
+    public static AccessResource? Resource(ISchema schema, IGraphType? parent, FieldType? definition, GraphQLField field)
+    {
+        if (parent is null || definition is null)
+        {
+            return null; // unknown fields are reported by the core rules
+        }
+
+        var access = definition.GetMetadata<Access?>(AccessKey);
+        return new AccessResource(
+            $"{parent.Name}.{field.Name.StringValue}",
+            IsWrite: parent == schema.Mutation && access is not Access.ChangesNothing,
+            DryRunArgument: access is Access.WritesUnlessDryRun ? "dryRun" : null);
+    }
 
     /// <summary>Asks about one field; a prepared operation calls this with the resources it found once.</summary>
     public void Check(ValidationContext validation, AccessResource resource, GraphQLField field)
