@@ -23,7 +23,7 @@ public sealed record CatalogEntity(
     string Etag,
     Guid? LocationId,
     bool Orphan,
-    string? LoadedDocumentJson,
+    byte[]? LoadedDocumentUtf8,
     IReadOnlyList<RelationView>? LoadedRelations,
     IReadOnlyList<StatusItem> Status,
     DateTimeOffset CreatedAt,
@@ -31,8 +31,11 @@ public sealed record CatalogEntity(
 {
     private JsonObject? _document;
 
-    /// <summary>The stored descriptor as JSON text. A read that left it out throws here rather than answer "empty".</summary>
-    public string DocumentJson => LoadedDocumentJson
+    /// <summary>
+    /// The stored descriptor as UTF-8 JSON text, as the database sends it: writers copy it through without a detour
+    /// over UTF-16. A read that left it out throws here rather than answer "empty".
+    /// </summary>
+    public ReadOnlyMemory<byte> DocumentUtf8 => LoadedDocumentUtf8
         ?? throw new InvalidOperationException($"The descriptor of {Ref} was not read; read it with EntityParts.Document.");
 
     /// <summary>Relations from this entity. A read that left them out throws here rather than answer "none".</summary>
@@ -41,12 +44,12 @@ public sealed record CatalogEntity(
 
     /// <summary>The optional parts this read holds.</summary>
     public EntityParts Parts =>
-        (LoadedDocumentJson is null ? EntityParts.Columns : EntityParts.Document) | (LoadedRelations is null ? EntityParts.Columns : EntityParts.Relations);
+        (LoadedDocumentUtf8 is null ? EntityParts.Columns : EntityParts.Document) | (LoadedRelations is null ? EntityParts.Columns : EntityParts.Relations);
 
     public bool Has(EntityParts parts) => (Parts & parts) == parts;
 
     /// <summary>The stored descriptor, parsed on first use (pages that only show columns never pay for it).</summary>
-    public JsonObject Document => _document ??= (JsonObject)JsonNode.Parse(DocumentJson)!;
+    public JsonObject Document => _document ??= (JsonObject)JsonNode.Parse(DocumentUtf8.Span)!;
 
     /// <summary>The entity in Backstage's REST shape.</summary>
     public JsonObject ToBackstageJson()

@@ -40,8 +40,12 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     private const string ColumnsAfterDocument = ", e.status_items::text, e.created_at, e.updated_at";
 
-    private const string RelationsColumn = """
-        (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
+    // An entity's relations as "type target" lines, in no order and possibly twice (see ParseRelations); NULL for none.
+    // Ordering them here would cost PostgreSQL a sort per row, more than ordering the few lines costs below.
+    private const string RelationLines = """string_agg(r.type || ' ' || r.target_ref, E'\n')""";
+
+    private const string RelationsColumn = $"""
+        (SELECT {RelationLines} FROM catalog.relations r WHERE r.source_ref = e.ref)
         """;
 
     private static string ColumnsFor(EntityParts parts) => parts == EntityParts.All
@@ -65,7 +69,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         await using var command = dataSource.CreateCommand($"""
             SELECT {Columns},
-                (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
+                (SELECT {RelationLines} FROM catalog.relations r
                  WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
             FROM catalog.entities e WHERE e.ref = @ref
             """);
@@ -90,7 +94,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT {Columns},
-                (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
+                (SELECT {RelationLines} FROM catalog.relations r
                  WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
             FROM catalog.entities e WHERE e.id = @id
             """);
@@ -480,7 +484,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         var etag = reader.GetString(offset + 11);
         Guid? location = reader.IsDBNull(offset + 12) ? null : reader.GetGuid(offset + 12);
         var orphan = reader.GetBoolean(offset + 13);
-        var document = Text(14);
+        var document = reader.IsDBNull(offset + 14) ? null : reader.GetFieldValue<byte[]>(offset + 14); // UTF-8, as sent
         var statusJson = Text(15);
         var createdAt = reader.GetFieldValue<DateTimeOffset>(offset + 16);
         var updatedAt = reader.GetFieldValue<DateTimeOffset>(offset + 17);
@@ -499,15 +503,33 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Reads <c>type target</c> lines. Two entities can emit the same edge (A dependsOn B, and B's dependencyOf A):
-    /// it is shown once, in a stable order.
+    /// Reads the <c>type target</c> lines of <see cref="RelationLines"/>. Two entities can emit the same edge (A
+    /// dependsOn B, and B's dependencyOf A): it is shown once, and all in ordinal order, so a client sees a stable list.
     /// </summary>
-    private static List<RelationView> ParseRelations(string lines) =>
-        lines.Split('\n').Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(line =>
+    private static List<RelationView> ParseRelations(string lines)
+    {
+        var ranges = new List<Range>();
+        foreach (var range in lines.AsSpan().Split('\n'))
         {
-            var space = line.IndexOf(' ', StringComparison.Ordinal);
-            return new RelationView(line[..space], line[(space + 1)..]);
-        }).ToList();
+            ranges.Add(range);
+        }
+
+        ranges.Sort((a, b) => lines.AsSpan(a).SequenceCompareTo(lines.AsSpan(b)));
+        var relations = new List<RelationView>(ranges.Count);
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            var line = lines.AsSpan(ranges[i]);
+            if (i > 0 && line.SequenceEqual(lines.AsSpan(ranges[i - 1])))
+            {
+                continue;
+            }
+
+            var space = line.IndexOf(' ');
+            relations.Add(new RelationView(line[..space].ToString(), line[(space + 1)..].ToString()));
+        }
+
+        return relations;
+    }
 
     private static string EncodeCursor(CursorState state) =>
         Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(state, CursorJson));

@@ -14,6 +14,10 @@ internal static class EntityJson
 {
     private static readonly string[] LeadingKeys = ["apiVersion", "kind", "metadata", "spec"];
 
+    // Names written for every relation of every entity of a page: encoded once.
+    private static readonly JsonEncodedText TypeName = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText TargetRefName = JsonEncodedText.Encode("targetRef");
+
     /// <summary>
     /// What <see cref="Write(Utf8JsonWriter, CatalogEntity, FieldSelection)"/> needs: always the descriptor (every
     /// field is written from it), and the relations only when the fields keep them.
@@ -23,7 +27,7 @@ internal static class EntityJson
 
     public static void Write(Utf8JsonWriter json, CatalogEntity entity, FieldSelection fields)
     {
-        using var document = JsonDocument.Parse(entity.DocumentJson);
+        using var document = JsonDocument.Parse(entity.DocumentUtf8);
         var root = document.RootElement;
         json.WriteStartObject();
 
@@ -43,9 +47,9 @@ internal static class EntityJson
         foreach (var property in root.EnumerateObject())
         {
             // The envelope is written above; relations and status are outputs, and the catalog's own values follow.
-            if (!LeadingKeys.Contains(property.Name) && !property.NameEquals("relations") && !property.NameEquals("status"))
+            if (!IsEnvelopeOrOutput(property))
             {
-                WriteSelected(json, property.Name, property.Value, fields.Select(property.Name));
+                WriteProperty(json, property, fields);
             }
         }
 
@@ -55,8 +59,8 @@ internal static class EntityJson
             foreach (var relation in entity.Relations)
             {
                 json.WriteStartObject();
-                json.WriteString("type", relation.Type);
-                json.WriteString("targetRef", relation.TargetRef);
+                json.WriteString(TypeName, relation.Type);
+                json.WriteString(TargetRefName, relation.TargetRef);
                 json.WriteEndObject();
             }
 
@@ -131,7 +135,7 @@ internal static class EntityJson
         }
 
         var hasMetadata = metadata.ValueKind == JsonValueKind.Object; // a stored descriptor always has it; be safe anyway
-        var writeNamespace = selection.KeepsWhole("namespace") && !(hasMetadata && metadata.TryGetProperty("namespace", out _));
+        var writeNamespace = selection.KeepsWhole("namespace") && !(hasMetadata && metadata.TryGetProperty("namespace"u8, out _));
         var writeUid = selection.KeepsWhole("uid");
         var writeEtag = selection.KeepsWhole("etag");
         if (!selection.IsLeaf && !writeNamespace && !writeUid && !writeEtag && !(hasMetadata && KeepsAny(metadata, selection)))
@@ -144,9 +148,9 @@ internal static class EntityJson
         {
             foreach (var property in metadata.EnumerateObject())
             {
-                if (!property.NameEquals("uid") && !property.NameEquals("etag"))
+                if (!property.NameEquals("uid"u8) && !property.NameEquals("etag"u8))
                 {
-                    WriteSelected(json, property.Name, property.Value, selection.Select(property.Name));
+                    WriteProperty(json, property, selection);
                 }
             }
         }
@@ -167,6 +171,22 @@ internal static class EntityJson
         }
 
         json.WriteEndObject();
+    }
+
+    private static bool IsEnvelopeOrOutput(JsonProperty property) =>
+        property.NameEquals("apiVersion"u8) || property.NameEquals("kind"u8) || property.NameEquals("metadata"u8)
+        || property.NameEquals("spec"u8) || property.NameEquals("relations"u8) || property.NameEquals("status"u8);
+
+    /// <summary>A property of an object <paramref name="parent"/> selects from.</summary>
+    private static void WriteProperty(Utf8JsonWriter json, JsonProperty property, FieldSelection parent)
+    {
+        if (parent.IsLeaf)
+        {
+            property.WriteTo(json); // the whole object is kept: copied through, without decoding the name
+            return;
+        }
+
+        WriteSelected(json, property.Name, property.Value, parent.Select(property.Name));
     }
 
     private static void WriteSelected(Utf8JsonWriter json, string name, JsonElement value, FieldSelection? selection)
@@ -192,7 +212,7 @@ internal static class EntityJson
         json.WriteStartObject(name);
         foreach (var property in value.EnumerateObject())
         {
-            WriteSelected(json, property.Name, property.Value, selection.Select(property.Name));
+            WriteProperty(json, property, selection);
         }
 
         json.WriteEndObject();

@@ -84,7 +84,7 @@ public sealed class EntityLoader(EntityQueryService queries)
             ? next(entity)
             : Load(entity.Ref, parts | entity.Parts).Then(read => next(read ?? entity with
             {
-                LoadedDocumentJson = entity.LoadedDocumentJson ?? "{}",
+                LoadedDocumentUtf8 = entity.LoadedDocumentUtf8 ?? "{}"u8.ToArray(),
                 LoadedRelations = entity.LoadedRelations ?? [],
             }));
 
@@ -142,7 +142,7 @@ public sealed class EntityLoader(EntityQueryService queries)
         _loaded[key] = entity is not null && _loaded.GetValueOrDefault(key) is { } known && !entity.Has(known.Parts)
             ? entity with
             {
-                LoadedDocumentJson = entity.LoadedDocumentJson ?? known.LoadedDocumentJson,
+                LoadedDocumentUtf8 = entity.LoadedDocumentUtf8 ?? known.LoadedDocumentUtf8,
                 LoadedRelations = entity.LoadedRelations ?? known.LoadedRelations,
             }
             : entity;
