@@ -34,6 +34,12 @@ internal sealed class EntityRow
     /// <summary>The descriptor as ingested (apiVersion, kind, metadata, spec), without server-generated fields.</summary>
     public JsonDocument Document { get; set; } = null!;
 
+    /// <summary>
+    /// <see cref="Document"/> as JSON text, kept by PostgreSQL itself (a stored generated column). Reads that return
+    /// descriptors take this: printing jsonb as text on every read was a third of PostgreSQL's work on a page.
+    /// </summary>
+    public string DocumentText { get; private set; } = null!;
+
     /// <summary>Lower-cased flattened <c>path → [values]</c> for Backstage filters (GIN-indexed).</summary>
     public JsonDocument Facts { get; set; } = null!;
 

@@ -31,7 +31,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private const int MaxCursorLength = 16 * 1024;
 
     // Every read has the same column positions: a part left out is a typed NULL.
-    private const string Columns = ColumnsBeforeDocument + "e.document::text" + ColumnsAfterDocument + ",\n" + RelationsColumn;
+    private const string Columns = ColumnsBeforeDocument + "e.document_text" + ColumnsAfterDocument + ",\n" + RelationsColumn;
 
     private const string ColumnsBeforeDocument = """
         e.id, e.ref, e.kind, e.namespace, e.name, e.title, e.description, e.type, e.lifecycle, e.owner_ref, e.system_ref,
@@ -50,7 +50,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     private static string ColumnsFor(EntityParts parts) => parts == EntityParts.All
         ? Columns
-        : ColumnsBeforeDocument + (parts.HasFlag(EntityParts.Document) ? "e.document::text" : "NULL::text") + ColumnsAfterDocument
+        : ColumnsBeforeDocument + (parts.HasFlag(EntityParts.Document) ? "e.document_text" : "NULL::text") + ColumnsAfterDocument
             + ",\n" + (parts.HasFlag(EntityParts.Relations) ? RelationsColumn : "NULL::text");
 
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);

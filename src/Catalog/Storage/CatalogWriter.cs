@@ -67,7 +67,8 @@ internal static class CatalogWriter
         if (updates.Count > 0)
         {
             var before = await LoadDocumentsAsync(connection, updates.Select(u => u.Id).ToArray(), cancellationToken);
-            await ExecuteAsync(connection, "CREATE TEMP TABLE incoming (LIKE catalog.entities) ON COMMIT DROP", cancellationToken);
+            // With its generated columns as such (document_text): a plain copy of a NOT NULL column would refuse the rows.
+            await ExecuteAsync(connection, "CREATE TEMP TABLE incoming (LIKE catalog.entities INCLUDING GENERATED) ON COMMIT DROP", cancellationToken);
             await CopyEntitiesAsync(connection, "incoming", updates, locationId, cancellationToken);
             await ExecuteAsync(connection, """
                 UPDATE catalog.entities e SET
@@ -198,7 +199,7 @@ internal static class CatalogWriter
     private static async Task<Dictionary<Guid, string>> LoadDocumentsAsync(NpgsqlConnection connection, Guid[] ids, CancellationToken cancellationToken)
     {
         var documents = new Dictionary<Guid, string>();
-        await using var command = new NpgsqlCommand("SELECT id, document::text FROM catalog.entities WHERE id = ANY(@ids)", connection);
+        await using var command = new NpgsqlCommand("SELECT id, document_text FROM catalog.entities WHERE id = ANY(@ids)", connection);
         command.Parameters.AddWithValue("ids", ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -22,6 +22,7 @@ internal sealed class EntityRowConfiguration : IEntityTypeConfiguration<EntityRo
         entity.Property(e => e.SystemRef).HasColumnName("system_ref");
         entity.Property(e => e.Tags).HasColumnName("tags");
         entity.Property(e => e.Document).HasColumnName("document").HasColumnType("jsonb");
+        entity.Property(e => e.DocumentText).HasColumnName("document_text").HasComputedColumnSql("document::text", stored: true);
         entity.Property(e => e.Facts).HasColumnName("facts").HasColumnType("jsonb");
         entity.Property(e => e.SearchText).HasColumnName("search_text");
         entity.Property(e => e.StatusItems).HasColumnName("status_items").HasColumnType("jsonb");

@@ -66,6 +66,13 @@ namespace Portal.Catalog.Persistence.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("document");
 
+                    b.Property<string>("DocumentText")
+                        .IsRequired()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("text")
+                        .HasColumnName("document_text")
+                        .HasComputedColumnSql("document::text", true);
+
                     b.Property<string>("Etag")
                         .IsRequired()
                         .HasColumnType("text")
