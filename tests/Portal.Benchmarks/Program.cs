@@ -351,7 +351,7 @@ finally
 static async Task FloorByRefAsync(NpgsqlDataSource sql, string entityRef)
 {
     await using var command = sql.CreateCommand("""
-        SELECT e.document::text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref),
+        SELECT e.document_text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref),
             (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
              WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
         FROM catalog.entities e WHERE e.ref = $1
@@ -368,7 +368,7 @@ static async Task FloorPageAsync(NpgsqlDataSource sql, string ownerRef)
 {
     await using var batch = sql.CreateBatch();
     batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-        SELECT e.document::text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
+        SELECT e.document_text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
         FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1 ORDER BY e.ref LIMIT 21
         """) { Parameters = { new NpgsqlParameter { Value = ownerRef } } });
     batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1")
@@ -400,7 +400,7 @@ static async Task FloorFullTextAsync(NpgsqlDataSource sql, string word)
 {
     await using var batch = sql.CreateBatch();
     batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-        SELECT e.document::text FROM catalog.entities e WHERE e.search_text LIKE $1 ORDER BY e.ref LIMIT 21
+        SELECT e.document_text FROM catalog.entities e WHERE e.search_text LIKE $1 ORDER BY e.ref LIMIT 21
         """) { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
     batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.search_text LIKE $1")
     { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
