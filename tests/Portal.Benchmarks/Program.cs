@@ -126,6 +126,15 @@ try
         }
     }
 
+    // --serve N keeps the gateway hosted here up for N seconds, for outside tools (a profiler, a load generator).
+    if (ArgString("--serve") is not null)
+    {
+        LoadRunner.Settle(); // as before every measured run
+        Console.WriteLine($"serving at {app.ClientOptions.BaseAddress} for {ArgValue("--serve", 0)} s");
+        await Task.Delay(TimeSpan.FromSeconds(ArgValue("--serve", 0)));
+        return;
+    }
+
     if (args.Contains("--probe"))
     {
         foreach (var (label, op) in new (string, Func<int, Task>)[]
