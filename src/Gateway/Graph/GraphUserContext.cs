@@ -12,6 +12,8 @@ public sealed class GraphUserContext(EntityQueryService queries) : Dictionary<st
 {
     public EntityLoader Entities { get; private set; } = new(queries);
 
+    public DanglingRelationLoader DanglingRelations { get; private set; } = new(queries);
+
     /// <summary>
     /// For a subscription over a connection that paces it: one event executes at a time, the next once the connection
     /// has taken the previous result. GraphQL.NET starts every event it is handed at once, so without this a burst of
@@ -23,7 +25,11 @@ public sealed class GraphUserContext(EntityQueryService queries) : Dictionary<st
     /// A subscription reuses its context for every event: each event starts with empty loaders, so it shows the
     /// catalog as it is when the event is sent, not as an earlier event loaded it.
     /// </summary>
-    public void StartEvent() => Entities = new EntityLoader(queries);
+    public void StartEvent()
+    {
+        Entities = new EntityLoader(queries);
+        DanglingRelations = new DanglingRelationLoader(queries);
+    }
 }
 
 public static class GraphContextExtensions

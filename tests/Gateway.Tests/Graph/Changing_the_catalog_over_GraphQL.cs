@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Graph;
@@ -158,6 +159,38 @@ public sealed class Changing_the_catalog_over_GraphQL(PortalApp portal) : IClass
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task Status_warns_of_each_relation_whose_target_is_missing_as_the_REST_API_does_until_the_target_arrives()
+    {
+        var file = Write("lonely.yaml", Component("lonely", "service").TrimEnd() + "\n  dependsOn: [component:ghost-of-lonely]\n");
+        using var http = portal.CreateClient();
+        using var graph = new GraphClient(portal.CreateClient());
+        const string Register = "mutation($target: String!) { registerLocation(type: \"file\", target: $target) { created } }";
+        const string Status = """
+            { entity(ref: "component:lonely") { status { type level message } }
+              entitiesByRefs(refs: ["component:lonely"]) { ref status { message } } }
+            """;
+        (await graph.PostAsync(Register, new { target = file })).Ok();
+
+        var before = (await graph.PostAsync(Status)).Ok();
+        using var rest = JsonDocument.Parse(await http.GetStringAsync("/api/catalog/entities/by-name/component/default/lonely", TestContext.Current.CancellationToken));
+        (await graph.PostAsync(Register, new { target = Write("ghost.yaml", Component("ghost-of-lonely", "service")) })).Ok();
+        var after = (await graph.PostAsync(Status)).Ok();
+
+        var items = before["entity"]!["status"]!.AsArray();
+        Assert.Equal(
+            rest.RootElement.GetProperty("status").GetProperty("items").EnumerateArray().Select(i => $"{i.GetProperty("type")} {i.GetProperty("level")} {i.GetProperty("message")}"),
+            items.Select(i => $"{i!["type"]} {i["level"]} {i["message"]}"));
+        Assert.Collection(items,
+            dependsOn => Assert.Equal("Relation dependsOn points at component:default/ghost-of-lonely, which is not in the catalog.", (string?)dependsOn!["message"]),
+            ownedBy => Assert.Equal("Relation ownedBy points at group:default/team-a, which is not in the catalog.", (string?)ownedBy!["message"]));
+        Assert.All(items, i => Assert.Equal("warning", (string?)i!["level"]));
+        Assert.Equal(2, before["entitiesByRefs"]![0]!["status"]!.AsArray().Count);
+        Assert.Equal(
+            ["Relation ownedBy points at group:default/team-a, which is not in the catalog."],
+            after["entity"]!["status"]!.AsArray().Select(i => (string?)i!["message"]));
+    }
 
     private string Write(string name, string content)
     {

@@ -209,6 +209,21 @@ public sealed class Querying_the_catalog_over_GraphQL(AcmePortal portal) : IClas
     }
 
     [Fact]
+    public async Task The_status_of_a_whole_page_costs_one_more_round_trip_whatever_its_size()
+    {
+        using var graph = portal.Graph();
+        const string Query = "query($first: Int) { entities(first: $first) { nodes { ref status { message } } } }";
+
+        var small = await CountRoundTripsAsync(graph, Query, 1);
+        var large = await CountRoundTripsAsync(graph, Query, 20);
+
+        // The page, then the dangling relations of all its entities at once.
+        Assert.True(small.RoundTrips == 2, "page of 1:\n" + small.Commands);
+        Assert.True(large.RoundTrips == 2, "page of 20:\n" + large.Commands);
+        Assert.True(large.Items > small.Items, $"the larger page held {large.Items} items");
+    }
+
+    [Fact]
     public async Task A_page_of_components_with_owner_system_and_apis_costs_the_same_round_trips_whatever_its_size()
     {
         using var graph = portal.Graph();

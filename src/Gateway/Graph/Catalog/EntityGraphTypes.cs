@@ -104,7 +104,9 @@ internal static class EntityFields
                     : entity.Relations.Where(r => r.Type.Equals(relationType, StringComparison.OrdinalIgnoreCase)).ToList());
             });
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StatusItemGraphType>>>>("status")
-            .Description("Processing errors and warnings (status.items).").Resolve(c => c.Source.Status);
+            .Description("Processing errors and warnings (status.items), with a warning per relation whose target is not in the catalog (as the REST API shows them).")
+            .Resolve(c => c.Portal().DanglingRelations.Load(c.Source.Ref)
+                .Then(dangling => (IReadOnlyList<StatusItem>)[.. c.Source.Status, .. EntityQueryService.DanglingWarnings(dangling)]));
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<HistoryItemGraphType>>>>("history")
             .Description("Recorded changes, newest first.")
             .Argument<IntGraphType>("limit", a => a.DefaultValue = 20)
