@@ -36,7 +36,8 @@ internal sealed class EntityRow
 
     /// <summary>
     /// <see cref="Document"/> as JSON text, kept by PostgreSQL itself (a stored generated column). Reads that return
-    /// descriptors take this: printing jsonb as text on every read was about a quarter of PostgreSQL's work on a REST page.
+    /// descriptors take this: printing jsonb as text on every read was about a quarter of PostgreSQL's work on a REST
+    /// page.
     /// </summary>
     public string DocumentText { get; private set; } = null!;
 
