@@ -71,7 +71,8 @@ public sealed class DanglingRelationLoader(EntityQueryService queries)
             foreach (var source in batch)
             {
                 // In the REST API's order (ordinal by type, then target), whatever the database's collation.
-                _loaded[source] = dangling[source].OrderBy(r => r.Type, StringComparer.Ordinal).ThenBy(r => r.TargetRef, StringComparer.Ordinal).ToList();
+                _loaded[source] = dangling[source]
+                    .OrderBy(r => r.Type, StringComparer.Ordinal).ThenBy(r => r.TargetRef, StringComparer.Ordinal).ToList();
             }
         }
     }
