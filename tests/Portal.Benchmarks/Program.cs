@@ -36,7 +36,7 @@ Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PORTAL_GATEWAY",
 // PORTAL_BENCH_POSTGRES names an existing database instead (kept afterwards; a catalog already there is reused).
 var external = Environment.GetEnvironmentVariable("PORTAL_BENCH_POSTGRES");
 var root = Path.Combine(Path.GetTempPath(), "portal-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
-// Its cache holds the whole catalog (about 620 MB at 100k entities), as a production server's would: with the default
+// Its cache holds the whole catalog (about 650 MB at 100k entities), as a production server's would: with the default
 // 128 MB every read depends on the host's page cache, which this shared machine drops under us (disk reads and stalls
 // of most of a second in the middle of a measurement).
 await using var postgres = external is null

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Locations;
@@ -13,6 +14,10 @@ namespace Portal.Gateway.BackstageApi;
 internal static class EntityJson
 {
     private static readonly string[] LeadingKeys = ["apiVersion", "kind", "metadata", "spec"];
+
+    // Top-level keys not copied in the loop over the rest: the envelope (written first) and the outputs (relations and
+    // status, written from the catalog). As UTF-8, so each key is compared without decoding its name.
+    private static readonly byte[][] WrittenApart = [.. LeadingKeys.Select(Encoding.UTF8.GetBytes), "relations"u8.ToArray(), "status"u8.ToArray()];
 
     // Names written for every relation of every entity of a page: encoded once.
     private static readonly JsonEncodedText TypeName = JsonEncodedText.Encode("type");
@@ -46,8 +51,7 @@ internal static class EntityJson
 
         foreach (var property in root.EnumerateObject())
         {
-            // The envelope is written above; relations and status are outputs, and the catalog's own values follow.
-            if (!IsEnvelopeOrOutput(property))
+            if (!IsWrittenApart(property))
             {
                 WriteProperty(json, property, fields);
             }
@@ -173,9 +177,18 @@ internal static class EntityJson
         json.WriteEndObject();
     }
 
-    private static bool IsEnvelopeOrOutput(JsonProperty property) =>
-        property.NameEquals("apiVersion"u8) || property.NameEquals("kind"u8) || property.NameEquals("metadata"u8)
-        || property.NameEquals("spec"u8) || property.NameEquals("relations"u8) || property.NameEquals("status"u8);
+    private static bool IsWrittenApart(JsonProperty property)
+    {
+        foreach (var name in WrittenApart)
+        {
+            if (property.NameEquals(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>A property of an object <paramref name="parent"/> selects from.</summary>
     private static void WriteProperty(Utf8JsonWriter json, JsonProperty property, FieldSelection parent)
