@@ -33,6 +33,9 @@ public static partial class BusRegistration
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter("portal", includeNamespace: false));
+            // MassTransit reports how it is configured to its vendor unless told not to. The portal makes no call
+            // outside the organisation that its operators did not configure (and here the call would fail anyway).
+            bus.ConfigureUsageTelemetryOptions(telemetry => telemetry.Enabled = false);
             consumers(bus);
             if (rabbitMq.Enabled)
             {

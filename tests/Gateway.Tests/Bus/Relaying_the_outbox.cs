@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Portal.Catalog.Entities;
 using Portal.Contracts.Catalog;
@@ -52,6 +53,13 @@ public sealed class Relaying_the_outbox(ChangeFeedApp app) : IClassFixture<Chang
 
         Assert.Equal(("once", "UPDATED", "component:default/said-twice"), ChangeMessages.Read(heard));
         await socket.AssertSilentAsync(TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
+    public void The_bus_sends_no_usage_report_to_its_vendor()
+    {
+        // MassTransit reports to its vendor by default; an operator who did not ask for that must not get it.
+        Assert.False(app.Get<IOptions<UsageTelemetryOptions>>().Value.Enabled);
     }
 
     private Task UpsertGroupAsync(string name) => UpsertGroupAsync(app, name);
