@@ -17,7 +17,8 @@ var callers = ArgValue("--callers", 16);
 var data = ArgString("--data") ?? Path.Combine(Path.GetTempPath(), $"portal-bench-catalog-{n}");
 var duration = TimeSpan.FromSeconds(seconds);
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {Environment.OSVersion}, .NET {Environment.Version}");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {Environment.OSVersion}, .NET {Environment.Version}"
+    + $"; Linux autogroup scheduling {AutogroupScheduling()}");
 if (!File.Exists(Path.Combine(data, "manifest.json")))
 {
     var generator = Process.Start("node", [SharedFiles.Path("bench", "gen-catalog.js"), "--n", n.ToString(), "--seed", "42", "--out", data])!;
@@ -441,6 +442,15 @@ static async Task<long> ScalarAsync(NpgsqlDataSource sql, string text)
 {
     await using var command = sql.CreateCommand(text);
     return Convert.ToInt64(await command.ExecuteScalarAsync());
+}
+
+// Linux's autogroup scheduling shares the CPU out by session rather than by thread. With the client, the gateway and
+// PostgreSQL on the same two cores it multiplies the gateway pages' p99 two to four times (README, Benchmarks), so
+// every run says which way it was measured.
+static string AutogroupScheduling()
+{
+    const string setting = "/proc/sys/kernel/sched_autogroup_enabled";
+    return !File.Exists(setting) ? "not present" : File.ReadAllText(setting).Trim() == "0" ? "off" : "on";
 }
 
 int ArgValue(string name, int fallback) => ArgString(name) is { } value ? int.Parse(value) : fallback;
