@@ -445,7 +445,7 @@ static async Task<long> ScalarAsync(NpgsqlDataSource sql, string text)
 }
 
 // Linux's autogroup scheduling shares the CPU out by session rather than by thread. With the client, the gateway and
-// PostgreSQL on the same two cores it multiplies the gateway pages' p99 two to four times (README, Benchmarks), so
+// PostgreSQL on the same two cores it multiplies the gateway pages' p99 several times (README, Benchmarks), so
 // every run says which way it was measured.
 static string AutogroupScheduling()
 {
