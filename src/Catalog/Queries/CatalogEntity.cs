@@ -6,7 +6,9 @@ namespace Portal.Catalog.Queries;
 /// An entity as stored, with the columns the gateway reads without parsing the document, and the Backstage-shaped
 /// JSON (<see cref="ToBackstageJson"/>) with metadata.uid/etag, relations and status. Reads may leave the descriptor
 /// and the relations out (<see cref="EntityParts"/>): they are most of a row's bytes and cost, and a page that shows
-/// names, owners and systems needs neither.
+/// names, owners and systems needs neither. <see cref="Status"/> holds the stored processing items, followed by a
+/// warning per dangling relation when <see cref="WarnsOfDanglingRelations"/> (read with
+/// <see cref="EntityParts.DanglingWarnings"/>).
 /// </summary>
 public sealed record CatalogEntity(
     Guid Uid,
@@ -27,7 +29,8 @@ public sealed record CatalogEntity(
     IReadOnlyList<RelationView>? LoadedRelations,
     IReadOnlyList<StatusItem> Status,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    bool WarnsOfDanglingRelations)
 {
     private JsonObject? _document;
 
@@ -44,7 +47,9 @@ public sealed record CatalogEntity(
 
     /// <summary>The optional parts this read holds.</summary>
     public EntityParts Parts =>
-        (LoadedDocumentUtf8 is null ? EntityParts.Columns : EntityParts.Document) | (LoadedRelations is null ? EntityParts.Columns : EntityParts.Relations);
+        (LoadedDocumentUtf8 is null ? EntityParts.Columns : EntityParts.Document)
+        | (LoadedRelations is null ? EntityParts.Columns : EntityParts.Relations)
+        | (WarnsOfDanglingRelations ? EntityParts.DanglingWarnings : EntityParts.Columns);
 
     public bool Has(EntityParts parts) => (Parts & parts) == parts;
 
@@ -98,6 +103,13 @@ public enum EntityParts
     Relations = 2,
 
     All = Document | Relations,
+
+    /// <summary>
+    /// <see cref="CatalogEntity.Status"/> also warns of each relation whose target is not in the catalog (a subquery
+    /// per row). Such relations are kept, since the target may be registered later; computed on read, the warning
+    /// disappears the moment the target arrives.
+    /// </summary>
+    DanglingWarnings = 4,
 }
 
 public sealed record RelationView(string Type, string TargetRef);

@@ -31,7 +31,10 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private const int MaxCursorLength = 16 * 1024;
 
     // Every read has the same column positions: a part left out is a typed NULL.
-    private const string Columns = ColumnsBeforeDocument + "e.document_text" + ColumnsAfterDocument + ",\n" + RelationsColumn;
+    private const string Columns = ColumnsBeforeDocument + "e.document_text" + ColumnsAfterDocument + ",\n" + RelationsColumn + ", NULL::text";
+
+    /// <summary>How many columns an entity takes at the start of a row (a page's sort keys follow them).</summary>
+    private const int EntityColumnCount = 20;
 
     private const string ColumnsBeforeDocument = """
         e.id, e.ref, e.kind, e.namespace, e.name, e.title, e.description, e.type, e.lifecycle, e.owner_ref, e.system_ref,
@@ -48,10 +51,17 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         (SELECT {RelationLines} FROM catalog.relations r WHERE r.source_ref = e.ref)
         """;
 
+    // The same lines for the relations whose target names no entity: one index probe per relation of the row.
+    private const string DanglingRelationsColumn = $"""
+        (SELECT {RelationLines} FROM catalog.relations r
+         WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
+        """;
+
     private static string ColumnsFor(EntityParts parts) => parts == EntityParts.All
         ? Columns
         : ColumnsBeforeDocument + (parts.HasFlag(EntityParts.Document) ? "e.document_text" : "NULL::text") + ColumnsAfterDocument
-            + ",\n" + (parts.HasFlag(EntityParts.Relations) ? RelationsColumn : "NULL::text");
+            + ",\n" + (parts.HasFlag(EntityParts.Relations) ? RelationsColumn : "NULL::text")
+            + ",\n" + (parts.HasFlag(EntityParts.DanglingWarnings) ? DanglingRelationsColumn : "NULL::text");
 
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
 
@@ -67,73 +77,28 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             return null; // No entity can have such a ref.
         }
 
-        await using var command = dataSource.CreateCommand($"""
-            SELECT {Columns},
-                (SELECT {RelationLines} FROM catalog.relations r
-                 WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
-            FROM catalog.entities e WHERE e.ref = @ref
-            """);
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {ColumnsFor(EntityParts.All | EntityParts.DanglingWarnings)} FROM catalog.entities e WHERE e.ref = @ref");
         command.Parameters.AddWithValue("ref", entityRef.Trim().ToLowerInvariant());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        var entity = Read(reader, 0);
-        if (reader.IsDBNull(19))
-        {
-            return entity;
-        }
-
-        return entity with { Status = [.. entity.Status, .. DanglingWarnings(ParseRelations(reader.GetString(19)))] };
+        return await ReadOneAsync(command, cancellationToken);
     }
 
     /// <summary>One entity by its uid (Backstage's <c>metadata.uid</c>), with the same warnings as <see cref="GetAsync"/>.</summary>
     public async Task<CatalogEntity?> GetByUidAsync(Guid uid, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
-            SELECT {Columns},
-                (SELECT {RelationLines} FROM catalog.relations r
-                 WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
-            FROM catalog.entities e WHERE e.id = @id
-            """);
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {ColumnsFor(EntityParts.All | EntityParts.DanglingWarnings)} FROM catalog.entities e WHERE e.id = @id");
         command.Parameters.AddWithValue("id", uid);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        var entity = Read(reader, 0);
-        return reader.IsDBNull(19)
-            ? entity
-            : entity with { Status = [.. entity.Status, .. DanglingWarnings(ParseRelations(reader.GetString(19)))] };
+        return await ReadOneAsync(command, cancellationToken);
     }
 
-    /// <summary>
-    /// Relation targets that name no entity, per source. Such relations are kept (the target may be registered later)
-    /// and reported as warnings on the source; computed on read, so they disappear the moment the target arrives.
-    /// </summary>
-    public async Task<ILookup<string, RelationView>> DanglingRelationsAsync(IReadOnlyCollection<string> sourceRefs, CancellationToken cancellationToken)
+    private static async Task<CatalogEntity?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT DISTINCT r.source_ref, r.type, r.target_ref FROM catalog.relations r
-            WHERE r.source_ref = ANY(@refs) AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref)
-            ORDER BY 1, 2, 3
-            """);
-        command.Parameters.AddWithValue("refs", sourceRefs.ToArray());
-        var rows = new List<(string Source, RelationView Relation)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add((reader.GetString(0), new RelationView(reader.GetString(1), reader.GetString(2))));
-        }
-
-        return rows.ToLookup(r => r.Source, r => r.Relation, StringComparer.Ordinal);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader, 0, EntityParts.All | EntityParts.DanglingWarnings) : null;
     }
 
-    public static IEnumerable<StatusItem> DanglingWarnings(IEnumerable<RelationView> dangling) => dangling.Select(r => new StatusItem(
+    private static IEnumerable<StatusItem> DanglingWarnings(IEnumerable<RelationView> dangling) => dangling.Select(r => new StatusItem(
         "backstage.io/catalog-processing", "warning", $"Relation {r.Type} points at {r.TargetRef}, which is not in the catalog."));
 
     /// <summary>Entities by ref, in the order asked, with null for refs that do not exist.</summary>
@@ -254,7 +219,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 }
 
                 items.Add(Read(reader, 0, query.Parts));
-                itemKeys.Add(Enumerable.Range(0, query.Order.Count).Select(i => reader.GetString(19 + i)).ToList());
+                itemKeys.Add(Enumerable.Range(0, query.Order.Count).Select(i => reader.GetString(EntityColumnCount + i)).ToList());
             }
 
             if (query.IncludeTotal && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken))
@@ -494,12 +459,17 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         IReadOnlyList<RelationView>? relations = relationLines is not null ? ParseRelations(relationLines)
             : parts.HasFlag(EntityParts.Relations) ? []
             : null;
-        var status = statusJson is null or "[]"
+        IReadOnlyList<StatusItem> status = statusJson is null or "[]"
             ? []
             : JsonSerializer.Deserialize<List<StatusItem>>(statusJson, CursorJson) ?? [];
+        if (Text(19) is { } danglingLines)
+        {
+            status = [.. status, .. DanglingWarnings(ParseRelations(danglingLines))];
+        }
+
         return new CatalogEntity(
             uid, entityRef, kind, @namespace, name, title, description, type, lifecycle, owner, system, etag, location, orphan,
-            document, relations, status, createdAt, updatedAt);
+            document, relations, status, createdAt, updatedAt, parts.HasFlag(EntityParts.DanglingWarnings));
     }
 
     /// <summary>

@@ -5,14 +5,12 @@ using Portal.Gateway.Graph.Catalog;
 namespace Portal.Gateway.Graph;
 
 /// <summary>
-/// What one GraphQL execution carries besides its arguments: the batched loaders, whose caches must not outlive the
+/// What one GraphQL execution carries besides its arguments: the batched loader, whose cache must not outlive the
 /// execution (a subscription's events each start from fresh data).
 /// </summary>
 public sealed class GraphUserContext(EntityQueryService queries) : Dictionary<string, object?>
 {
     public EntityLoader Entities { get; private set; } = new(queries);
-
-    public DanglingRelationLoader DanglingRelations { get; private set; } = new(queries);
 
     /// <summary>
     /// For a subscription over a connection that paces it: one event executes at a time, the next once the connection
@@ -28,7 +26,6 @@ public sealed class GraphUserContext(EntityQueryService queries) : Dictionary<st
     public void StartEvent()
     {
         Entities = new EntityLoader(queries);
-        DanglingRelations = new DanglingRelationLoader(queries);
     }
 }
 

@@ -178,6 +178,12 @@ public sealed class Changing_the_catalog_over_GraphQL(PortalApp portal) : IClass
         (await graph.PostAsync(Register, new { target = Write("ghost.yaml", Component("ghost-of-lonely", "service")) })).Ok();
         var after = (await graph.PostAsync(Status)).Ok();
 
+        // Reached a second time in one execution, first without its status and then with it (and whole), it shows the same.
+        var nested = (await graph.PostAsync("""
+            { lonely: entity(ref: "component:lonely") { name }
+              ghost: entity(ref: "component:ghost-of-lonely") { ... on Component { dependencyOf { ref status { message } descriptor } } } }
+            """)).Ok();
+
         var items = before["entity"]!["status"]!.AsArray();
         Assert.Equal(
             rest.RootElement.GetProperty("status").GetProperty("items").EnumerateArray().Select(i => $"{i.GetProperty("type")} {i.GetProperty("level")} {i.GetProperty("message")}"),
@@ -190,6 +196,14 @@ public sealed class Changing_the_catalog_over_GraphQL(PortalApp portal) : IClass
         Assert.Equal(
             ["Relation ownedBy points at group:default/team-a, which is not in the catalog."],
             after["entity"]!["status"]!.AsArray().Select(i => (string?)i!["message"]));
+        var dependent = nested["ghost"]!["dependencyOf"]!.AsArray().Single()!;
+        Assert.Equal("component:default/lonely", (string?)dependent["ref"]);
+        Assert.Equal(
+            ["Relation ownedBy points at group:default/team-a, which is not in the catalog."],
+            dependent["status"]!.AsArray().Select(i => (string?)i!["message"]));
+        Assert.Equal(
+            ["Relation ownedBy points at group:default/team-a, which is not in the catalog."],
+            dependent["descriptor"]!["status"]!["items"]!.AsArray().Select(i => (string?)i!["message"]));
     }
 
     private string Write(string name, string content)

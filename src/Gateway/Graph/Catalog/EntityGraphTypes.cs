@@ -85,9 +85,10 @@ internal static class EntityFields
             .Resolve(c => FromDocument(c, e => Metadata(e)?["links"] is JsonArray links ? links.OfType<JsonObject>().ToList() : []));
         graph.Field<JsonGraphType>("spec").Description("The descriptor's spec, as written.").Reads(EntityParts.Document)
             .Resolve(c => FromDocument(c, e => e.Document["spec"]?.DeepClone()));
+        // With the dangling-relation warnings always, as REST by-name shows them, whatever else the query selects.
         graph.Field<NonNullGraphType<JsonGraphType>>("descriptor").Description("The whole descriptor in Backstage's REST shape (metadata.uid/etag, relations, status).")
-            .Reads(EntityParts.All)
-            .Resolve(c => c.Portal().Entities.With(EntityParts.All, c.Source, entity => entity.ToBackstageJson()));
+            .Reads(EntityParts.All | EntityParts.DanglingWarnings)
+            .Resolve(c => c.Portal().Entities.With(EntityParts.All | EntityParts.DanglingWarnings, c.Source, entity => entity.ToBackstageJson()));
         graph.Field<NonNullGraphType<BooleanGraphType>>("orphan").Description("Its location no longer emits it (kept by Catalog:OrphanStrategy=Keep).").ResolveProperty(e => e.Orphan);
         graph.Field<IdGraphType>("locationId").Description("The location that manages it; null for API-managed entities.").ResolveProperty(e => e.LocationId);
         graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").ResolveProperty(e => e.CreatedAt);
@@ -105,8 +106,8 @@ internal static class EntityFields
             });
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StatusItemGraphType>>>>("status")
             .Description("Processing errors and warnings (status.items), with a warning per relation whose target is not in the catalog (as the REST API shows them).")
-            .Resolve(c => c.Portal().DanglingRelations.Load(c.Source.Ref)
-                .Then(dangling => (IReadOnlyList<StatusItem>)[.. c.Source.Status, .. EntityQueryService.DanglingWarnings(dangling)]));
+            .Reads(EntityParts.DanglingWarnings)
+            .Resolve(c => c.Portal().Entities.With(EntityParts.DanglingWarnings, c.Source, entity => entity.Status));
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<HistoryItemGraphType>>>>("history")
             .Description("Recorded changes, newest first.")
             .Argument<IntGraphType>("limit", a => a.DefaultValue = 20)

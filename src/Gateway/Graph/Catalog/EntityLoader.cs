@@ -144,6 +144,8 @@ public sealed class EntityLoader(EntityQueryService queries)
             {
                 LoadedDocumentUtf8 = entity.LoadedDocumentUtf8 ?? known.LoadedDocumentUtf8,
                 LoadedRelations = entity.LoadedRelations ?? known.LoadedRelations,
+                Status = entity.WarnsOfDanglingRelations || !known.WarnsOfDanglingRelations ? entity.Status : known.Status,
+                WarnsOfDanglingRelations = entity.WarnsOfDanglingRelations || known.WarnsOfDanglingRelations,
             }
             : entity;
     }
