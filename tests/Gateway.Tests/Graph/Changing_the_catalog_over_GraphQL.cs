@@ -112,7 +112,7 @@ public sealed class Changing_the_catalog_over_GraphQL(PortalApp portal) : IClass
     public async Task Upsert_and_delete_guard_with_the_etag_and_name_the_offending_field()
     {
         using var graph = new GraphClient(portal.CreateClient());
-        const string Upsert = "mutation($entity: JSON!, $etag: String) { upsertEntity(entity: $entity, etag: $etag) { ref etag ... on Component { lifecycle owner { ref } } history { change actor } } }";
+        const string Upsert = "mutation($entity: JSON!, $etag: String) { upsertEntity(entity: $entity, etag: $etag) { ref etag status { message } ... on Component { lifecycle owner { ref } } history { change actor } } }";
         var document = new
         {
             apiVersion = "backstage.io/v1alpha1",
@@ -131,6 +131,9 @@ public sealed class Changing_the_catalog_over_GraphQL(PortalApp portal) : IClass
 
         Assert.Equal("component:default/api-made", (string?)created["ref"]);
         Assert.Null(created["owner"]); // group:team-x is not in the catalog: a dangling relation, kept but unresolved
+        Assert.Equal( // once
+            ["Relation ownedBy points at group:default/team-x, which is not in the catalog."],
+            created["status"]!.AsArray().Select(i => (string?)i!["message"]));
         Assert.Equal("created", (string?)created["history"]![0]!["change"]);
         Assert.Equal("graphql:anonymous", (string?)created["history"]![0]!["actor"]);
         Assert.Contains("has changed since it was read", (string?)stale.Error("CONFLICT")["message"], StringComparison.Ordinal);
@@ -204,6 +207,46 @@ public sealed class Changing_the_catalog_over_GraphQL(PortalApp portal) : IClass
         Assert.Equal(
             ["Relation ownedBy points at group:default/team-a, which is not in the catalog."],
             dependent["descriptor"]!["status"]!["items"]!.AsArray().Select(i => (string?)i!["message"]));
+    }
+
+    [Fact]
+    public async Task An_entity_read_on_a_page_with_its_status_and_again_as_an_owner_without_it_keeps_its_warnings()
+    {
+        var file = Write("kid.yaml", Component("kid", "service").Replace("owner: team-a", "owner: orphan-team").TrimEnd() + """
+
+              dependsOn: [group:orphan-team]
+            ---
+            apiVersion: backstage.io/v1alpha1
+            kind: Group
+            metadata:
+              name: orphan-team
+            spec:
+              type: team
+              parent: ghost-parent
+              children: []
+
+            """);
+        using var graph = new GraphClient(portal.CreateClient());
+        (await graph.PostAsync("mutation($target: String!) { registerLocation(type: \"file\", target: $target) { created } }", new { target = file })).Ok();
+
+        // The group comes on the page with its warnings, then among the page's owners without them (the owner field
+        // asks only for a name); the dependency reads it from the loader, which must still hold the warnings.
+        var nodes = (await graph.PostAsync("""
+            { entities(
+                filter: [{ kind: ["group"], fields: [{ path: "metadata.name", values: ["orphan-team"] }] },
+                         { kind: ["component"], fields: [{ path: "metadata.name", values: ["kid"] }] }],
+                orderBy: [{ field: "metadata.name" }]) {
+                nodes { ref status { message } ... on Component { owner { name } dependsOn { ref status { message } } } } } }
+            """)).Ok()["entities"]!["nodes"]!.AsArray();
+
+        const string Warning = "Relation childOf points at group:default/ghost-parent, which is not in the catalog.";
+        Assert.Equal(["component:default/kid", "group:default/orphan-team"], nodes.Select(n => (string?)n!["ref"]));
+        Assert.Empty(nodes[0]!["status"]!.AsArray());
+        Assert.Equal("orphan-team", (string?)nodes[0]!["owner"]!["name"]);
+        Assert.Equal([Warning], nodes[1]!["status"]!.AsArray().Select(i => (string?)i!["message"]));
+        var dependency = nodes[0]!["dependsOn"]!.AsArray().Single()!;
+        Assert.Equal("group:default/orphan-team", (string?)dependency["ref"]);
+        Assert.Equal([Warning], dependency["status"]!.AsArray().Select(i => (string?)i!["message"]));
     }
 
     private string Write(string name, string content)
