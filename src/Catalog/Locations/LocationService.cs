@@ -22,6 +22,24 @@ public sealed record LocationOutcome(
     int Unchanged,
     int Removed);
 
+/// <summary>What refreshing an entity did: its location's <see cref="Outcome"/>, or why there was nothing to refresh.</summary>
+public sealed record EntityRefresh(EntityRefreshResult Result, LocationOutcome? Outcome = null);
+
+public enum EntityRefreshResult
+{
+    /// <summary>The location that manages the entity was read again (<see cref="EntityRefresh.Outcome"/>).</summary>
+    Refreshed,
+
+    /// <summary>No entity has the ref.</summary>
+    NoSuchEntity,
+
+    /// <summary>The entity was written through the API: no location manages it.</summary>
+    ApiManaged,
+
+    /// <summary>Its location was unregistered between finding the entity and refreshing.</summary>
+    LocationGone,
+}
+
 /// <summary>What registering a target would ingest; <see cref="Existing"/> is set when it is registered already.</summary>
 public sealed record LocationPreview(
     string Type,
@@ -169,6 +187,36 @@ public sealed class LocationService
         var outcome = await WriteAsync(connection, location, read, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return outcome;
+    }
+
+    /// <summary>
+    /// Refreshes the location that manages the entity <paramref name="entityRef"/> (a ref as the catalog stores it).
+    /// The GraphQL mutation and the REST route answer the results differently (Backstage's route accepts an
+    /// API-managed entity and does nothing), so this says what happened and leaves the answer to them.
+    /// </summary>
+    public async Task<EntityRefresh> RefreshEntityAsync(string entityRef, CancellationToken cancellationToken)
+    {
+        Guid? locationId;
+        await using (var command = _dataSource.CreateCommand("SELECT location_id FROM catalog.entities WHERE ref = @ref"))
+        {
+            command.Parameters.AddWithValue("ref", entityRef);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return new EntityRefresh(EntityRefreshResult.NoSuchEntity);
+            }
+
+            locationId = reader.IsDBNull(0) ? null : reader.GetGuid(0);
+        }
+
+        if (locationId is not { } id)
+        {
+            return new EntityRefresh(EntityRefreshResult.ApiManaged);
+        }
+
+        return await RefreshAsync(id, cancellationToken) is { } outcome
+            ? new EntityRefresh(EntityRefreshResult.Refreshed, outcome)
+            : new EntityRefresh(EntityRefreshResult.LocationGone);
     }
 
     /// <summary>Removes the location and every entity it manages. Returns false for an unknown id.</summary>

@@ -209,12 +209,14 @@ internal static class EntityEndpoints
             entityRef = CatalogRequestParser.EntityRefText(CatalogRequestBody.RequiredString(body.RootElement, "entityRef"), "entityRef");
         }
 
-        var entity = (await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync([entityRef], context.RequestAborted))[0]
-            ?? throw CatalogApiException.NotFound($"No entity with ref {entityRef}");
-        if (entity.LocationId is { } locationId
-            && await context.RequestServices.GetRequiredService<LocationService>().RefreshAsync(locationId, context.RequestAborted) is null)
+        // An API-managed entity has no location to read again: Backstage answers 200 and does nothing, and so does this.
+        var refresh = await context.RequestServices.GetRequiredService<LocationService>().RefreshEntityAsync(entityRef, context.RequestAborted);
+        switch (refresh.Result)
         {
-            throw CatalogApiException.NotFound($"The location that manages {entityRef} was removed meanwhile.");
+            case EntityRefreshResult.NoSuchEntity:
+                throw CatalogApiException.NotFound($"No entity with ref {entityRef}");
+            case EntityRefreshResult.LocationGone:
+                throw CatalogApiException.NotFound($"The location that manages {entityRef} was removed meanwhile.");
         }
 
         await CatalogApiResponses.EmptyAsync(context, StatusCodes.Status200OK);

@@ -107,6 +107,24 @@ public sealed class Changing_the_catalog_over_REST(PortalApp app) : IClassFixtur
     }
 
     [Fact]
+    public async Task Refreshing_an_unknown_entity_is_a_404_and_an_API_managed_one_is_accepted_and_left_alone()
+    {
+        using var api = Api();
+        await app.Get<EntityService>().UpsertAsync((JsonObject)JsonNode.Parse("""
+            {"apiVersion":"backstage.io/v1alpha1","kind":"Group","metadata":{"name":"api-made-team"},"spec":{"type":"team","children":[]}}
+            """)!, null, "test", TestContext.Current.CancellationToken);
+        var before = (await api.GetAsync("/entities/by-name/group/default/api-made-team")).Json.GetProperty("metadata").GetProperty("etag").GetString();
+
+        var unknown = await api.PostAsync("/refresh", """{"entityRef": "component:default/never-registered"}""");
+        var apiManaged = await api.PostAsync("/refresh", """{"entityRef": "group:api-made-team"}""");
+
+        CatalogApiClient.AssertError(unknown, HttpStatusCode.NotFound, "NotFoundError", "component:default/never-registered");
+        Assert.Equal(HttpStatusCode.OK, apiManaged.Status); // as Backstage: nothing to read again
+        var after = (await api.GetAsync("/entities/by-name/group/default/api-made-team")).Json.GetProperty("metadata").GetProperty("etag").GetString();
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
     public async Task Deleting_a_location_removes_its_entities()
     {
         var file = Write("deleted.yaml", Component("deleted-a"));

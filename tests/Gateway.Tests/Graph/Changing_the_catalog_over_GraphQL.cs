@@ -155,10 +155,16 @@ public sealed class Changing_the_catalog_over_GraphQL(PortalApp portal) : IClass
 
         var result = (await graph.PostAsync("mutation { refreshEntity(ref: \"component:refreshed\") { updated location { target } } }")).Ok()["refreshEntity"]!;
         var unknown = await graph.PostAsync("mutation { refreshEntity(ref: \"component:never-was\") { updated } }");
+        (await graph.PostAsync("mutation($entity: JSON!) { upsertEntity(entity: $entity) { ref } }", new
+        {
+            entity = new { apiVersion = "backstage.io/v1alpha1", kind = "Group", metadata = new { name = "api-made-refresh" }, spec = new { type = "team", children = Array.Empty<string>() } },
+        })).Ok();
+        var apiManaged = await graph.PostAsync("mutation { refreshEntity(ref: \"group:api-made-refresh\") { updated } }");
 
         Assert.Equal(1, (int)result["updated"]!);
         Assert.Equal(file, (string?)result["location"]!["target"]);
         unknown.Error("NOT_FOUND");
+        Assert.Equal("group:default/api-made-refresh is API-managed: no location to refresh it from.", (string?)apiManaged.Error("VALIDATION_FAILED")["message"]);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -49,15 +49,14 @@ internal static class CatalogMutationFields
             .ResolveAsync(async c =>
             {
                 var entityRef = CatalogQueryFields.ParseRef(c.GetArgument<string>("ref"), "ref");
-                var entity = await c.Service<EntityQueryService>().GetAsync(entityRef.Canonical, c.CancellationToken)
-                    ?? throw new GraphNotFoundException($"No entity is {entityRef}.");
-                if (entity.LocationId is not { } locationId)
+                var refresh = await c.Service<LocationService>().RefreshEntityAsync(entityRef.Canonical, c.CancellationToken);
+                return refresh.Result switch
                 {
-                    throw new InvalidQueryException($"{entityRef} is API-managed: no location to refresh it from.");
-                }
-
-                return (object?)await c.Service<LocationService>().RefreshAsync(locationId, c.CancellationToken)
-                    ?? throw new GraphNotFoundException($"The location of {entityRef} is gone.");
+                    EntityRefreshResult.Refreshed => (object?)refresh.Outcome,
+                    EntityRefreshResult.ApiManaged => throw new InvalidQueryException($"{entityRef} is API-managed: no location to refresh it from."),
+                    EntityRefreshResult.LocationGone => throw new GraphNotFoundException($"The location of {entityRef} is gone."),
+                    _ => throw new GraphNotFoundException($"No entity is {entityRef}."),
+                };
             });
 
         GraphAuthorizationRule.ChangesNothing(mutation.Field<NonNullGraphType<ValidationReportGraphType>>("validateEntities"))
