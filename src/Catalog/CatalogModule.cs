@@ -57,7 +57,6 @@ public static class CatalogModule
         builder.Services.AddSingleton<EntityQueryService>();
         builder.Services.AddSingleton<ChangeMatcher>();
         builder.Services.AddSingleton(services => new EntityService(
-            services.GetRequiredService<NpgsqlDataSource>(),
             services.GetRequiredService<CatalogWriteGate>(),
             services.GetRequiredService<DescriptorPipeline>()));
         builder.Services.AddHostedService<LocationRefresher>();

@@ -22,14 +22,11 @@ public sealed class EntityConflictException(string message) : Exception(message)
 /// </summary>
 public sealed class EntityService
 {
-    private const long WriteLockKey = 0x636174616c6f67; // the same lock as every catalog write
-    private readonly NpgsqlDataSource _dataSource;
     private readonly CatalogWriteGate _writeGate;
     private readonly DescriptorPipeline _pipeline;
 
-    internal EntityService(NpgsqlDataSource dataSource, CatalogWriteGate writeGate, DescriptorPipeline pipeline)
+    internal EntityService(CatalogWriteGate writeGate, DescriptorPipeline pipeline)
     {
-        _dataSource = dataSource;
         _writeGate = writeGate;
         _pipeline = pipeline;
     }
@@ -50,11 +47,8 @@ public sealed class EntityService
         }
 
         var entity = batch.Entities[0];
-        using var turn = await _writeGate.EnterAsync(cancellationToken);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await LockAsync(connection, cancellationToken);
-        var current = await CurrentAsync(connection, entity.Ref.Canonical, cancellationToken);
+        await using var write = await _writeGate.BeginAsync(cancellationToken);
+        var current = await CurrentAsync(write.Connection, entity.Ref.Canonical, cancellationToken);
         if (current is { LocationId: { } location })
         {
             throw new EntityConflictException(
@@ -62,8 +56,8 @@ public sealed class EntityService
         }
 
         CheckEtag(entity.Ref.Canonical, current?.Etag, expectedEtag);
-        await CatalogWriter.ApplyAsync(connection, null, actor, [entity], RemovalMode.None, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await CatalogWriter.ApplyAsync(write.Connection, null, actor, [entity], RemovalMode.None, cancellationToken);
+        await write.CommitAsync(cancellationToken);
         return entity.Ref.Canonical;
     }
 
@@ -71,11 +65,8 @@ public sealed class EntityService
     public async Task<bool> DeleteAsync(string entityRef, string? expectedEtag, string actor, CancellationToken cancellationToken)
     {
         var canonical = EntityRef.Parse(entityRef).Canonical;
-        using var turn = await _writeGate.EnterAsync(cancellationToken);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await LockAsync(connection, cancellationToken);
-        var current = await CurrentAsync(connection, canonical, cancellationToken);
+        await using var write = await _writeGate.BeginAsync(cancellationToken);
+        var current = await CurrentAsync(write.Connection, canonical, cancellationToken);
         if (current is null)
         {
             return false;
@@ -88,9 +79,9 @@ public sealed class EntityService
         }
 
         CheckEtag(canonical, current.Etag, expectedEtag);
-        await CatalogWriter.DeleteAsync(connection, [current.Id], cancellationToken);
-        await CatalogWriter.RecordChangesAsync(connection, [new HistoryEntry(current.Id, canonical, "deleted", [])], actor, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await CatalogWriter.DeleteAsync(write.Connection, [current.Id], cancellationToken);
+        await CatalogWriter.RecordChangesAsync(write.Connection, [new HistoryEntry(current.Id, canonical, "deleted", [])], actor, cancellationToken);
+        await write.CommitAsync(cancellationToken);
         return true;
     }
 
@@ -106,13 +97,6 @@ public sealed class EntityService
             throw new EntityConflictException(
                 $"{entityRef} has changed since it was read (etag {currentEtag ?? "none"}, expected {(expectedEtag.Length == 0 ? "none" : expectedEtag)}); read it again and retry.");
         }
-    }
-
-    private static async Task LockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection);
-        command.Parameters.AddWithValue("key", WriteLockKey);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<Current?> CurrentAsync(NpgsqlConnection connection, string entityRef, CancellationToken cancellationToken)

@@ -114,11 +114,10 @@ public sealed class LocationService
             return new LocationOutcome(location, read.Entities.Select(e => e.Ref.Canonical).ToList(), read.Problems, 0, 0, 0, 0);
         }
 
-        using var turn = await _writeGate.EnterAsync(cancellationToken);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var write = await _writeGate.BeginAsync(cancellationToken);
+        var connection = write.Connection;
         await using (var insert = new NpgsqlCommand(
-            "INSERT INTO catalog.locations (id, type, target, created_at) VALUES (@id, @type, @target, now())", connection, transaction))
+            "INSERT INTO catalog.locations (id, type, target, created_at) VALUES (@id, @type, @target, now())", connection))
         {
             insert.Parameters.AddWithValue("id", location.Id);
             insert.Parameters.AddWithValue("type", type);
@@ -134,7 +133,7 @@ public sealed class LocationService
         }
 
         var outcome = await WriteAsync(connection, location, read, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await write.CommitAsync(cancellationToken);
         _logger.LogInformation("Registered location {Type}:{Target}: {Created} created, {Problems} problem(s)",
             type, target, outcome.Created, outcome.Problems.Count);
         return outcome;
@@ -168,13 +167,11 @@ public sealed class LocationService
         }
 
         var read = await ReadAsync(location.Type, location.Target, cancellationToken);
-        using var turn = await _writeGate.EnterAsync(cancellationToken);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var write = await _writeGate.BeginAsync(cancellationToken);
+        var connection = write.Connection;
 
         // The read took a while: if the location was unregistered meanwhile, writing would bring its entities back
         // with no location to remove them. Unregistering takes the same lock, so the check holds until commit.
-        await LockCatalogAsync(connection, cancellationToken);
         await using (var exists = new NpgsqlCommand("SELECT 1 FROM catalog.locations WHERE id = @id", connection))
         {
             exists.Parameters.AddWithValue("id", id);
@@ -185,7 +182,7 @@ public sealed class LocationService
         }
 
         var outcome = await WriteAsync(connection, location, read, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await write.CommitAsync(cancellationToken);
         return outcome;
     }
 
@@ -222,10 +219,8 @@ public sealed class LocationService
     /// <summary>Removes the location and every entity it manages. Returns false for an unknown id.</summary>
     public async Task<bool> UnregisterAsync(Guid id, CancellationToken cancellationToken)
     {
-        using var turn = await _writeGate.EnterAsync(cancellationToken);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await LockCatalogAsync(connection, cancellationToken);
+        await using var write = await _writeGate.BeginAsync(cancellationToken);
+        var connection = write.Connection;
 
         // On the locked connection: taking a second one while holding the lock could wait forever on a small pool
         // whose other connections wait for this lock.
@@ -236,7 +231,7 @@ public sealed class LocationService
         }
 
         var owned = new List<HistoryEntry>();
-        await using (var select = new NpgsqlCommand("SELECT id, ref FROM catalog.entities WHERE location_id = @id", connection, transaction))
+        await using (var select = new NpgsqlCommand("SELECT id, ref FROM catalog.entities WHERE location_id = @id", connection))
         {
             select.Parameters.AddWithValue("id", id);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
@@ -248,13 +243,13 @@ public sealed class LocationService
 
         await CatalogWriter.DeleteAsync(connection, owned.Select(o => o.EntityId).ToArray(), cancellationToken);
         await CatalogWriter.RecordChangesAsync(connection, owned, $"location:{location.Type}:{location.Target}", cancellationToken);
-        await using (var delete = new NpgsqlCommand("DELETE FROM catalog.locations WHERE id = @id", connection, transaction))
+        await using (var delete = new NpgsqlCommand("DELETE FROM catalog.locations WHERE id = @id", connection))
         {
             delete.Parameters.AddWithValue("id", id);
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await write.CommitAsync(cancellationToken);
         return true;
     }
 
@@ -283,14 +278,6 @@ public sealed class LocationService
         }
 
         return locations;
-    }
-
-    /// <summary>The transaction-scoped lock every catalog write takes (re-entrant: the writer takes it again).</summary>
-    private static async Task LockCatalogAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection);
-        command.Parameters.AddWithValue("key", CatalogWriter.WriteLockKey);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private ILocationTargetReader Reader(string type) => _readers.TryGetValue(type, out var reader)

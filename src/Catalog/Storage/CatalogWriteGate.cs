@@ -1,30 +1,75 @@
+using Npgsql;
+
 namespace Portal.Catalog.Storage;
 
 /// <summary>
-/// Lets one catalog write at a time take a database connection in this process. Every write serializes on the same
-/// PostgreSQL advisory lock anyway; without this gate, writers waiting for that lock would each hold a pooled
-/// connection while they wait, and a burst of writes could take the whole (small) pool away from reads.
+/// Where every catalog write starts (<see cref="BeginAsync"/>). Writes serialize on one PostgreSQL advisory lock across
+/// all replicas; within a process they also take turns before taking a connection, so writers waiting for that lock
+/// never hold pooled connections meanwhile, and a burst of writes cannot take the whole (small) pool away from reads.
 /// </summary>
-internal sealed class CatalogWriteGate : IDisposable
+internal sealed class CatalogWriteGate(NpgsqlDataSource dataSource) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
 
-    /// <summary>Waits for this process's turn to write; dispose the result to pass it on.</summary>
-    public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for this process's turn, opens a connection, begins a transaction and takes the catalog's write lock, in
+    /// that order. Commit with <see cref="CatalogWrite.CommitAsync"/>; disposing without it rolls back, and always
+    /// passes the turn on.
+    /// </summary>
+    public async Task<CatalogWrite> BeginAsync(CancellationToken cancellationToken)
     {
         await _turn.WaitAsync(cancellationToken);
-        return new Turn(_turn);
+        NpgsqlConnection? connection = null;
+        try
+        {
+            connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await CatalogWriter.LockAsync(connection, cancellationToken);
+            return new CatalogWrite(connection, transaction, _turn);
+        }
+        catch
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync(); // rolls back the transaction, if it began
+            }
+
+            _turn.Release();
+            throw;
+        }
     }
 
     public void Dispose() => _turn.Dispose();
+}
 
-    private sealed class Turn(SemaphoreSlim turn) : IDisposable
+/// <summary>One catalog write in progress: its connection and transaction, holding the catalog's write lock.</summary>
+internal sealed class CatalogWrite(NpgsqlConnection connection, NpgsqlTransaction transaction, SemaphoreSlim turn) : IAsyncDisposable
+{
+    private int _disposed;
+
+    public NpgsqlConnection Connection { get; } = connection;
+
+    public Task CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
     {
-        private int _released;
-
-        public void Dispose()
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
+            return;
+        }
+
+        // Each step even when the one before failed (a broken connection): the turn must always pass on.
+        try
+        {
+            await transaction.DisposeAsync(); // rolls back unless committed
+        }
+        finally
+        {
+            try
+            {
+                await Connection.DisposeAsync();
+            }
+            finally
             {
                 turn.Release();
             }

@@ -14,7 +14,14 @@ namespace Portal.Catalog.Storage;
 /// </summary>
 internal static class CatalogWriter
 {
-    internal const long WriteLockKey = 0x636174616c6f67; // "catalog"
+    private const long WriteLockKey = 0x636174616c6f67; // "catalog"
+
+    /// <summary>
+    /// Takes the catalog's write lock for the rest of the transaction: one writer at a time across every replica.
+    /// Re-entrant, so a write that holds it already (<see cref="CatalogWriteGate.BeginAsync"/>) may take it again.
+    /// </summary>
+    public static Task LockAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", WriteLockKey));
 
     public static async Task<WriteResult> ApplyAsync(
         NpgsqlConnection connection,
@@ -24,7 +31,7 @@ internal static class CatalogWriter
         RemovalMode removal,
         CancellationToken cancellationToken)
     {
-        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", WriteLockKey));
+        await LockAsync(connection, cancellationToken);
 
         var records = new EntityRecord[entities.Count];
         Parallel.For(0, entities.Count, i => records[i] = EntityRecord.From(entities[i], locationId));

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using Npgsql;
 using Portal.Catalog.Entities;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
+using Portal.Catalog.Storage;
 using Portal.Catalog.Tests.Ingestion;
 using Portal.Testing;
 
@@ -34,6 +36,27 @@ public sealed class Writing_entities_through_the_api(PortalApp app) : IClassFixt
 
         Assert.Equal(["metadata.description", "spec.system"], error.Problems.Where(p => p.Message.Contains("cannot store", StringComparison.Ordinal)).Select(p => p.Field));
         Assert.Null(await Queries.GetAsync("component:default/api-unstorable", Cancellation));
+    }
+
+    [Fact]
+    public async Task A_write_cancelled_while_it_waits_for_the_write_lock_lets_the_next_write_through()
+    {
+        // Another writer (another replica, say) holds the catalog's write lock.
+        await using var other = new NpgsqlConnection(app.ConnectionString);
+        await other.OpenAsync(Cancellation);
+        var held = await other.BeginTransactionAsync(Cancellation);
+        await CatalogWriter.LockAsync(other, Cancellation);
+
+        using var impatient = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        impatient.CancelAfter(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Entities.UpsertAsync(Component("api-cancelled"), null, "api:test", impatient.Token));
+        await held.CommitAsync(Cancellation);
+
+        // This process's turn passed on with the cancelled write: the next one goes through.
+        await Entities.UpsertAsync(Component("api-after-cancel"), null, "api:test", Cancellation).WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+
+        Assert.Null(await Queries.GetAsync("component:default/api-cancelled", Cancellation));
+        Assert.NotNull(await Queries.GetAsync("component:default/api-after-cancel", Cancellation));
     }
 
     [Fact]

@@ -195,11 +195,7 @@ public sealed class Refreshing_a_location(PortalApp app) : IClassFixture<PortalA
         await using var writer = new NpgsqlConnection(app.ConnectionString);
         await writer.OpenAsync(Cancellation);
         var held = await writer.BeginTransactionAsync(Cancellation);
-        await using (var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", writer, held))
-        {
-            take.Parameters.AddWithValue("key", CatalogWriter.WriteLockKey);
-            await take.ExecuteNonQueryAsync(Cancellation);
-        }
+        await CatalogWriter.LockAsync(writer, Cancellation);
 
         var refresh = app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
         await Eventually.UntilAsync(() => WaitingForLockAsync(writer), waiting => waiting > 0, TimeSpan.FromSeconds(5), "the refresh waiting for the write lock");
