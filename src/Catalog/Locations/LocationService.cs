@@ -171,7 +171,8 @@ public sealed class LocationService
         var connection = write.Connection;
 
         // The read took a while: if the location was unregistered meanwhile, writing would bring its entities back
-        // with no location to remove them. Unregistering takes the same lock, so the check holds until commit.
+        // with no location to remove them. BeginAsync took the catalog's write lock, which unregistering takes too, so
+        // the check holds until commit.
         await using (var exists = new NpgsqlCommand("SELECT 1 FROM catalog.locations WHERE id = @id", connection))
         {
             exists.Parameters.AddWithValue("id", id);

@@ -29,12 +29,20 @@ internal sealed class CatalogWriteGate(NpgsqlDataSource dataSource) : IDisposabl
         }
         catch
         {
-            if (connection is not null)
+            // The turn passes on even if closing fails too (a connection that broke mid-way): otherwise every later
+            // write of this process would wait for it forever.
+            try
             {
-                await connection.DisposeAsync(); // rolls back the transaction, if it began
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync(); // rolls back the transaction, if it began
+                }
+            }
+            finally
+            {
+                _turn.Release();
             }
 
-            _turn.Release();
             throw;
         }
     }
