@@ -30,9 +30,6 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private const int MaxFacetValues = 10_000;
     private const int MaxCursorLength = 16 * 1024;
 
-    // Every read has the same column positions: a part left out is a typed NULL.
-    private const string Columns = ColumnsBeforeDocument + "e.document_text" + ColumnsAfterDocument + ",\n" + RelationsColumn + ", NULL::text";
-
     /// <summary>How many columns an entity takes at the start of a row (a page's sort keys follow them).</summary>
     private const int EntityColumnCount = 20;
 
@@ -57,11 +54,17 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
          WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
         """;
 
-    private static string ColumnsFor(EntityParts parts) => parts == EntityParts.All
-        ? Columns
-        : ColumnsBeforeDocument + (parts.HasFlag(EntityParts.Document) ? "e.document_text" : "NULL::text") + ColumnsAfterDocument
-            + ",\n" + (parts.HasFlag(EntityParts.Relations) ? RelationsColumn : "NULL::text")
-            + ",\n" + (parts.HasFlag(EntityParts.DanglingWarnings) ? DanglingRelationsColumn : "NULL::text");
+    // Every read has the same column positions: a part left out is a typed NULL. One select list per combination of
+    // parts, built once (reads ask for them on every request).
+    private static readonly string[] ColumnLists = [.. Enumerable.Range(0, (int)(EntityParts.All | EntityParts.DanglingWarnings) + 1)
+        .Select(parts => BuildColumns((EntityParts)parts))];
+
+    private static string ColumnsFor(EntityParts parts) => ColumnLists[(int)parts];
+
+    private static string BuildColumns(EntityParts parts) =>
+        ColumnsBeforeDocument + (parts.HasFlag(EntityParts.Document) ? "e.document_text" : "NULL::text") + ColumnsAfterDocument
+        + ",\n" + (parts.HasFlag(EntityParts.Relations) ? RelationsColumn : "NULL::text")
+        + ",\n" + (parts.HasFlag(EntityParts.DanglingWarnings) ? DanglingRelationsColumn : "NULL::text");
 
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
 

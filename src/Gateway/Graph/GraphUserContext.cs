@@ -20,13 +20,10 @@ public sealed class GraphUserContext(EntityQueryService queries) : Dictionary<st
     public SemaphoreSlim? EventTurn { get; init; }
 
     /// <summary>
-    /// A subscription reuses its context for every event: each event starts with empty loaders, so it shows the
+    /// A subscription reuses its context for every event: each event starts with an empty loader, so it shows the
     /// catalog as it is when the event is sent, not as an earlier event loaded it.
     /// </summary>
-    public void StartEvent()
-    {
-        Entities = new EntityLoader(queries);
-    }
+    public void StartEvent() => Entities = new EntityLoader(queries);
 }
 
 public static class GraphContextExtensions
