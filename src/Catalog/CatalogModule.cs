@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -11,6 +10,9 @@ using Portal.Catalog.Locations;
 using Portal.Catalog.Persistence;
 using Portal.Catalog.Queries;
 using Portal.Catalog.Storage;
+using Portal.Postgres.Inbox;
+using Portal.Postgres.Migrations;
+using Portal.Postgres.Outbox;
 
 namespace Portal.Catalog;
 
@@ -24,15 +26,10 @@ public static class CatalogModule
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        // The host registers the one NpgsqlDataSource (embedded or external PostgreSQL) that every module shares.
-        builder.Services.AddDbContextPool<CatalogDbContext>((services, options) => options.UseNpgsql(
-            services.GetRequiredService<NpgsqlDataSource>(),
-            npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", CatalogDbContext.Schema)));
-
-        builder.Services.AddHealthChecks().AddDbContextCheck<CatalogDbContext>(
-            "catalog-database",
-            tags: ["ready"],
-            customTestQuery: async (db, cancellationToken) => !(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any());
+        // On the one NpgsqlDataSource (embedded or external PostgreSQL) that every module shares (AddPortalPostgres).
+        builder.Services.AddModuleDatabase<CatalogDbContext>(CatalogDbContext.Schema);
+        builder.Services.AddOutbox(CatalogDbContext.Outbox);
+        builder.Services.AddInbox(CatalogDbContext.Inbox);
 
         // Our own envelope and kind validation go through the same seam as a plugin's processor.
         builder.Services.AddCatalogProcessor<EnvelopeProcessor>();

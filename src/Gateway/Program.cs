@@ -1,22 +1,22 @@
 using Portal.Catalog;
-using Portal.Catalog.Persistence;
 using Portal.Gateway.Authorization;
 using Portal.Gateway.BackstageApi;
 using Portal.Gateway.Bus;
 using Portal.Gateway.CatalogChanges;
-using Portal.Gateway.Database;
 using Portal.Gateway.Graph;
 using Portal.Gateway.Health;
 using Portal.Gateway.Telemetry;
+using Portal.Postgres;
+using Portal.Postgres.Embedded;
 using Portal.Scaffolder;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddPortalDatabase();
+builder.AddPortalPostgres();
 builder.AddPortalAuthorization();
 builder.AddCatalog();
 builder.AddScaffolder();
-builder.AddPortalBus(outboxSchemas: [CatalogDbContext.Schema], consumers: bus => bus.AddCatalogChangeFeed());
+builder.AddPortalBus(bus => bus.AddCatalogChangeFeed());
 builder.AddPortalGraph();
 builder.AddPortalTelemetry();
 
@@ -34,7 +34,9 @@ try
 {
     if (args.Contains("migrate"))
     {
-        return await app.RunMigrationCommandAsync();
+        await app.Services.RunMigrationCommandAsync();
+        app.Logger.LogInformation("Migrations applied.");
+        return 0;
     }
 
     app.Lifetime.ApplicationStarted.Register(() =>

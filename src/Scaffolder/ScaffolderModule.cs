@@ -1,7 +1,6 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
+using Portal.Postgres.Migrations;
 using Portal.Scaffolder.Persistence;
 
 namespace Portal.Scaffolder;
@@ -15,18 +14,7 @@ public static class ScaffolderModule
             .BindConfiguration(ScaffolderOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-
-        // The host registers the one NpgsqlDataSource (embedded or external PostgreSQL) that every module shares.
-        builder.Services.AddDbContextPool<ScaffolderDbContext>((services, options) => options.UseNpgsql(
-            services.GetRequiredService<NpgsqlDataSource>(),
-            npgsql =>
-            npgsql.MigrationsHistoryTable("__EFMigrationsHistory", ScaffolderDbContext.Schema)));
-
-        builder.Services.AddHealthChecks().AddDbContextCheck<ScaffolderDbContext>(
-            "scaffolder-database",
-            tags: ["ready"],
-            customTestQuery: async (db, cancellationToken) => !(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any());
-
+        builder.Services.AddModuleDatabase<ScaffolderDbContext>(ScaffolderDbContext.Schema);
         return builder;
     }
 }

@@ -3,8 +3,8 @@ using Portal.Testing;
 
 namespace Portal.Catalog.Tests;
 
-/// <summary>The gateway with the acme conformance catalog registered once, for classes that read it.</summary>
-public sealed class AcmeCatalog : PortalApp
+/// <summary>The catalog with the acme conformance catalog registered once, for classes that read it.</summary>
+public sealed class AcmeCatalog : ModuleHost
 {
     public static string CatalogInfo => SharedFiles.Path("conformance", "catalog", "acme", "catalog-info.yaml");
 

@@ -5,458 +5,467 @@ using Npgsql;
 using Portal.Benchmarks;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
-using Portal.Gateway.Database;
+using Portal.Gateway.Tests;
+using Portal.Postgres;
+using Portal.Postgres.Embedded;
 using Portal.Testing;
 
 // Catalog benchmark: ingest a generated catalog, then measure the four read paths from 16 concurrent callers,
 // each beside the same query written by hand in plain Npgsql (the floor).
 //   dotnet run -c Release --project tests/Portal.Benchmarks -- [--n 100000] [--seconds 10] [--data DIR]
-var n = ArgValue("--n", 100_000);
-var seconds = ArgValue("--seconds", 10);
-var callers = ArgValue("--callers", 16);
-var data = ArgString("--data") ?? Path.Combine(Path.GetTempPath(), $"portal-bench-catalog-{n}");
-var duration = TimeSpan.FromSeconds(seconds);
-
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {Environment.OSVersion}, .NET {Environment.Version}"
-    + $"; Linux autogroup scheduling {AutogroupScheduling()}");
-if (!File.Exists(Path.Combine(data, "manifest.json")))
+// A class of its own, not top-level statements: this program hosts the gateway, whose entry point is "Program".
+internal static class Benchmark
 {
-    var generator = Process.Start("node", [SharedFiles.Path("bench", "gen-catalog.js"), "--n", n.ToString(), "--seed", "42", "--out", data])!;
-    await generator.WaitForExitAsync();
-}
-
-using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "manifest.json")));
-var load = manifest.RootElement.GetProperty("load");
-var ownerRef = load.GetProperty("ownerRef").GetString()!;
-var word = load.GetProperty("word").GetString()!;
-
-// WebApplicationFactory finds a test project's content root by itself, not a console program's: name it.
-Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PORTAL_GATEWAY", Path.Combine(SharedFiles.RepositoryRoot, "src", "Gateway"));
-
-// A durable cluster (fsync on), unlike the test suite's throwaway one: ingestion is measured as it would run.
-// PORTAL_BENCH_POSTGRES names an existing database instead (kept afterwards; a catalog already there is reused).
-var external = Environment.GetEnvironmentVariable("PORTAL_BENCH_POSTGRES");
-var root = Path.Combine(Path.GetTempPath(), "portal-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
-// Its cache holds the whole catalog (about 650 MB at 100k entities), as a production server's would: with the default
-// 128 MB every read depends on the host's page cache, which this shared machine drops under us (disk reads and stalls
-// of most of a second in the middle of a measurement).
-await using var postgres = external is null
-    ? await EmbeddedPostgres.StartAsync(root, temporary: false, Console.WriteLine, settings: new Dictionary<string, string> { ["shared_buffers"] = "1536MB" })
-    : null;
-var connectionString = external ?? postgres!.ConnectionString;
-try
-{
-    await using var app = new PortalAppFactory(connectionString, new Dictionary<string, string?>
+    public static async Task Main(string[] args)
     {
-        ["Catalog:Locations:RefreshInterval"] = "00:00:00",
-        ["Logging:LogLevel:Default"] = "Warning",
-        ["Catalog:Locations:FileRoots:0"] = data, // outside Development, file locations must lie under a configured root
-    }, environment: "Production"); // as deployed: no development diagnostics, read-only authorization (reads only here)
-    app.UseKestrel(0); // a real socket, for the gateway part
-    app.StartServer();
-    var locations = (LocationService)app.Services.GetService(typeof(LocationService))!;
-    var queries = (EntityQueryService)app.Services.GetService(typeof(EntityQueryService))!;
+        var n = ArgValue("--n", 100_000);
+        var seconds = ArgValue("--seconds", 10);
+        var callers = ArgValue("--callers", 16);
+        var data = ArgString("--data") ?? Path.Combine(Path.GetTempPath(), $"portal-bench-catalog-{n}");
+        var duration = TimeSpan.FromSeconds(seconds);
 
-    var clock = Stopwatch.StartNew();
-    var registeredBefore = await locations.ListAsync(CancellationToken.None);
-    var registered = registeredBefore.Count > 0
-        ? await locations.RefreshAsync(registeredBefore[0].Id, CancellationToken.None)
-        : await locations.RegisterAsync("file", Path.Combine(data, "catalog-info.yaml"), dryRun: false, CancellationToken.None);
-    var ingestSeconds = clock.Elapsed.TotalSeconds;
-    Console.WriteLine($"ingest: {registered!.Created} entities in {ingestSeconds:F1} s = {registered.Created / ingestSeconds:F0} entities/s; problems {registered.Problems.Count}");
-
-    // The floor gets the same connection settings as the portal (automatic preparation and pool size included).
-    await using var sql = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
-    {
-        MaxAutoPrepare = 256,
-        AutoPrepareMinUsages = 2,
-        MaxPoolSize = DatabaseRegistration.DefaultMaxPoolSize,
-        NoResetOnClose = true,
-    }.ConnectionString);
-    var relations = await ScalarAsync(sql, "SELECT count(*) FROM (SELECT DISTINCT source_ref, type, target_ref FROM catalog.relations) r");
-    Console.WriteLine($"relations: {relations} (manifest expects {manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32()})");
-    foreach (var table in new[] { "entities", "relations" })
-    {
-        await using var vacuum = sql.CreateCommand($"VACUUM ANALYZE catalog.{table}");
-        await vacuum.ExecuteNonQueryAsync();
-    }
-
-    // Read the catalog into the server's cache before measuring (where the extension is there to do it).
-    try
-    {
-        await using var prewarm = sql.CreateCommand("""
-            CREATE EXTENSION IF NOT EXISTS pg_prewarm;
-            SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'catalog' AND c.relkind IN ('r', 'i')
-            """);
-        Console.WriteLine($"prewarm: {await prewarm.ExecuteScalarAsync()} pages read into the cache");
-    }
-    catch (PostgresException exception)
-    {
-        Console.WriteLine($"prewarm: skipped ({exception.MessageText})");
-    }
-
-    // Write the ingest's dirty pages out now: otherwise a timed checkpoint flushes them (and fsyncs) in the middle of
-    // the read measurements below, which then stall for hundreds of milliseconds at a time.
-    try
-    {
-        await using var checkpoint = sql.CreateCommand("CHECKPOINT");
-        await checkpoint.ExecuteNonQueryAsync();
-    }
-    catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-    {
-        Console.WriteLine("checkpoint: skipped, this database user may not run CHECKPOINT");
-    }
-
-    clock.Restart();
-    var again = await locations.RefreshAsync(registered.Location.Id, CancellationToken.None);
-    if (args.Contains("--ingest-only"))
-    {
-        return;
-    }
-
-    Console.WriteLine($"re-ingest unchanged: {clock.Elapsed.TotalSeconds:F1} s; created {again!.Created}, updated {again.Updated}, removed {again.Removed}, unchanged {again.Unchanged}");
-
-    var componentRefs = new List<string>();
-    await using (var command = sql.CreateCommand("SELECT ref FROM catalog.entities WHERE kind = 'component' ORDER BY ref LIMIT 2000"))
-    await using (var reader = await command.ExecuteReaderAsync())
-    {
-        while (await reader.ReadAsync())
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {Environment.OSVersion}, .NET {Environment.Version}"
+            + $"; Linux autogroup scheduling {AutogroupScheduling()}");
+        if (!File.Exists(Path.Combine(data, "manifest.json")))
         {
-            componentRefs.Add(reader.GetString(0));
+            var generator = Process.Start("node", [SharedFiles.Path("bench", "gen-catalog.js"), "--n", n.ToString(), "--seed", "42", "--out", data])!;
+            await generator.WaitForExitAsync();
         }
-    }
 
-    // --serve N keeps the gateway hosted here up for N seconds, for outside tools (a profiler, a load generator).
-    if (ArgString("--serve") is not null)
-    {
-        LoadRunner.Settle(); // as before every measured run
-        Console.WriteLine($"serving at {app.ClientOptions.BaseAddress} for {ArgValue("--serve", 0)} s");
-        await Task.Delay(TimeSpan.FromSeconds(ArgValue("--serve", 0)));
-        return;
-    }
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "manifest.json")));
+        var load = manifest.RootElement.GetProperty("load");
+        var ownerRef = load.GetProperty("ownerRef").GetString()!;
+        var word = load.GetProperty("word").GetString()!;
 
-    if (args.Contains("--probe"))
-    {
-        foreach (var (label, op) in new (string, Func<int, Task>)[]
+        // WebApplicationFactory finds a test project's content root by itself, not a console program's: name it.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PORTAL_GATEWAY", Path.Combine(SharedFiles.RepositoryRoot, "src", "Gateway"));
+
+        // A durable cluster (fsync on), unlike the test suite's throwaway one: ingestion is measured as it would run.
+        // PORTAL_BENCH_POSTGRES names an existing database instead (kept afterwards; a catalog already there is reused).
+        var external = Environment.GetEnvironmentVariable("PORTAL_BENCH_POSTGRES");
+        var root = Path.Combine(Path.GetTempPath(), "portal-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        // Its cache holds the whole catalog (about 650 MB at 100k entities), as a production server's would: with the default
+        // 128 MB every read depends on the host's page cache, which this shared machine drops under us (disk reads and stalls
+        // of most of a second in the middle of a measurement).
+        await using var postgres = external is null
+            ? await EmbeddedPostgres.StartAsync(root, temporary: false, Console.WriteLine, settings: new Dictionary<string, string> { ["shared_buffers"] = "1536MB" })
+            : null;
+        var connectionString = external ?? postgres!.ConnectionString;
+        try
         {
-            ("GetAsync", i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
-            ("GetManyAsync", i => queries.GetManyAsync([componentRefs[i % componentRefs.Count]], CancellationToken.None)),
-            ("floor by-ref", i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count])),
-            ("page", _ => queries.QueryAsync(new EntityQuery { Filter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef)), Limit = 20 }, CancellationToken.None)),
-            ("page no total", _ => queries.QueryAsync(new EntityQuery { Filter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef)), Limit = 20, IncludeTotal = false }, CancellationToken.None)),
-            ("floor page", _ => FloorPageAsync(sql, ownerRef)),
-        })
-        {
-            for (var i = 0; i < 200; i++)
+            await using var app = new PortalAppFactory(connectionString, new Dictionary<string, string?>
             {
-                await op(i);
+                ["Catalog:Locations:RefreshInterval"] = "00:00:00",
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Catalog:Locations:FileRoots:0"] = data, // outside Development, file locations must lie under a configured root
+            }, environment: "Production"); // as deployed: no development diagnostics, read-only authorization (reads only here)
+            app.UseKestrel(0); // a real socket, for the gateway part
+            app.StartServer();
+            var locations = (LocationService)app.Services.GetService(typeof(LocationService))!;
+            var queries = (EntityQueryService)app.Services.GetService(typeof(EntityQueryService))!;
+
+            var clock = Stopwatch.StartNew();
+            var registeredBefore = await locations.ListAsync(CancellationToken.None);
+            var registered = registeredBefore.Count > 0
+                ? await locations.RefreshAsync(registeredBefore[0].Id, CancellationToken.None)
+                : await locations.RegisterAsync("file", Path.Combine(data, "catalog-info.yaml"), dryRun: false, CancellationToken.None);
+            var ingestSeconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"ingest: {registered!.Created} entities in {ingestSeconds:F1} s = {registered.Created / ingestSeconds:F0} entities/s; problems {registered.Problems.Count}");
+
+            // The floor gets the same connection settings as the portal (automatic preparation and pool size included).
+            await using var sql = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+            {
+                MaxAutoPrepare = 256,
+                AutoPrepareMinUsages = 2,
+                MaxPoolSize = PostgresRegistration.DefaultMaxPoolSize,
+                NoResetOnClose = true,
+            }.ConnectionString);
+            var relations = await ScalarAsync(sql, "SELECT count(*) FROM (SELECT DISTINCT source_ref, type, target_ref FROM catalog.relations) r");
+            Console.WriteLine($"relations: {relations} (manifest expects {manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32()})");
+            foreach (var table in new[] { "entities", "relations" })
+            {
+                await using var vacuum = sql.CreateCommand($"VACUUM ANALYZE catalog.{table}");
+                await vacuum.ExecuteNonQueryAsync();
             }
 
-            var probe = Stopwatch.StartNew();
-            for (var i = 0; i < 2000; i++)
+            // Read the catalog into the server's cache before measuring (where the extension is there to do it).
+            try
             {
-                await op(i);
+                await using var prewarm = sql.CreateCommand("""
+                    CREATE EXTENSION IF NOT EXISTS pg_prewarm;
+                    SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'catalog' AND c.relkind IN ('r', 'i')
+                    """);
+                Console.WriteLine($"prewarm: {await prewarm.ExecuteScalarAsync()} pages read into the cache");
+            }
+            catch (PostgresException exception)
+            {
+                Console.WriteLine($"prewarm: skipped ({exception.MessageText})");
             }
 
-            Console.WriteLine($"{label}: {probe.Elapsed.TotalMilliseconds / 2000:F3} ms");
-        }
-
-        return;
-    }
-
-    var pageFilter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef));
-    var facetFields = new[] { "spec.type", "spec.lifecycle", "metadata.tags" };
-    var componentFilter = EntityFilter.Equal("kind", "component");
-
-    // --gateway-only skips the in-process figures (for iterating on the HTTP surface).
-    if (!args.Contains("--gateway-only"))
-    {
-        var results = new List<(LoadResult Ours, LoadResult Floor)>
-        {
-            (await LoadRunner.RunAsync("by-ref", callers, duration, i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
-             await LoadRunner.RunAsync("by-ref (plain SQL floor)", callers, duration, i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count]))),
-            (await LoadRunner.RunAsync("filtered page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)),
-             await LoadRunner.RunAsync("filtered page (plain SQL floor)", callers, duration, _ => FloorPageAsync(sql, ownerRef))),
-            (await LoadRunner.RunAsync("facets type/lifecycle/tags of components", callers, duration, _ => queries.FacetsAsync(facetFields, componentFilter, CancellationToken.None)),
-             await LoadRunner.RunAsync("facets (plain SQL floor)", callers, duration, _ => FloorFacetsAsync(sql))),
-            (await LoadRunner.RunAsync($"full-text '{word}' page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter(word), Limit = 20 }, CancellationToken.None)),
-             await LoadRunner.RunAsync("full-text (plain SQL floor)", callers, duration, _ => FloorFullTextAsync(sql, word))),
-        };
-
-        Console.WriteLine();
-        foreach (var (ours, floor) in results)
-        {
-            Console.WriteLine(ours);
-            Console.WriteLine(floor);
-            Console.WriteLine($"{"",-34} throughput vs floor: {ours.PerSecond / floor.PerSecond:P0}");
-        }
-
-        Console.WriteLine();
-        Console.WriteLine(await LoadRunner.RunAsync("filtered page of 20 + total", 1, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)));
-        Console.WriteLine(await LoadRunner.RunAsync("filtered page (plain SQL floor)", 1, duration, _ => FloorPageAsync(sql, ownerRef)));
-    }
-
-    // The same queries through the gateway's HTTP surface, over real connections.
-    using var gateway = new GatewayLoad(app.ClientOptions.BaseAddress, callers);
-    const string ByRefQuery = "query($ref: String!) { entity(ref: $ref) { ref name title ... on Component { type lifecycle } } }";
-    const string PageQuery = """
-        query($owner: String!) {
-          entities(filter: [{ kind: ["component"], owner: [$owner] }], first: 20) {
-            totalCount nodes { ref name ... on Component { type lifecycle owner { ref name } system { ref name } } }
-          }
-        }
-        """;
-    const string FacetsQuery = """{ facets(fields: ["spec.type", "spec.lifecycle", "metadata.tags"], filter: [{ kind: ["component"] }]) { field values { value count } } }""";
-    const string SearchQuery = "query($term: String!) { entities(search: $term, first: 20) { totalCount nodes { ref name } } }";
-    var ownerPath = Uri.EscapeDataString(ownerRef);
-    var restPage = $"/api/catalog/entities/by-query?filter=kind=component,relations.ownedBy={ownerPath}&limit=20";
-    var restFacets = "/api/catalog/entity-facets?facet=spec.type&facet=spec.lifecycle&facet=metadata.tags&filter=kind=component";
-    var restSearch = $"/api/catalog/entities/by-query?fullTextFilterTerm={Uri.EscapeDataString(word)}&limit=20";
-
-    // In-process reference for the GraphQL page: the same reads the gateway makes for it (the page with its total and
-    // its owners and systems in one round trip, all columns only: the query selects no descriptor field or relation).
-    async Task PageWithOwnersAsync() =>
-        await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, Parts = EntityParts.Columns, OwnersAndSystems = EntityParts.Columns }, CancellationToken.None);
-
-    // The GraphQL executor without HTTP, for the probe.
-    var executer = (GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>)app.Services.GetService(typeof(GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>))!;
-    async Task ExecuteAsync(string query, Dictionary<string, object?> variables)
-    {
-        using var scope = app.Services.CreateScope();
-        var result = await executer.ExecuteAsync(new GraphQL.ExecutionOptions { Query = query, Variables = new GraphQL.Inputs(variables), RequestServices = scope.ServiceProvider });
-        if (result.Errors is { Count: > 0 })
-        {
-            throw new InvalidOperationException(result.Errors[0].Message);
-        }
-    }
-
-    if (args.Contains("--probe-gateway"))
-    {
-        foreach (var (label, op) in new (string, Func<int, Task>)[]
-        {
-            ("GraphQL version", _ => gateway.GraphQLAsync("{ version }", new { })),
-            ("GraphQL facets", _ => gateway.GraphQLAsync(FacetsQuery, new { })),
-            ("REST facets", _ => gateway.GetAsync(restFacets)),
-            ("GraphQL by-ref", i => gateway.GraphQLAsync(ByRefQuery, new { @ref = componentRefs[i % componentRefs.Count] })),
-            ("REST by-name", i => gateway.GetAsync("/api/catalog/entities/by-name/" + componentRefs[i % componentRefs.Count].Replace(':', '/'))),
-            ("GraphQL page", _ => gateway.GraphQLAsync(PageQuery, new { owner = ownerRef })),
-            ("GraphQL page refs only", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref } } }", new { owner = ownerRef })),
-            ("GraphQL page columns", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref name title kind namespace } } }", new { owner = ownerRef })),
-            ("GraphQL page spec", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref ... on Component { type lifecycle } } } }", new { owner = ownerRef })),
-            ("GraphQL page owner", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref ... on Component { owner { ref } } } } }", new { owner = ownerRef })),
-            ("in-process page", _ => PageWithOwnersAsync()),
-            ("executer by-ref", i => ExecuteAsync(ByRefQuery, new Dictionary<string, object?> { ["ref"] = componentRefs[i % componentRefs.Count] })),
-            ("executer page", _ => ExecuteAsync(PageQuery, new Dictionary<string, object?> { ["owner"] = ownerRef })),
-            ("executer version", _ => ExecuteAsync("{ version }", new Dictionary<string, object?>())),
-            ("GetManyAsync 1", i => queries.GetManyAsync([componentRefs[i % componentRefs.Count]], CancellationToken.None)),
-            ("GetAsync", i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
-            ("REST page", _ => gateway.GetAsync(restPage)),
-        })
-        {
-            for (var i = 0; i < 100; i++)
+            // Write the ingest's dirty pages out now: otherwise a timed checkpoint flushes them (and fsyncs) in the middle of
+            // the read measurements below, which then stall for hundreds of milliseconds at a time.
+            try
             {
-                await op(i);
+                await using var checkpoint = sql.CreateCommand("CHECKPOINT");
+                await checkpoint.ExecuteNonQueryAsync();
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                Console.WriteLine("checkpoint: skipped, this database user may not run CHECKPOINT");
             }
 
-            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            var probe = Stopwatch.StartNew();
-            for (var i = 0; i < 1000; i++)
+            clock.Restart();
+            var again = await locations.RefreshAsync(registered.Location.Id, CancellationToken.None);
+            if (args.Contains("--ingest-only"))
             {
-                await op(i);
+                return;
             }
 
-            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-            Console.WriteLine($"{label}: {probe.Elapsed.TotalMilliseconds / 1000:F3} ms, {allocated / 1000 / 1024.0:F1} KiB allocated in this process");
+            Console.WriteLine($"re-ingest unchanged: {clock.Elapsed.TotalSeconds:F1} s; created {again!.Created}, updated {again.Updated}, removed {again.Removed}, unchanged {again.Unchanged}");
+
+            var componentRefs = new List<string>();
+            await using (var command = sql.CreateCommand("SELECT ref FROM catalog.entities WHERE kind = 'component' ORDER BY ref LIMIT 2000"))
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    componentRefs.Add(reader.GetString(0));
+                }
+            }
+
+            // --serve N keeps the gateway hosted here up for N seconds, for outside tools (a profiler, a load generator).
+            if (ArgString("--serve") is not null)
+            {
+                LoadRunner.Settle(); // as before every measured run
+                Console.WriteLine($"serving at {app.ClientOptions.BaseAddress} for {ArgValue("--serve", 0)} s");
+                await Task.Delay(TimeSpan.FromSeconds(ArgValue("--serve", 0)));
+                return;
+            }
+
+            if (args.Contains("--probe"))
+            {
+                foreach (var (label, op) in new (string, Func<int, Task>)[]
+                {
+                    ("GetAsync", i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
+                    ("GetManyAsync", i => queries.GetManyAsync([componentRefs[i % componentRefs.Count]], CancellationToken.None)),
+                    ("floor by-ref", i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count])),
+                    ("page", _ => queries.QueryAsync(new EntityQuery { Filter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef)), Limit = 20 }, CancellationToken.None)),
+                    ("page no total", _ => queries.QueryAsync(new EntityQuery { Filter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef)), Limit = 20, IncludeTotal = false }, CancellationToken.None)),
+                    ("floor page", _ => FloorPageAsync(sql, ownerRef)),
+                })
+                {
+                    for (var i = 0; i < 200; i++)
+                    {
+                        await op(i);
+                    }
+
+                    var probe = Stopwatch.StartNew();
+                    for (var i = 0; i < 2000; i++)
+                    {
+                        await op(i);
+                    }
+
+                    Console.WriteLine($"{label}: {probe.Elapsed.TotalMilliseconds / 2000:F3} ms");
+                }
+
+                return;
+            }
+
+            var pageFilter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef));
+            var facetFields = new[] { "spec.type", "spec.lifecycle", "metadata.tags" };
+            var componentFilter = EntityFilter.Equal("kind", "component");
+
+            // --gateway-only skips the in-process figures (for iterating on the HTTP surface).
+            if (!args.Contains("--gateway-only"))
+            {
+                var results = new List<(LoadResult Ours, LoadResult Floor)>
+                {
+                    (await LoadRunner.RunAsync("by-ref", callers, duration, i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
+                     await LoadRunner.RunAsync("by-ref (plain SQL floor)", callers, duration, i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count]))),
+                    (await LoadRunner.RunAsync("filtered page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)),
+                     await LoadRunner.RunAsync("filtered page (plain SQL floor)", callers, duration, _ => FloorPageAsync(sql, ownerRef))),
+                    (await LoadRunner.RunAsync("facets type/lifecycle/tags of components", callers, duration, _ => queries.FacetsAsync(facetFields, componentFilter, CancellationToken.None)),
+                     await LoadRunner.RunAsync("facets (plain SQL floor)", callers, duration, _ => FloorFacetsAsync(sql))),
+                    (await LoadRunner.RunAsync($"full-text '{word}' page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter(word), Limit = 20 }, CancellationToken.None)),
+                     await LoadRunner.RunAsync("full-text (plain SQL floor)", callers, duration, _ => FloorFullTextAsync(sql, word))),
+                };
+
+                Console.WriteLine();
+                foreach (var (ours, floor) in results)
+                {
+                    Console.WriteLine(ours);
+                    Console.WriteLine(floor);
+                    Console.WriteLine($"{"",-34} throughput vs floor: {ours.PerSecond / floor.PerSecond:P0}");
+                }
+
+                Console.WriteLine();
+                Console.WriteLine(await LoadRunner.RunAsync("filtered page of 20 + total", 1, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)));
+                Console.WriteLine(await LoadRunner.RunAsync("filtered page (plain SQL floor)", 1, duration, _ => FloorPageAsync(sql, ownerRef)));
+            }
+
+            // The same queries through the gateway's HTTP surface, over real connections.
+            using var gateway = new GatewayLoad(app.ClientOptions.BaseAddress, callers);
+            const string ByRefQuery = "query($ref: String!) { entity(ref: $ref) { ref name title ... on Component { type lifecycle } } }";
+            const string PageQuery = """
+                query($owner: String!) {
+                  entities(filter: [{ kind: ["component"], owner: [$owner] }], first: 20) {
+                    totalCount nodes { ref name ... on Component { type lifecycle owner { ref name } system { ref name } } }
+                  }
+                }
+                """;
+            const string FacetsQuery = """{ facets(fields: ["spec.type", "spec.lifecycle", "metadata.tags"], filter: [{ kind: ["component"] }]) { field values { value count } } }""";
+            const string SearchQuery = "query($term: String!) { entities(search: $term, first: 20) { totalCount nodes { ref name } } }";
+            var ownerPath = Uri.EscapeDataString(ownerRef);
+            var restPage = $"/api/catalog/entities/by-query?filter=kind=component,relations.ownedBy={ownerPath}&limit=20";
+            var restFacets = "/api/catalog/entity-facets?facet=spec.type&facet=spec.lifecycle&facet=metadata.tags&filter=kind=component";
+            var restSearch = $"/api/catalog/entities/by-query?fullTextFilterTerm={Uri.EscapeDataString(word)}&limit=20";
+
+            // In-process reference for the GraphQL page: the same reads the gateway makes for it (the page with its total and
+            // its owners and systems in one round trip, all columns only: the query selects no descriptor field or relation).
+            async Task PageWithOwnersAsync() =>
+                await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, Parts = EntityParts.Columns, OwnersAndSystems = EntityParts.Columns }, CancellationToken.None);
+
+            // The GraphQL executor without HTTP, for the probe.
+            var executer = (GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>)app.Services.GetService(typeof(GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>))!;
+            async Task ExecuteAsync(string query, Dictionary<string, object?> variables)
+            {
+                using var scope = app.Services.CreateScope();
+                var result = await executer.ExecuteAsync(new GraphQL.ExecutionOptions { Query = query, Variables = new GraphQL.Inputs(variables), RequestServices = scope.ServiceProvider });
+                if (result.Errors is { Count: > 0 })
+                {
+                    throw new InvalidOperationException(result.Errors[0].Message);
+                }
+            }
+
+            if (args.Contains("--probe-gateway"))
+            {
+                foreach (var (label, op) in new (string, Func<int, Task>)[]
+                {
+                    ("GraphQL version", _ => gateway.GraphQLAsync("{ version }", new { })),
+                    ("GraphQL facets", _ => gateway.GraphQLAsync(FacetsQuery, new { })),
+                    ("REST facets", _ => gateway.GetAsync(restFacets)),
+                    ("GraphQL by-ref", i => gateway.GraphQLAsync(ByRefQuery, new { @ref = componentRefs[i % componentRefs.Count] })),
+                    ("REST by-name", i => gateway.GetAsync("/api/catalog/entities/by-name/" + componentRefs[i % componentRefs.Count].Replace(':', '/'))),
+                    ("GraphQL page", _ => gateway.GraphQLAsync(PageQuery, new { owner = ownerRef })),
+                    ("GraphQL page refs only", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref } } }", new { owner = ownerRef })),
+                    ("GraphQL page columns", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref name title kind namespace } } }", new { owner = ownerRef })),
+                    ("GraphQL page spec", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref ... on Component { type lifecycle } } } }", new { owner = ownerRef })),
+                    ("GraphQL page owner", _ => gateway.GraphQLAsync("query($owner: String!) { entities(filter: [{ kind: [\"component\"], owner: [$owner] }], first: 20) { totalCount nodes { ref ... on Component { owner { ref } } } } }", new { owner = ownerRef })),
+                    ("in-process page", _ => PageWithOwnersAsync()),
+                    ("executer by-ref", i => ExecuteAsync(ByRefQuery, new Dictionary<string, object?> { ["ref"] = componentRefs[i % componentRefs.Count] })),
+                    ("executer page", _ => ExecuteAsync(PageQuery, new Dictionary<string, object?> { ["owner"] = ownerRef })),
+                    ("executer version", _ => ExecuteAsync("{ version }", new Dictionary<string, object?>())),
+                    ("GetManyAsync 1", i => queries.GetManyAsync([componentRefs[i % componentRefs.Count]], CancellationToken.None)),
+                    ("GetAsync", i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
+                    ("REST page", _ => gateway.GetAsync(restPage)),
+                })
+                {
+                    for (var i = 0; i < 100; i++)
+                    {
+                        await op(i);
+                    }
+
+                    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                    var probe = Stopwatch.StartNew();
+                    for (var i = 0; i < 1000; i++)
+                    {
+                        await op(i);
+                    }
+
+                    var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+                    Console.WriteLine($"{label}: {probe.Elapsed.TotalMilliseconds / 1000:F3} ms, {allocated / 1000 / 1024.0:F1} KiB allocated in this process");
+                }
+
+                return;
+            }
+
+            var inProcessPage = await LoadRunner.RunAsync("in-process page + owners/systems", callers, duration, _ => PageWithOwnersAsync());
+
+            // With wrk installed the client runs outside this process; otherwise an HttpClient here stands in for it.
+            var baseAddress = app.ClientOptions.BaseAddress;
+            static string GraphQLBody(string query, object variables) => JsonSerializer.Serialize(new { query, variables });
+            Task<LoadResult> Graph(string name, IReadOnlyList<string> bodies) => WrkLoad.Available
+                ? WrkLoad.RunAsync(name, baseAddress, callers, duration, bodies.Select(b => ("/graphql", (string?)b)).ToList())
+                : LoadRunner.RunAsync(name, callers, duration, i => gateway.PostJsonAsync("/graphql", bodies[i % bodies.Count]));
+            Task<LoadResult> Rest(string name, IReadOnlyList<string> paths) => WrkLoad.Available
+                ? WrkLoad.RunAsync(name, baseAddress, callers, duration, paths.Select(p => (p, (string?)null)).ToList())
+                : LoadRunner.RunAsync(name, callers, duration, i => gateway.GetAsync(paths[i % paths.Count]));
+            var someRefs = componentRefs.Take(200).ToList();
+            var gatewayResults = new List<LoadResult>
+            {
+                await Graph("GraphQL by-ref", someRefs.Select(r => GraphQLBody(ByRefQuery, new { @ref = r })).ToList()),
+                await Graph("GraphQL page of 20 + owner/system", [GraphQLBody(PageQuery, new { owner = ownerRef })]),
+                await Graph("GraphQL facets", [GraphQLBody(FacetsQuery, new { })]),
+                await Graph($"GraphQL full-text '{word}'", [GraphQLBody(SearchQuery, new { term = word })]),
+                await Rest("REST by-name", someRefs.Select(r => "/api/catalog/entities/by-name/" + r.Replace(':', '/')).ToList()),
+                await Rest("REST by-query page of 20", [restPage]),
+                await Rest("REST entity-facets", [restFacets]),
+                await Rest($"REST full-text '{word}'", [restSearch]),
+            };
+
+            Console.WriteLine();
+            Console.WriteLine($"gateway over HTTP ({callers} connections; client: {(WrkLoad.Available ? "wrk, another process" : "HttpClient in this process")}, on the same machine;"
+                + " CPU/req: this process hosts the gateway, and wrk's own CPU is not counted):");
+            Console.WriteLine(inProcessPage);
+            foreach (var result in gatewayResults)
+            {
+                Console.WriteLine(result);
+            }
+
+            Console.WriteLine($"{"",-34} GraphQL page vs in-process: {gatewayResults[1].PerSecond / inProcessPage.PerSecond:P1}");
+
+            // The two figures of that ratio were taken a minute apart on a shared machine, whose speed drifts by more than the
+            // difference in question. Pairs taken back to back drift less: the median of five is the figure to quote (one
+            // pair disturbed by a neighbour cannot move it).
+            static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+            var pairRatios = new List<double>();
+            var graphPageP99s = new List<double>();
+            for (var round = 1; round <= 5; round++)
+            {
+                var inProcess = await LoadRunner.RunAsync("in-process page + owners/systems", callers, duration, _ => PageWithOwnersAsync());
+                var overGraph = await Graph("GraphQL page of 20 + owner/system", [GraphQLBody(PageQuery, new { owner = ownerRef })]);
+                pairRatios.Add(overGraph.PerSecond / inProcess.PerSecond);
+                graphPageP99s.Add(overGraph.P99);
+                Console.WriteLine($"pair {round}: in-process {inProcess.PerSecond,6:F0} req/s, GraphQL {overGraph.PerSecond,6:F0} req/s (p99 {overGraph.P99:F2} ms): {pairRatios[^1]:P1}"
+                    + $"; CPU/req (this process + PostgreSQL) in-process {inProcess.ProcessCpu + inProcess.PostgresCpu:F3} ms, GraphQL {overGraph.ProcessCpu + overGraph.PostgresCpu:F3} ms");
+            }
+
+            Console.WriteLine($"{"",-34} GraphQL page vs in-process, median of {pairRatios.Count} back-to-back pairs: {Median(pairRatios):P1}");
+            Console.WriteLine($"{"",-34} GraphQL page p99, median of the {graphPageP99s.Count} pairs: {Median(graphPageP99s):F2} ms");
+
+            // A p99 is the slowest 1% of one run, so one stall of the shared machine moves it more than anything the gateway
+            // does. The two p99 targets' pages are measured five times more each (the GraphQL page in the pairs above): each run
+            // is printed, and the median is the figure to quote beside the single run above.
+            var restPageP99s = new List<double>();
+            for (var round = 1; round <= 5; round++)
+            {
+                var restRun = await Rest("REST by-query page of 20", [restPage]);
+                restPageP99s.Add(restRun.P99);
+                Console.WriteLine($"REST by-query page of 20, run {round}: {restRun.PerSecond,6:F0} req/s, p50 {restRun.P50:F2} ms, p95 {restRun.P95:F2} ms, p99 {restRun.P99:F2} ms");
+            }
+
+            Console.WriteLine($"{"",-34} REST by-query page p99, median of {restPageP99s.Count} runs: {Median(restPageP99s):F2} ms");
+
+            // Paging through everything with cursors must not grow memory with the catalog's size: what survives a full
+            // collection every 20 pages (the retained heap) must stay flat from the first page to the last.
+            var startMemory = GC.GetTotalMemory(forceFullCollection: true);
+            long maxRetained = 0;
+            var pages = 0;
+            var seen = 0;
+            var page = await queries.QueryAsync(new EntityQuery { Limit = 500, IncludeTotal = false }, CancellationToken.None);
+            while (true)
+            {
+                seen += page.Items.Count;
+                if (++pages % 20 == 0)
+                {
+                    maxRetained = Math.Max(maxRetained, GC.GetTotalMemory(forceFullCollection: true));
+                }
+
+                if (page.NextCursor is null)
+                {
+                    break;
+                }
+
+                page = await queries.QueryAsync(new EntityQuery { Limit = 500, Cursor = page.NextCursor, IncludeTotal = false }, CancellationToken.None);
+            }
+
+            Console.WriteLine($"paging all: {seen} entities in {pages} pages of 500; retained heap at start {startMemory >> 20} MiB, largest while paging {maxRetained >> 20} MiB");
         }
-
-        return;
-    }
-
-    var inProcessPage = await LoadRunner.RunAsync("in-process page + owners/systems", callers, duration, _ => PageWithOwnersAsync());
-
-    // With wrk installed the client runs outside this process; otherwise an HttpClient here stands in for it.
-    var baseAddress = app.ClientOptions.BaseAddress;
-    static string GraphQLBody(string query, object variables) => JsonSerializer.Serialize(new { query, variables });
-    Task<LoadResult> Graph(string name, IReadOnlyList<string> bodies) => WrkLoad.Available
-        ? WrkLoad.RunAsync(name, baseAddress, callers, duration, bodies.Select(b => ("/graphql", (string?)b)).ToList())
-        : LoadRunner.RunAsync(name, callers, duration, i => gateway.PostJsonAsync("/graphql", bodies[i % bodies.Count]));
-    Task<LoadResult> Rest(string name, IReadOnlyList<string> paths) => WrkLoad.Available
-        ? WrkLoad.RunAsync(name, baseAddress, callers, duration, paths.Select(p => (p, (string?)null)).ToList())
-        : LoadRunner.RunAsync(name, callers, duration, i => gateway.GetAsync(paths[i % paths.Count]));
-    var someRefs = componentRefs.Take(200).ToList();
-    var gatewayResults = new List<LoadResult>
-    {
-        await Graph("GraphQL by-ref", someRefs.Select(r => GraphQLBody(ByRefQuery, new { @ref = r })).ToList()),
-        await Graph("GraphQL page of 20 + owner/system", [GraphQLBody(PageQuery, new { owner = ownerRef })]),
-        await Graph("GraphQL facets", [GraphQLBody(FacetsQuery, new { })]),
-        await Graph($"GraphQL full-text '{word}'", [GraphQLBody(SearchQuery, new { term = word })]),
-        await Rest("REST by-name", someRefs.Select(r => "/api/catalog/entities/by-name/" + r.Replace(':', '/')).ToList()),
-        await Rest("REST by-query page of 20", [restPage]),
-        await Rest("REST entity-facets", [restFacets]),
-        await Rest($"REST full-text '{word}'", [restSearch]),
-    };
-
-    Console.WriteLine();
-    Console.WriteLine($"gateway over HTTP ({callers} connections; client: {(WrkLoad.Available ? "wrk, another process" : "HttpClient in this process")}, on the same machine;"
-        + " CPU/req: this process hosts the gateway, and wrk's own CPU is not counted):");
-    Console.WriteLine(inProcessPage);
-    foreach (var result in gatewayResults)
-    {
-        Console.WriteLine(result);
-    }
-
-    Console.WriteLine($"{"",-34} GraphQL page vs in-process: {gatewayResults[1].PerSecond / inProcessPage.PerSecond:P1}");
-
-    // The two figures of that ratio were taken a minute apart on a shared machine, whose speed drifts by more than the
-    // difference in question. Pairs taken back to back drift less: the median of five is the figure to quote (one
-    // pair disturbed by a neighbour cannot move it).
-    static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-    var pairRatios = new List<double>();
-    var graphPageP99s = new List<double>();
-    for (var round = 1; round <= 5; round++)
-    {
-        var inProcess = await LoadRunner.RunAsync("in-process page + owners/systems", callers, duration, _ => PageWithOwnersAsync());
-        var overGraph = await Graph("GraphQL page of 20 + owner/system", [GraphQLBody(PageQuery, new { owner = ownerRef })]);
-        pairRatios.Add(overGraph.PerSecond / inProcess.PerSecond);
-        graphPageP99s.Add(overGraph.P99);
-        Console.WriteLine($"pair {round}: in-process {inProcess.PerSecond,6:F0} req/s, GraphQL {overGraph.PerSecond,6:F0} req/s (p99 {overGraph.P99:F2} ms): {pairRatios[^1]:P1}"
-            + $"; CPU/req (this process + PostgreSQL) in-process {inProcess.ProcessCpu + inProcess.PostgresCpu:F3} ms, GraphQL {overGraph.ProcessCpu + overGraph.PostgresCpu:F3} ms");
-    }
-
-    Console.WriteLine($"{"",-34} GraphQL page vs in-process, median of {pairRatios.Count} back-to-back pairs: {Median(pairRatios):P1}");
-    Console.WriteLine($"{"",-34} GraphQL page p99, median of the {graphPageP99s.Count} pairs: {Median(graphPageP99s):F2} ms");
-
-    // A p99 is the slowest 1% of one run, so one stall of the shared machine moves it more than anything the gateway
-    // does. The two p99 targets' pages are measured five times more each (the GraphQL page in the pairs above): each run
-    // is printed, and the median is the figure to quote beside the single run above.
-    var restPageP99s = new List<double>();
-    for (var round = 1; round <= 5; round++)
-    {
-        var restRun = await Rest("REST by-query page of 20", [restPage]);
-        restPageP99s.Add(restRun.P99);
-        Console.WriteLine($"REST by-query page of 20, run {round}: {restRun.PerSecond,6:F0} req/s, p50 {restRun.P50:F2} ms, p95 {restRun.P95:F2} ms, p99 {restRun.P99:F2} ms");
-    }
-
-    Console.WriteLine($"{"",-34} REST by-query page p99, median of {restPageP99s.Count} runs: {Median(restPageP99s):F2} ms");
-
-    // Paging through everything with cursors must not grow memory with the catalog's size: what survives a full
-    // collection every 20 pages (the retained heap) must stay flat from the first page to the last.
-    var startMemory = GC.GetTotalMemory(forceFullCollection: true);
-    long maxRetained = 0;
-    var pages = 0;
-    var seen = 0;
-    var page = await queries.QueryAsync(new EntityQuery { Limit = 500, IncludeTotal = false }, CancellationToken.None);
-    while (true)
-    {
-        seen += page.Items.Count;
-        if (++pages % 20 == 0)
+        finally
         {
-            maxRetained = Math.Max(maxRetained, GC.GetTotalMemory(forceFullCollection: true));
+            if (postgres is not null)
+            {
+                await postgres.StopAsync();
+                Directory.Delete(root, recursive: true);
+            }
         }
 
-        if (page.NextCursor is null)
+        // By ref answers the entity with its relations and a warning per relation whose target is missing: the floor does too.
+        static async Task FloorByRefAsync(NpgsqlDataSource sql, string entityRef)
         {
-            break;
+            await using var command = sql.CreateCommand("""
+                SELECT e.document_text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref),
+                    (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
+                     WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
+                FROM catalog.entities e WHERE e.ref = $1
+                """);
+            command.Parameters.AddWithValue(entityRef);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                _ = reader.GetString(0);
+            }
         }
 
-        page = await queries.QueryAsync(new EntityQuery { Limit = 500, Cursor = page.NextCursor, IncludeTotal = false }, CancellationToken.None);
-    }
-
-    Console.WriteLine($"paging all: {seen} entities in {pages} pages of 500; retained heap at start {startMemory >> 20} MiB, largest while paging {maxRetained >> 20} MiB");
-}
-finally
-{
-    if (postgres is not null)
-    {
-        await postgres.StopAsync();
-        Directory.Delete(root, recursive: true);
-    }
-}
-
-// By ref answers the entity with its relations and a warning per relation whose target is missing: the floor does too.
-static async Task FloorByRefAsync(NpgsqlDataSource sql, string entityRef)
-{
-    await using var command = sql.CreateCommand("""
-        SELECT e.document_text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref),
-            (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
-             WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
-        FROM catalog.entities e WHERE e.ref = $1
-        """);
-    command.Parameters.AddWithValue(entityRef);
-    await using var reader = await command.ExecuteReaderAsync();
-    while (await reader.ReadAsync())
-    {
-        _ = reader.GetString(0);
-    }
-}
-
-static async Task FloorPageAsync(NpgsqlDataSource sql, string ownerRef)
-{
-    await using var batch = sql.CreateBatch();
-    batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-        SELECT e.document_text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
-        FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1 ORDER BY e.ref LIMIT 21
-        """) { Parameters = { new NpgsqlParameter { Value = ownerRef } } });
-    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1")
-    { Parameters = { new NpgsqlParameter { Value = ownerRef } } });
-    await using var reader = await batch.ExecuteReaderAsync();
-    while (await reader.ReadAsync())
-    {
-        _ = reader.GetString(0);
-    }
-}
-
-static async Task FloorFacetsAsync(NpgsqlDataSource sql)
-{
-    await using var batch = sql.CreateBatch();
-    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT type, count(*) FROM catalog.entities WHERE kind = 'component' GROUP BY type"));
-    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT lifecycle, count(*) FROM catalog.entities WHERE kind = 'component' GROUP BY lifecycle"));
-    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT t, count(*) FROM catalog.entities, unnest(tags) t WHERE kind = 'component' GROUP BY t"));
-    await using var reader = await batch.ExecuteReaderAsync();
-    do
-    {
-        while (await reader.ReadAsync())
+        static async Task FloorPageAsync(NpgsqlDataSource sql, string ownerRef)
         {
+            await using var batch = sql.CreateBatch();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                SELECT e.document_text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
+                FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1 ORDER BY e.ref LIMIT 21
+                """) { Parameters = { new NpgsqlParameter { Value = ownerRef } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1")
+            { Parameters = { new NpgsqlParameter { Value = ownerRef } } });
+            await using var reader = await batch.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                _ = reader.GetString(0);
+            }
+        }
+
+        static async Task FloorFacetsAsync(NpgsqlDataSource sql)
+        {
+            await using var batch = sql.CreateBatch();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT type, count(*) FROM catalog.entities WHERE kind = 'component' GROUP BY type"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT lifecycle, count(*) FROM catalog.entities WHERE kind = 'component' GROUP BY lifecycle"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT t, count(*) FROM catalog.entities, unnest(tags) t WHERE kind = 'component' GROUP BY t"));
+            await using var reader = await batch.ExecuteReaderAsync();
+            do
+            {
+                while (await reader.ReadAsync())
+                {
+                }
+            }
+            while (await reader.NextResultAsync());
+        }
+
+        static async Task FloorFullTextAsync(NpgsqlDataSource sql, string word)
+        {
+            await using var batch = sql.CreateBatch();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                SELECT e.document_text FROM catalog.entities e WHERE e.search_text LIKE $1 ORDER BY e.ref LIMIT 21
+                """) { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.search_text LIKE $1")
+            { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
+            await using var reader = await batch.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                _ = reader.GetString(0);
+            }
+        }
+
+        static async Task<long> ScalarAsync(NpgsqlDataSource sql, string text)
+        {
+            await using var command = sql.CreateCommand(text);
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
+        }
+
+        // Linux's autogroup scheduling shares the CPU out by session rather than by thread. With the client, the gateway and
+        // PostgreSQL on the same two cores it multiplies the gateway pages' p99 several times (README, Benchmarks), so
+        // every run says which way it was measured.
+        static string AutogroupScheduling()
+        {
+            const string setting = "/proc/sys/kernel/sched_autogroup_enabled";
+            return !File.Exists(setting) ? "not present" : File.ReadAllText(setting).Trim() == "0" ? "off" : "on";
+        }
+
+        int ArgValue(string name, int fallback) => ArgString(name) is { } value ? int.Parse(value) : fallback;
+
+        string? ArgString(string name)
+        {
+            var index = Array.IndexOf(args, name);
+            return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
         }
     }
-    while (await reader.NextResultAsync());
-}
-
-static async Task FloorFullTextAsync(NpgsqlDataSource sql, string word)
-{
-    await using var batch = sql.CreateBatch();
-    batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-        SELECT e.document_text FROM catalog.entities e WHERE e.search_text LIKE $1 ORDER BY e.ref LIMIT 21
-        """) { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
-    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.search_text LIKE $1")
-    { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
-    await using var reader = await batch.ExecuteReaderAsync();
-    while (await reader.ReadAsync())
-    {
-        _ = reader.GetString(0);
-    }
-}
-
-static async Task<long> ScalarAsync(NpgsqlDataSource sql, string text)
-{
-    await using var command = sql.CreateCommand(text);
-    return Convert.ToInt64(await command.ExecuteScalarAsync());
-}
-
-// Linux's autogroup scheduling shares the CPU out by session rather than by thread. With the client, the gateway and
-// PostgreSQL on the same two cores it multiplies the gateway pages' p99 several times (README, Benchmarks), so
-// every run says which way it was measured.
-static string AutogroupScheduling()
-{
-    const string setting = "/proc/sys/kernel/sched_autogroup_enabled";
-    return !File.Exists(setting) ? "not present" : File.ReadAllText(setting).Trim() == "0" ? "off" : "on";
-}
-
-int ArgValue(string name, int fallback) => ArgString(name) is { } value ? int.Parse(value) : fallback;
-
-string? ArgString(string name)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }

@@ -1,5 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
-using Portal.Gateway.Database;
+using Portal.Postgres;
+using Portal.Postgres.Embedded;
+using Portal.Postgres.Migrations;
 using Testcontainers.PostgreSql;
 
 namespace Portal.Testing;
@@ -8,12 +12,14 @@ namespace Portal.Testing;
 /// The one PostgreSQL server of a test run, and the migrated template database every test database is cloned from.
 /// The server is, in order: the connection string in <c>PORTAL_TEST_POSTGRES</c>; a Testcontainers PostgreSQL when a
 /// Docker engine answers; else a throwaway cluster from the machine's binaries (the embedded run's own code).
+/// The template holds the migrations of the modules the test assembly declares (<see cref="PostgresServerLifetime"/>).
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
     private const string TemplateDatabase = "portal_template";
     private static readonly SemaphoreSlim StartLock = new(1, 1);
     private static PostgresServer? _shared;
+    private static Action<IHostApplicationBuilder>? _modules;
 
     private readonly SemaphoreSlim _createLock = new(1, 1);
     private readonly IAsyncDisposable? _owned;
@@ -32,6 +38,13 @@ public sealed class PostgresServer : IAsyncDisposable
 
     /// <summary>The embedded cluster, when the server is one (tests of the embedded lifecycle look at it).</summary>
     public EmbeddedPostgres? Embedded => _owned as EmbeddedPostgres;
+
+    /// <summary>Registers the modules under test (<c>AddCatalog</c>, ...): their migrations make the template.</summary>
+    public static Action<IHostApplicationBuilder> Modules =>
+        _modules ?? throw new InvalidOperationException(
+            "The test assembly declares no modules: add [assembly: AssemblyFixture(typeof(...))] with a PostgresServerLifetime that names them.");
+
+    internal static void UseModules(Action<IHostApplicationBuilder> modules) => _modules = modules;
 
     public static async Task<PostgresServer> GetAsync()
     {
@@ -152,10 +165,15 @@ public sealed class PostgresServer : IAsyncDisposable
         await ExecuteAsync($"DROP DATABASE IF EXISTS \"{TemplateDatabase}\" WITH (FORCE)");
         await ExecuteAsync($"CREATE DATABASE \"{TemplateDatabase}\"");
 
-        // The real migrations, through the real host: the template is what a fresh deployment's database looks like.
-        await using (var app = new PortalAppFactory(ConnectionStringFor(TemplateDatabase)))
+        // The real migrations, through the modules' own registration: the template is what a fresh deployment's
+        // database looks like.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
+        builder.Configuration["ConnectionStrings:Portal"] = ConnectionStringFor(TemplateDatabase);
+        builder.AddPortalPostgres();
+        Modules(builder);
+        using (var host = builder.Build())
         {
-            _ = app.Services;
+            await host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         }
 
         // CREATE DATABASE ... TEMPLATE needs the template to have no open sessions.

@@ -1,30 +1,24 @@
-using System.Text.RegularExpressions;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using Portal.Postgres.Outbox;
 
 namespace Portal.Gateway.Bus;
 
-public static partial class BusRegistration
+public static class BusRegistration
 {
     /// <summary>
     /// Sets up the one MassTransit bus of the process, with the consumers the modules add, and a relay for each
-    /// module's outbox table. RabbitMQ when <c>Bus:RabbitMq:Host</c> is set, else the in-memory transport. With
+    /// outbox a module registered (<see cref="OutboxRegistration.AddOutbox"/>). RabbitMQ when <c>Bus:RabbitMq:Host</c> is set, else the in-memory transport. With
     /// RabbitMQ one replica publishes each outbox row and the broker fans it out; in memory every replica publishes
     /// every row to itself (docs/decisions/0004-change-fan-out.md).
     /// </summary>
     /// <param name="builder">The host.</param>
-    /// <param name="outboxSchemas">The schemas whose <c>outbox</c> table the relay publishes, one per module.</param>
     /// <param name="consumers">Adds the modules' consumers.</param>
     public static IHostApplicationBuilder AddPortalBus(
-        this IHostApplicationBuilder builder, IReadOnlyList<string> outboxSchemas, Action<IBusRegistrationConfigurator> consumers)
+        this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> consumers)
     {
         builder.Services.AddOptions<RabbitMqOptions>()
             .BindConfiguration(RabbitMqOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<OutboxOptions>()
-            .BindConfiguration(OutboxOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -64,26 +58,7 @@ public static partial class BusRegistration
             host.StopTimeout = TimeSpan.FromSeconds(10);
         });
 
-        var delivery = rabbitMq.Enabled ? OutboxDelivery.Once : OutboxDelivery.EveryReplica;
-        foreach (var schema in outboxSchemas)
-        {
-            if (!SchemaName().IsMatch(schema))
-            {
-                throw new ArgumentException($"'{schema}' is not a plain lower-case schema name.", nameof(outboxSchemas));
-            }
-
-            builder.Services.AddSingleton<IHostedService>(services => new OutboxRelay(
-                schema,
-                delivery,
-                services.GetRequiredService<NpgsqlDataSource>(),
-                services.GetRequiredService<IBus>(),
-                services.GetRequiredService<IOptions<OutboxOptions>>(),
-                services.GetRequiredService<ILogger<OutboxRelay>>()));
-        }
-
+        builder.Services.AddOutboxRelays(rabbitMq.Enabled ? OutboxDelivery.Once : OutboxDelivery.EveryReplica);
         return builder;
     }
-
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
-    private static partial Regex SchemaName();
 }

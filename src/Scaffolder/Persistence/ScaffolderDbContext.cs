@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Portal.Postgres.Migrations;
 
 namespace Portal.Scaffolder.Persistence;
 
@@ -15,4 +17,10 @@ public sealed class ScaffolderDbContext(DbContextOptions<ScaffolderDbContext> op
     {
         modelBuilder.HasDefaultSchema(Schema);
     }
+}
+
+/// <summary>The context <c>dotnet ef</c> builds the model with, on a connection string that is never opened.</summary>
+internal sealed class ScaffolderDesignTimeContext : IDesignTimeDbContextFactory<ScaffolderDbContext>
+{
+    public ScaffolderDbContext CreateDbContext(string[] args) => new(ModuleDatabaseRegistration.DesignTimeOptions<ScaffolderDbContext>(ScaffolderDbContext.Schema));
 }

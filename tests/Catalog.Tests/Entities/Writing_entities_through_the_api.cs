@@ -9,7 +9,7 @@ using Portal.Testing;
 
 namespace Portal.Catalog.Tests.Entities;
 
-public sealed class Writing_entities_through_the_api(PortalApp app) : IClassFixture<PortalApp>
+public sealed class Writing_entities_through_the_api(ModuleHost app) : IClassFixture<ModuleHost>
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

@@ -9,7 +9,7 @@ using Portal.Testing;
 
 namespace Portal.Catalog.Tests.Ingestion;
 
-public sealed class Announcing_changes(PortalApp app) : IClassFixture<PortalApp>
+public sealed class Announcing_changes(ModuleHost app) : IClassFixture<ModuleHost>
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

@@ -5,7 +5,7 @@ using Portal.Testing;
 namespace Portal.Catalog.Tests.Ingestion;
 
 /// <summary>The gateway with <c>Catalog:OrphanStrategy = Keep</c>, Backstage's default.</summary>
-public sealed class KeepingOrphans : PortalApp
+public sealed class KeepingOrphans : ModuleHost
 {
     protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {

@@ -6,7 +6,7 @@ using Portal.Testing;
 
 namespace Portal.Catalog.Tests.Ingestion;
 
-public sealed class Refreshing_a_location(PortalApp app) : IClassFixture<PortalApp>
+public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<ModuleHost>
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

@@ -5,7 +5,7 @@ using Portal.Testing;
 namespace Portal.Catalog.Tests.Ingestion;
 
 /// <summary>The gateway with the background refresh on, every second.</summary>
-public sealed class RefreshingEverySecond : PortalApp
+public sealed class RefreshingEverySecond : ModuleHost
 {
     protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {

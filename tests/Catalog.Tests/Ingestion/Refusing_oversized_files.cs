@@ -6,7 +6,7 @@ using Portal.Testing;
 namespace Portal.Catalog.Tests.Ingestion;
 
 /// <summary>The gateway with a descriptor size limit of 1 MiB instead of the default 4 MiB.</summary>
-public sealed class OneMegabyteLimit : PortalApp
+public sealed class OneMegabyteLimit : ModuleHost
 {
     public const int MaxFileBytes = 1024 * 1024;
 

@@ -6,7 +6,7 @@ using Portal.Testing;
 
 namespace Portal.Catalog.Tests.Locations;
 
-public sealed class Reading_git_locations(PortalApp app) : IClassFixture<PortalApp>, IDisposable
+public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<ModuleHost>, IDisposable
 {
     private readonly string _work = Path.Combine(Path.GetTempPath(), "portal-git-" + Guid.NewGuid().ToString("N")[..10]);
 

@@ -6,7 +6,7 @@ using Portal.Testing;
 namespace Portal.Catalog.Tests.Locations;
 
 /// <summary>The gateway with GitHub <c>git</c> locations pointed at a local stand-in for the GitHub API.</summary>
-public sealed class GitHubLocations : PortalApp
+public sealed class GitHubLocations : ModuleHost
 {
     public const string Token = "ghp_standin_token";
 

@@ -6,7 +6,7 @@ using Portal.Testing;
 namespace Portal.Catalog.Tests.Locations;
 
 /// <summary>The production posture: a host allow-list, and private addresses refused.</summary>
-public sealed class GuardedUrls : PortalApp
+public sealed class GuardedUrls : ModuleHost
 {
     protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {
@@ -76,7 +76,7 @@ public sealed class Url_locations_are_guarded(GuardedUrls app) : IClassFixture<G
 }
 
 /// <summary>URL locations against a local server: private addresses allowed, as a test or an internal deployment would.</summary>
-public sealed class LocalUrls : PortalApp
+public sealed class LocalUrls : ModuleHost
 {
     protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {

@@ -10,7 +10,7 @@ namespace Portal.Catalog.Tests.Locations;
 /// The roots are <see cref="Root"/> and <see cref="LinkedRoot"/> (a symbolic link to a folder beside them);
 /// <see cref="Outside"/> is a folder beside them that holds what must never be read.
 /// </summary>
-public sealed class RootedFiles : PortalApp
+public sealed class RootedFiles : ModuleHost
 {
     private readonly string _base = Path.Combine(Path.GetTempPath(), "portal-roots-" + Guid.NewGuid().ToString("N")[..10]);
 

@@ -9,7 +9,7 @@ namespace Portal.Catalog.Tests.Queries;
 /// The gateway with 23 components whose sort fields are missing, empty or repeated: title missing, empty,
 /// <c>t0</c>..<c>t2</c> or <c>u</c>; annotation <c>example.com/rank</c> missing, empty or a digit.
 /// </summary>
-public sealed class AwkwardSortValues : PortalApp
+public sealed class AwkwardSortValues : ModuleHost
 {
     public const int Count = 23;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Portal.Catalog.Entities;
-using Portal.Testing;
 
 namespace Portal.Gateway.Tests.BackstageApi;
 

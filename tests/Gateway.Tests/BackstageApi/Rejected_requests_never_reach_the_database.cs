@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Portal.Testing;
 
 namespace Portal.Gateway.Tests.BackstageApi;
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Catalog.Locations;
 using Portal.Gateway.Authorization;
 using Portal.Gateway.Graph;
-using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Graph;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Graph;
 

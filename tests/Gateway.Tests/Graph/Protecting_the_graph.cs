@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Portal.Gateway.Graph;
-using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Graph;
 

@@ -7,7 +7,8 @@ using Npgsql;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Persistence;
 using Portal.Catalog.Queries;
-using Portal.Gateway.Database;
+using Portal.Postgres;
+using Portal.Postgres.Embedded;
 using Portal.Scaffolder.Persistence;
 using Portal.Testing;
 
@@ -50,7 +51,7 @@ public sealed class Database_lifecycle
         Assert.True(settings.NoResetOnClose, "pooled connections are handed on without a session reset");
 
         // Without a setting, a pool sized to the machine rather than Npgsql's 100; never below a configured minimum.
-        Assert.Equal(expected == -1 ? DatabaseRegistration.DefaultMaxPoolSize : expected, pool);
+        Assert.Equal(expected == -1 ? PostgresRegistration.DefaultMaxPoolSize : expected, pool);
         Assert.True(pool < 100 || setting is not null, $"pool of {pool}");
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Hosting;
 

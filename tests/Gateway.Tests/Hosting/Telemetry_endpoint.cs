@@ -1,6 +1,5 @@
 using System.Net;
 using Portal.Gateway.Tests.Graph;
-using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Hosting;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Portal.Catalog.Queries;
 using Portal.Gateway.CatalogChanges;
-using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Subscriptions;
 

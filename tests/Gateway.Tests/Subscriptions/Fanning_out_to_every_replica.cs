@@ -6,7 +6,7 @@ using Portal.Catalog;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
 using Portal.Gateway.CatalogChanges;
-using Portal.Gateway.Database;
+using Portal.Postgres;
 using Portal.Testing;
 
 namespace Portal.Gateway.Tests.Subscriptions;
@@ -101,7 +101,7 @@ public sealed class Relaying_after_a_crash : TestDatabase
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["ConnectionStrings:Portal"] = ConnectionString;
         builder.Configuration["Catalog:Locations:FileRoots:0"] = folder.Path;
-        builder.AddPortalDatabase();
+        builder.AddPortalPostgres();
         builder.AddCatalog();
         long committedVersion;
         using (var crashed = builder.Build())

@@ -268,7 +268,60 @@ namespace Portal.Catalog.Persistence.Migrations
                     b.ToTable("locations", "catalog");
                 });
 
-            modelBuilder.Entity("Portal.Catalog.Persistence.OutboxRow", b =>
+            modelBuilder.Entity("Portal.Catalog.Persistence.RelationRow", b =>
+                {
+                    b.Property<Guid>("OriginId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("origin_id");
+
+                    b.Property<string>("SourceRef")
+                        .HasColumnType("text")
+                        .HasColumnName("source_ref");
+
+                    b.Property<string>("Type")
+                        .HasColumnType("text")
+                        .HasColumnName("type");
+
+                    b.Property<string>("TargetRef")
+                        .HasColumnType("text")
+                        .HasColumnName("target_ref");
+
+                    b.HasKey("OriginId", "SourceRef", "Type", "TargetRef");
+
+                    b.HasIndex("SourceRef", "Type")
+                        .HasDatabaseName("ix_relations_source");
+
+                    b.HasIndex("TargetRef", "Type")
+                        .HasDatabaseName("ix_relations_target");
+
+                    b.ToTable("relations", "catalog");
+                });
+
+            modelBuilder.Entity("Portal.Postgres.Inbox.InboxRow", b =>
+                {
+                    b.Property<string>("Consumer")
+                        .HasColumnType("text")
+                        .HasColumnName("consumer");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<DateTimeOffset>("ClaimedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claimed_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("Consumer", "MessageId");
+
+                    b.HasIndex("ClaimedAt")
+                        .HasDatabaseName("ix_inbox_claimed_at");
+
+                    b.ToTable("inbox", "catalog");
+                });
+
+            modelBuilder.Entity("Portal.Postgres.Outbox.OutboxRow", b =>
                 {
                     b.Property<long>("Position")
                         .ValueGeneratedOnAdd()
@@ -325,35 +378,6 @@ namespace Portal.Catalog.Persistence.Migrations
                         .HasDatabaseName("ix_outbox_transaction_position");
 
                     b.ToTable("outbox", "catalog");
-                });
-
-            modelBuilder.Entity("Portal.Catalog.Persistence.RelationRow", b =>
-                {
-                    b.Property<Guid>("OriginId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("origin_id");
-
-                    b.Property<string>("SourceRef")
-                        .HasColumnType("text")
-                        .HasColumnName("source_ref");
-
-                    b.Property<string>("Type")
-                        .HasColumnType("text")
-                        .HasColumnName("type");
-
-                    b.Property<string>("TargetRef")
-                        .HasColumnType("text")
-                        .HasColumnName("target_ref");
-
-                    b.HasKey("OriginId", "SourceRef", "Type", "TargetRef");
-
-                    b.HasIndex("SourceRef", "Type")
-                        .HasDatabaseName("ix_relations_source");
-
-                    b.HasIndex("TargetRef", "Type")
-                        .HasDatabaseName("ix_relations_target");
-
-                    b.ToTable("relations", "catalog");
                 });
 #pragma warning restore 612, 618
         }

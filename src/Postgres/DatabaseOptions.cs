@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Portal.Gateway.Database;
+namespace Portal.Postgres;
 
 /// <summary>Settings of the <c>Database</c> section. The connection string itself is <c>ConnectionStrings:Portal</c>.</summary>
 public sealed class DatabaseOptions

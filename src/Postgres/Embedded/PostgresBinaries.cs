@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Portal.Gateway.Database;
+namespace Portal.Postgres.Embedded;
 
 /// <summary>
 /// Finds the PostgreSQL server binaries (initdb, pg_ctl, postgres) on this machine: the folder that

@@ -1,7 +1,12 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Portal.Postgres.Migrations;
 
-namespace Portal.Gateway.Database;
+namespace Portal.Postgres.Embedded;
 
 /// <summary>
 /// Which PostgreSQL the portal uses: the one named by <c>ConnectionStrings:Portal</c> (external), or else a private

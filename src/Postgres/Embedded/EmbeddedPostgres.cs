@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Npgsql;
 
-namespace Portal.Gateway.Database;
+namespace Portal.Postgres.Embedded;
 
 /// <summary>
 /// A private PostgreSQL cluster started from the machine's own server binaries: the zero-configuration database

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Portal.Testing;
+namespace Portal.Gateway.Tests;
 
 /// <summary>
 /// The gateway, hosted in-process against one test database, with the settings a test passes on top.

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Portal.Gateway.Bus;
+namespace Portal.Postgres.Outbox;
 
 /// <summary>How the rows of an outbox reach the consumers of every replica.</summary>
-internal enum OutboxDelivery
+public enum OutboxDelivery
 {
     /// <summary>
     /// Every replica reads every row, from its own position, and publishes it on its own bus. The in-memory bus
@@ -23,27 +24,24 @@ internal enum OutboxDelivery
 }
 
 /// <summary>
-/// Publishes the rows of one module's outbox table (<c>{schema}.outbox</c>) on the bus. A module writes a row in the
+/// Publishes the rows of one module's outbox table (<see cref="OutboxTable"/>) on the bus. A module writes a row in the
 /// transaction that makes the change it announces; this relay publishes it after the commit, with the row's message
 /// id, retrying with backoff while the database or the broker fails. Delivery is at least once: a crash after
-/// publishing and before marking a row sent publishes it again, so consumers drop repeats by message id.
+/// publishing and before marking a row sent publishes it again, so consumers drop repeats by message id (the inbox).
 /// </summary>
 /// <remarks>
-/// The table's columns are the contract with the modules: <c>position</c> (identity), <c>transaction_id</c>
-/// (<c>xid8</c>, default <c>pg_current_xact_id()</c>), <c>message_id</c>, <c>message_type</c> (full name of a type in
-/// Portal.Contracts), <c>body</c> (jsonb, System.Text.Json web defaults), <c>created_at</c>, <c>sent_at</c>,
-/// <c>error</c>. Positions are handed out when rows are inserted, not when their transactions commit, so a reader that
-/// only followed positions could pass a row whose transaction commits late. The relay therefore orders by
-/// (transaction, position) and reads only transactions older than the oldest one still running
-/// (<c>pg_snapshot_xmin</c>): those can gain no more rows.
+/// The table's columns are those of <see cref="OutboxRow"/>. Positions are handed out when rows are inserted, not when
+/// their transactions commit, so a reader that only followed positions could pass a row whose transaction commits
+/// late. The relay therefore orders by (transaction, position) and reads only transactions older than the oldest one
+/// still running (<c>pg_snapshot_xmin</c>): those can gain no more rows.
 /// </remarks>
 internal sealed class OutboxRelay(
-    string schema,
+    OutboxTable table,
     OutboxDelivery delivery,
     NpgsqlDataSource dataSource,
     IBus bus,
     IOptions<OutboxOptions> options,
-    ILogger<OutboxRelay> logger) : BackgroundService
+    ILogger<OutboxRelay> logger)
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly Dictionary<string, Type> ContractTypes = typeof(Portal.Contracts.Catalog.EntitiesChanged).Assembly
@@ -51,7 +49,8 @@ internal sealed class OutboxRelay(
         .Where(type => type is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false } && type.FullName is not null)
         .ToDictionary(type => type.FullName!, StringComparer.Ordinal);
 
-    private readonly string _table = $"{schema}.outbox";
+    private readonly string _table = table.Name;
+    private readonly string _schema = table.Schema;
 
     // EveryReplica: the (transaction, position) of the last row this replica has published; rows after it are next.
     private (ulong TransactionId, long Position)? _position;
@@ -59,9 +58,9 @@ internal sealed class OutboxRelay(
     // Pruning is cheap but needs no hurry: at most once a minute, or as often as rows expire when that is sooner.
     private TimeSpan PruneInterval => options.Value.Retention < TimeSpan.FromMinutes(1) ? options.Value.Retention : TimeSpan.FromMinutes(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
-        logger.LogInformation("Relaying the {Schema} outbox to the bus ({Delivery})", schema, delivery);
+        logger.LogInformation("Relaying the {Schema} outbox to the bus ({Delivery})", _schema, delivery);
         var retryDelay = TimeSpan.Zero;
         var nextPrune = DateTimeOffset.UtcNow;
         while (!stoppingToken.IsCancellationRequested)
@@ -94,7 +93,7 @@ internal sealed class OutboxRelay(
                 retryDelay = retryDelay == TimeSpan.Zero
                     ? FirstRetryDelay
                     : TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, options.Value.MaxRetryDelay.Ticks));
-                logger.LogWarning(exception, "Relaying the {Schema} outbox failed; retrying in {RetryDelay}", schema, retryDelay);
+                logger.LogWarning(exception, "Relaying the {Schema} outbox failed; retrying in {RetryDelay}", _schema, retryDelay);
                 try
                 {
                     await Task.Delay(retryDelay, stoppingToken);
@@ -249,7 +248,7 @@ internal sealed class OutboxRelay(
 
         if (error is not null)
         {
-            logger.LogError("Outbox row {Position} of {Schema} can never be published and is skipped: {Error}", row.Position, schema, error);
+            logger.LogError("Outbox row {Position} of {Schema} can never be published and is skipped: {Error}", row.Position, _schema, error);
             await using var mark = new NpgsqlCommand($"UPDATE {_table} SET error = @error WHERE position = @position", connection);
             mark.Parameters.AddWithValue("error", error);
             mark.Parameters.AddWithValue("position", row.Position);
@@ -283,7 +282,7 @@ internal sealed class OutboxRelay(
         var pruned = await command.ExecuteNonQueryAsync(cancellationToken);
         if (pruned > 0)
         {
-            logger.LogDebug("Pruned {Count} relayed row(s) from the {Schema} outbox", pruned, schema);
+            logger.LogDebug("Pruned {Count} relayed row(s) from the {Schema} outbox", pruned, _schema);
         }
     }
 

@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Portal.Postgres.Migrations;
+
+/// <summary>A module's DbContext and the PostgreSQL schema its tables (and its migration history) live in.</summary>
+public sealed record ModuleDatabase(Type ContextType, string Schema);
+
+public static partial class ModuleDatabaseRegistration
+{
+    /// <summary>
+    /// Registers a module's DbContext on the shared data source, with its migration history in the module's own
+    /// schema, its migrations for <see cref="DatabaseMigrator"/>, and a readiness check (<c>{schema}-database</c>, tag
+    /// <c>ready</c>) that fails while a migration is pending.
+    /// </summary>
+    public static IServiceCollection AddModuleDatabase<TContext>(this IServiceCollection services, string schema)
+        where TContext : DbContext
+    {
+        if (!SchemaName().IsMatch(schema))
+        {
+            throw new ArgumentException($"'{schema}' is not a plain lower-case schema name.", nameof(schema));
+        }
+
+        services.AddDbContextPool<TContext>((provider, options) => options.UseNpgsql(
+            provider.GetRequiredService<NpgsqlDataSource>(),
+            npgsql => npgsql.MigrationsHistoryTable(HistoryTable, schema)));
+        services.AddSingleton(new ModuleDatabase(typeof(TContext), schema));
+        services.AddHealthChecks().AddDbContextCheck<TContext>(
+            $"{schema}-database",
+            tags: ["ready"],
+            customTestQuery: async (db, cancellationToken) => !(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any());
+        return services;
+    }
+
+    /// <summary>
+    /// Options for a module's design-time context factory: <c>dotnet ef</c> builds the model only, and must not start
+    /// the embedded PostgreSQL that the running host would, so the connection string is never opened.
+    /// </summary>
+    public static DbContextOptions<TContext> DesignTimeOptions<TContext>(string schema)
+        where TContext : DbContext => new DbContextOptionsBuilder<TContext>()
+        .UseNpgsql("Host=design-time", npgsql => npgsql.MigrationsHistoryTable(HistoryTable, schema))
+        .Options;
+
+    private const string HistoryTable = "__EFMigrationsHistory";
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    internal static partial Regex SchemaName();
+}
