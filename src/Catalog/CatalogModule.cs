@@ -9,7 +9,7 @@ using Portal.Catalog.Ingestion.Processors;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Persistence;
 using Portal.Catalog.Queries;
-using Portal.Catalog.Storage;
+using Portal.Catalog.Persistence.Writes;
 using Portal.Postgres.Inbox;
 using Portal.Postgres.Migrations;
 using Portal.Postgres.Outbox;

@@ -68,7 +68,7 @@ internal static class Benchmark
             var registeredBefore = await locations.ListAsync(CancellationToken.None);
             var registered = registeredBefore.Count > 0
                 ? await locations.RefreshAsync(registeredBefore[0].Id, CancellationToken.None)
-                : await locations.RegisterAsync("file", Path.Combine(data, "catalog-info.yaml"), dryRun: false, CancellationToken.None);
+                : await locations.RegisterAsync("file", Path.Combine(data, "catalog-info.yaml"), CancellationToken.None);
             var ingestSeconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"ingest: {registered!.Created} entities in {ingestSeconds:F1} s = {registered.Created / ingestSeconds:F0} entities/s; problems {registered.Problems.Count}");
 

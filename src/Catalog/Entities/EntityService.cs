@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Model;
-using Portal.Catalog.Storage;
+using Portal.Catalog.Persistence.Writes;
 
 namespace Portal.Catalog.Entities;
 
@@ -47,7 +47,7 @@ public sealed class EntityService
         }
 
         var entity = batch.Entities[0];
-        await using var write = await _writeGate.BeginAsync(cancellationToken);
+        await using var write = await _writeGate.BeginAsync(actor, cancellationToken);
         var current = await CurrentAsync(write.Connection, entity.Ref.Canonical, cancellationToken);
         if (current is { LocationId: { } location })
         {
@@ -56,7 +56,7 @@ public sealed class EntityService
         }
 
         CheckEtag(entity.Ref.Canonical, current?.Etag, expectedEtag);
-        await CatalogWriter.ApplyAsync(write.Connection, null, actor, [entity], RemovalMode.None, cancellationToken);
+        await CatalogWriter.ApplyAsync(write, null, [entity], RemovalMode.None, cancellationToken);
         await write.CommitAsync(cancellationToken);
         return entity.Ref.Canonical;
     }
@@ -65,7 +65,7 @@ public sealed class EntityService
     public async Task<bool> DeleteAsync(string entityRef, string? expectedEtag, string actor, CancellationToken cancellationToken)
     {
         var canonical = EntityRef.Parse(entityRef).Canonical;
-        await using var write = await _writeGate.BeginAsync(cancellationToken);
+        await using var write = await _writeGate.BeginAsync(actor, cancellationToken);
         var current = await CurrentAsync(write.Connection, canonical, cancellationToken);
         if (current is null)
         {
@@ -79,8 +79,7 @@ public sealed class EntityService
         }
 
         CheckEtag(canonical, current.Etag, expectedEtag);
-        await CatalogWriter.DeleteAsync(write.Connection, [current.Id], cancellationToken);
-        await CatalogWriter.RecordChangesAsync(write.Connection, [new HistoryEntry(current.Id, canonical, "deleted", [])], actor, cancellationToken);
+        await CatalogWriter.DeleteAsync(write, [(current.Id, canonical)], cancellationToken);
         await write.CommitAsync(cancellationToken);
         return true;
     }

@@ -5,7 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Model;
-using Portal.Catalog.Storage;
+using Portal.Catalog.Persistence.Writes;
 
 namespace Portal.Catalog.Locations;
 
@@ -13,9 +13,19 @@ namespace Portal.Catalog.Locations;
 public sealed record LocationInfo(Guid Id, string Type, string Target, DateTimeOffset? RefreshedAt, IReadOnlyList<CatalogProblem> Problems);
 
 /// <summary>What a registration or refresh did.</summary>
+/// <param name="Location">The location, as it stands after the write.</param>
+/// <param name="EntityRefs">The refs of every entity the location emits.</param>
+/// <param name="Entities">The entities it holds now, as written (ids and etags included): what a caller answers with,
+/// without reading them back. An entity another owner keeps is in <paramref name="EntityRefs"/> and not here.</param>
+/// <param name="Problems">What went wrong reading, processing or writing, per file and field.</param>
+/// <param name="Created">Entities created.</param>
+/// <param name="Updated">Entities rewritten because they changed.</param>
+/// <param name="Unchanged">Entities left as they were.</param>
+/// <param name="Removed">Entities deleted or orphaned because the location stopped emitting them.</param>
 public sealed record LocationOutcome(
     LocationInfo Location,
     IReadOnlyList<string> EntityRefs,
+    IReadOnlyList<StoredEntity> Entities,
     IReadOnlyList<CatalogProblem> Problems,
     int Created,
     int Updated,
@@ -49,10 +59,7 @@ public sealed record LocationPreview(
     IReadOnlyList<CatalogProblem> Problems);
 
 /// <summary>The target is already registered.</summary>
-public sealed class LocationConflictException(string message, Guid existingId) : Exception(message)
-{
-    public Guid ExistingId { get; } = existingId;
-}
+public sealed class LocationConflictException(string message) : Exception(message);
 
 /// <summary>
 /// Registers, refreshes and unregisters locations. A refresh reads every file the target pulls in (Location entities
@@ -84,24 +91,25 @@ public sealed class LocationService
         _logger = logger;
     }
 
-    public IReadOnlyCollection<string> SupportedTypes => _readers.Keys;
+    /// <summary>
+    /// Registers a target and ingests it. Throws <see cref="LocationForbiddenException"/> for a target the configuration
+    /// refuses, <see cref="LocationReadException"/> when the target itself cannot be read, and
+    /// <see cref="LocationConflictException"/> when it is registered already (the locations' unique index decides, so
+    /// two replicas registering the same target at once cannot both succeed).
+    /// </summary>
+    public async Task<LocationOutcome> RegisterAsync(string type, string target, CancellationToken cancellationToken) =>
+        await RegisterAsync(type, target, claim: null, cancellationToken)
+        ?? throw new InvalidOperationException("A registration without a claim always happens.");
 
     /// <summary>
-    /// Registers a target and ingests it. With <paramref name="dryRun"/>, reads and validates only: nothing is stored.
-    /// Throws <see cref="LocationForbiddenException"/> for a target the configuration refuses,
-    /// <see cref="LocationReadException"/> when the target itself cannot be read, and
-    /// <see cref="LocationConflictException"/> when it is registered already.
+    /// <see cref="RegisterAsync(string, string, CancellationToken)"/>, with <paramref name="claim"/> run on the write's
+    /// connection inside its transaction before anything is written (an inbox claim): when it answers false nothing is
+    /// written and the answer is null.
     /// </summary>
-    public async Task<LocationOutcome> RegisterAsync(string type, string target, bool dryRun, CancellationToken cancellationToken)
+    internal async Task<LocationOutcome?> RegisterAsync(
+        string type, string target, Func<NpgsqlConnection, CancellationToken, Task<bool>>? claim, CancellationToken cancellationToken)
     {
-        var reader = Reader(type);
-        target = reader.Validate(target);
-        var existing = (await ListAsync(cancellationToken)).FirstOrDefault(l => l.Type == type && l.Target == target);
-        if (existing is not null)
-        {
-            throw new LocationConflictException($"Location {type}:{target} is already registered (id {existing.Id}).", existing.Id);
-        }
-
+        target = Reader(type).Validate(target);
         var read = await ReadAsync(type, target, cancellationToken);
         if (read.RootUnreadable is { } rootError)
         {
@@ -109,45 +117,42 @@ public sealed class LocationService
         }
 
         var location = new LocationInfo(Guid.NewGuid(), type, target, DateTimeOffset.UtcNow, []);
-        if (dryRun)
+        LocationOutcome? outcome = null;
+        await using (var write = await _writeGate.BeginAsync(Actor(location), cancellationToken))
         {
-            return new LocationOutcome(location, read.Entities.Select(e => e.Ref.Canonical).ToList(), read.Problems, 0, 0, 0, 0);
-        }
-
-        await using var write = await _writeGate.BeginAsync(cancellationToken);
-        var connection = write.Connection;
-        await using (var insert = new NpgsqlCommand(
-            "INSERT INTO catalog.locations (id, type, target, created_at) VALUES (@id, @type, @target, now())", connection))
-        {
-            insert.Parameters.AddWithValue("id", location.Id);
-            insert.Parameters.AddWithValue("type", type);
-            insert.Parameters.AddWithValue("target", target);
-            try
+            if (claim is not null && !await claim(write.Connection, cancellationToken))
             {
-                await insert.ExecuteNonQueryAsync(cancellationToken);
+                return null;
             }
-            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+
+            if (await TryInsertAsync(write.Connection, location, cancellationToken))
             {
-                throw new LocationConflictException($"Location {type}:{target} is already registered.", Guid.Empty);
+                outcome = await WriteAsync(write, location, read, cancellationToken);
+                await write.CommitAsync(cancellationToken);
             }
         }
 
-        var outcome = await WriteAsync(connection, location, read, cancellationToken);
-        await write.CommitAsync(cancellationToken);
+        if (outcome is null)
+        {
+            // The write rolled back (the violation failed its transaction); the registered location is read outside it.
+            var existing = await FindAsync(type, target, cancellationToken);
+            throw new LocationConflictException($"Location {type}:{target} is already registered{(existing is null ? "" : $" (id {existing.Id})")}.");
+        }
+
         _logger.LogInformation("Registered location {Type}:{Target}: {Created} created, {Problems} problem(s)",
             type, target, outcome.Created, outcome.Problems.Count);
         return outcome;
     }
 
     /// <summary>
-    /// Reads and validates a target without storing anything, whether or not it is registered already (Backstage's
-    /// dry run answers both cases). Throws as <see cref="RegisterAsync"/> does, except for the conflict.
+    /// The dry run of a registration: reads and validates a target without storing anything, whether or not it is
+    /// registered already (<see cref="LocationPreview.Existing"/> says which, as Backstage's dry run answers
+    /// <c>exists</c>). Throws as <see cref="RegisterAsync(string, string, CancellationToken)"/> does, except for the conflict.
     /// </summary>
     public async Task<LocationPreview> PreviewAsync(string type, string target, CancellationToken cancellationToken)
     {
-        var reader = Reader(type);
-        target = reader.Validate(target);
-        var existing = (await ListAsync(cancellationToken)).FirstOrDefault(l => l.Type == type && l.Target == target);
+        target = Reader(type).Validate(target);
+        var existing = await FindAsync(type, target, cancellationToken);
         var read = await ReadAsync(type, target, cancellationToken);
         if (read.RootUnreadable is { } rootError)
         {
@@ -167,7 +172,7 @@ public sealed class LocationService
         }
 
         var read = await ReadAsync(location.Type, location.Target, cancellationToken);
-        await using var write = await _writeGate.BeginAsync(cancellationToken);
+        await using var write = await _writeGate.BeginAsync(Actor(location), cancellationToken);
         var connection = write.Connection;
 
         // The read took a while: if the location was unregistered meanwhile, writing would bring its entities back
@@ -182,7 +187,7 @@ public sealed class LocationService
             }
         }
 
-        var outcome = await WriteAsync(connection, location, read, cancellationToken);
+        var outcome = await WriteAsync(write, location, read, cancellationToken);
         await write.CommitAsync(cancellationToken);
         return outcome;
     }
@@ -220,36 +225,37 @@ public sealed class LocationService
     /// <summary>Removes the location and every entity it manages. Returns false for an unknown id.</summary>
     public async Task<bool> UnregisterAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var write = await _writeGate.BeginAsync(cancellationToken);
-        var connection = write.Connection;
-
-        // On the locked connection: taking a second one while holding the lock could wait forever on a small pool
-        // whose other connections wait for this lock.
-        var location = (await SelectAsync("WHERE id = @id", id, cancellationToken, connection)).FirstOrDefault();
+        var location = await GetAsync(id, cancellationToken);
         if (location is null)
         {
             return false;
         }
 
-        var owned = new List<HistoryEntry>();
+        await using var write = await _writeGate.BeginAsync(Actor(location), cancellationToken);
+        var connection = write.Connection;
+
+        // Under the write lock: a location unregistered meanwhile (by another replica) is gone here too.
+        await using (var delete = new NpgsqlCommand("DELETE FROM catalog.locations WHERE id = @id", connection))
+        {
+            delete.Parameters.AddWithValue("id", id);
+            if (await delete.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
+        }
+
+        var owned = new List<(Guid Id, string Ref)>();
         await using (var select = new NpgsqlCommand("SELECT id, ref FROM catalog.entities WHERE location_id = @id", connection))
         {
             select.Parameters.AddWithValue("id", id);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                owned.Add(new HistoryEntry(reader.GetGuid(0), reader.GetString(1), "deleted", []));
+                owned.Add((reader.GetGuid(0), reader.GetString(1)));
             }
         }
 
-        await CatalogWriter.DeleteAsync(connection, owned.Select(o => o.EntityId).ToArray(), cancellationToken);
-        await CatalogWriter.RecordChangesAsync(connection, owned, $"location:{location.Type}:{location.Target}", cancellationToken);
-        await using (var delete = new NpgsqlCommand("DELETE FROM catalog.locations WHERE id = @id", connection))
-        {
-            delete.Parameters.AddWithValue("id", id);
-            await delete.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        await CatalogWriter.DeleteAsync(write, owned, cancellationToken);
         await write.CommitAsync(cancellationToken);
         return true;
     }
@@ -260,13 +266,45 @@ public sealed class LocationService
     public async Task<LocationInfo?> GetAsync(Guid id, CancellationToken cancellationToken) =>
         (await SelectAsync("WHERE id = @id", id, cancellationToken)).FirstOrDefault();
 
-    private async Task<List<LocationInfo>> SelectAsync(string where, Guid? id, CancellationToken cancellationToken, NpgsqlConnection? connection = null)
+    /// <summary>Inserts the location row; false when the target is registered already (the unique index).</summary>
+    private static async Task<bool> TryInsertAsync(NpgsqlConnection connection, LocationInfo location, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO catalog.locations (id, type, target, created_at) VALUES (@id, @type, @target, now())", connection);
+        insert.Parameters.AddWithValue("id", location.Id);
+        insert.Parameters.AddWithValue("type", location.Type);
+        insert.Parameters.AddWithValue("target", location.Target);
+        try
+        {
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The location registered for a target, if any (one index lookup).</summary>
+    private async Task<LocationInfo?> FindAsync(string type, string target, CancellationToken cancellationToken) =>
+        (await SelectAsync("WHERE type = @type AND target = @target", null, cancellationToken, parameters: [("type", type), ("target", target)])).FirstOrDefault();
+
+    /// <summary>How the entities' history names a location's writes.</summary>
+    private static string Actor(LocationInfo location) => $"location:{location.Type}:{location.Target}";
+
+    private async Task<List<LocationInfo>> SelectAsync(
+        string where, Guid? id, CancellationToken cancellationToken, (string Name, string Value)[]? parameters = null)
     {
         var text = $"SELECT id, type, target, refreshed_at, problems::text FROM catalog.locations {where} ORDER BY created_at, id";
-        await using var command = connection is null ? _dataSource.CreateCommand(text) : new NpgsqlCommand(text, connection);
+        await using var command = _dataSource.CreateCommand(text);
         if (id is { } value)
         {
             command.Parameters.AddWithValue("id", value);
+        }
+
+        foreach (var (name, parameter) in parameters ?? [])
+        {
+            command.Parameters.AddWithValue(name, parameter);
         }
 
         var locations = new List<LocationInfo>();
@@ -384,13 +422,13 @@ public sealed class LocationService
         return new LocationRead(entities, problems, complete, rootUnreadable);
     }
 
-    private async Task<LocationOutcome> WriteAsync(NpgsqlConnection connection, LocationInfo location, LocationRead read, CancellationToken cancellationToken)
+    private async Task<LocationOutcome> WriteAsync(CatalogWrite write, LocationInfo location, LocationRead read, CancellationToken cancellationToken)
     {
+        var connection = write.Connection;
         var removal = !read.Complete
             ? RemovalMode.None
             : _options.Value.OrphanStrategy == OrphanStrategy.Keep ? RemovalMode.Orphan : RemovalMode.Delete;
-        var result = await CatalogWriter.ApplyAsync(
-            connection, location.Id, $"location:{location.Type}:{location.Target}", read.Entities, removal, cancellationToken);
+        var result = await CatalogWriter.ApplyAsync(write, location.Id, read.Entities, removal, cancellationToken);
 
         var problems = read.Problems.Concat(result.Conflicts).ToList();
         await using (var update = new NpgsqlCommand(
@@ -407,6 +445,7 @@ public sealed class LocationService
         return new LocationOutcome(
             location with { RefreshedAt = DateTimeOffset.UtcNow, Problems = problems },
             read.Entities.Select(e => e.Ref.Canonical).ToList(),
+            result.Written,
             problems,
             result.Created,
             result.Updated,

@@ -118,7 +118,7 @@ internal static class LocationEndpoints
             return;
         }
 
-        var outcome = await locations.RegisterAsync(type, target, dryRun: false, context.RequestAborted);
+        var outcome = await locations.RegisterAsync(type, target, context.RequestAborted);
         var registered = outcome.EntityRefs.Count == 0
             ? []
             : await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync(outcome.EntityRefs, context.RequestAborted);

@@ -3,7 +3,7 @@ using Npgsql;
 using Portal.Catalog.Entities;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
-using Portal.Catalog.Storage;
+using Portal.Catalog.Persistence.Writes;
 using Portal.Catalog.Tests.Ingestion;
 using Portal.Testing;
 
@@ -45,7 +45,7 @@ public sealed class Writing_entities_through_the_api(ModuleHost app) : IClassFix
         await using var other = new NpgsqlConnection(app.ConnectionString);
         await other.OpenAsync(Cancellation);
         var held = await other.BeginTransactionAsync(Cancellation);
-        await CatalogWriter.LockAsync(other, Cancellation);
+        await CatalogWriteGate.LockAsync(other, Cancellation);
 
         using var impatient = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         impatient.CancelAfter(TimeSpan.FromMilliseconds(300));
@@ -102,7 +102,7 @@ public sealed class Writing_entities_through_the_api(ModuleHost app) : IClassFix
     public async Task An_entity_a_location_manages_cannot_be_written_or_deleted_through_the_api()
     {
         using var folder = new CatalogFolder();
-        await app.Get<LocationService>().RegisterAsync("file", folder.Write("c.yaml", CatalogFolder.Component("managed-d")), false, Cancellation);
+        await app.Get<LocationService>().RegisterAsync("file", folder.Write("c.yaml", CatalogFolder.Component("managed-d")), Cancellation);
 
         await Assert.ThrowsAsync<EntityConflictException>(() => Entities.UpsertAsync(Component("managed-d"), null, "api:test", Cancellation));
         await Assert.ThrowsAsync<EntityConflictException>(() => Entities.DeleteAsync("component:default/managed-d", null, "api:test", Cancellation));

@@ -25,7 +25,7 @@ public sealed class Announcing_changes(ModuleHost app) : IClassFixture<ModuleHos
 
         var file = folder.Write("catalog-info.yaml", yaml.ToString());
 
-        await app.Get<LocationService>().RegisterAsync("file", file, dryRun: false, Cancellation);
+        await app.Get<LocationService>().RegisterAsync("file", file, Cancellation);
 
         var version = await app.Get<EntityQueryService>().CatalogVersionAsync(Cancellation);
         var messages = await MessagesAsync(version);

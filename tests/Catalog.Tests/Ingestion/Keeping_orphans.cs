@@ -27,7 +27,7 @@ public sealed class Keeping_orphans(KeepingOrphans app) : IClassFixture<KeepingO
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("stays-a") + "\n---\n" + CatalogFolder.Component("strays-a"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         var before = await Queries.GetAsync("component:default/strays-a", Cancellation);
         folder.Write("catalog-info.yaml", CatalogFolder.Component("stays-a"));
 
@@ -50,7 +50,7 @@ public sealed class Keeping_orphans(KeepingOrphans app) : IClassFixture<KeepingO
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("stays-b") + "\n---\n" + CatalogFolder.Component("strays-b"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         folder.Write("catalog-info.yaml", CatalogFolder.Component("stays-b"));
         await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
 
@@ -67,7 +67,7 @@ public sealed class Keeping_orphans(KeepingOrphans app) : IClassFixture<KeepingO
         using var folder = new CatalogFolder();
         var both = CatalogFolder.Component("stays-c") + "\n---\n" + CatalogFolder.Component("returns-c");
         var file = folder.Write("catalog-info.yaml", both);
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         folder.Write("catalog-info.yaml", CatalogFolder.Component("stays-c"));
         await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
         folder.Write("catalog-info.yaml", both);
@@ -88,7 +88,7 @@ public sealed class Keeping_orphans(KeepingOrphans app) : IClassFixture<KeepingO
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("unread-d"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         File.Delete(file);
 
         var outcome = await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);

@@ -1,7 +1,7 @@
 using Npgsql;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
-using Portal.Catalog.Storage;
+using Portal.Catalog.Persistence.Writes;
 using Portal.Testing;
 
 namespace Portal.Catalog.Tests.Ingestion;
@@ -16,7 +16,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("instant-a"));
 
-        await app.Get<LocationService>().RegisterAsync("file", file, dryRun: false, Cancellation);
+        await app.Get<LocationService>().RegisterAsync("file", file, Cancellation);
 
         Assert.NotNull(await app.Get<EntityQueryService>().GetAsync("component:default/instant-a", Cancellation));
     }
@@ -26,7 +26,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("keep-b") + "\n---\n" + CatalogFolder.Component("drop-b"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         folder.Write("catalog-info.yaml", CatalogFolder.Component("keep-b"));
 
         var outcome = await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
@@ -43,7 +43,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("history-c", owner: "team-a"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         folder.Write("catalog-info.yaml", CatalogFolder.Component("history-c", owner: "team-b"));
 
         await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
@@ -61,7 +61,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("survivor-d"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         File.Delete(file);
 
         var outcome = await app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
@@ -77,7 +77,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("nul-kept") + "\n---\n" + CatalogFolder.Component("nul-sibling", owner: "team-before"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         folder.Write("catalog-info.yaml", CatalogFolder.Component("nul-kept", extra: "  system: \"bad\\0system\"")
             + "\n---\n" + CatalogFolder.Component("nul-sibling", owner: "team-after"));
 
@@ -95,7 +95,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("steady-e") + "\n---\n" + CatalogFolder.Component("other-e"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         folder.Write("catalog-info.yaml", CatalogFolder.Component("steady-e").Replace("lifecycle: production", "", StringComparison.Ordinal)
             + "\n---\n" + CatalogFolder.Component("other-e"));
 
@@ -111,10 +111,10 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var first = new CatalogFolder();
         using var second = new CatalogFolder();
-        await app.Get<LocationService>().RegisterAsync("file", first.Write("a.yaml", CatalogFolder.Component("contested-f", "team-first")), false, Cancellation);
+        await app.Get<LocationService>().RegisterAsync("file", first.Write("a.yaml", CatalogFolder.Component("contested-f", "team-first")), Cancellation);
 
         var outcome = await app.Get<LocationService>().RegisterAsync(
-            "file", second.Write("b.yaml", CatalogFolder.Component("contested-f", "team-second")), false, Cancellation);
+            "file", second.Write("b.yaml", CatalogFolder.Component("contested-f", "team-second")), Cancellation);
 
         Assert.Contains(outcome.Problems, p => p.Message.Contains("already managed by", StringComparison.Ordinal));
         var entity = await app.Get<EntityQueryService>().GetAsync("component:default/contested-f", Cancellation);
@@ -128,7 +128,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
         folder.Write("one.yaml", CatalogFolder.Component("twice-g", "team-one"));
         folder.Write("two.yaml", CatalogFolder.Component("Twice-G", "team-two"));
 
-        var outcome = await app.Get<LocationService>().RegisterAsync("file", folder.Root, false, Cancellation);
+        var outcome = await app.Get<LocationService>().RegisterAsync("file", folder.Root, Cancellation);
 
         var problem = Assert.Single(outcome.Problems);
         Assert.Contains("two.yaml", problem.Source, StringComparison.Ordinal);
@@ -141,7 +141,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         var missing = Path.Combine(Path.GetTempPath(), "portal-missing-" + Guid.NewGuid().ToString("N"), "catalog-info.yaml");
 
-        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("file", missing, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("file", missing, Cancellation));
 
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(await app.Get<LocationService>().ListAsync(Cancellation), l => l.Target == missing);
@@ -152,9 +152,9 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("again-h"));
-        await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation);
+        await app.Get<LocationService>().RegisterAsync("file", file, Cancellation);
 
-        await Assert.ThrowsAsync<LocationConflictException>(() => app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation));
+        await Assert.ThrowsAsync<LocationConflictException>(() => app.Get<LocationService>().RegisterAsync("file", file, Cancellation));
     }
 
     [Fact]
@@ -163,9 +163,9 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("dry-i"));
 
-        var outcome = await app.Get<LocationService>().RegisterAsync("file", file, dryRun: true, Cancellation);
+        var preview = await app.Get<LocationService>().PreviewAsync("file", file, Cancellation);
 
-        Assert.Equal(["component:default/dry-i"], outcome.EntityRefs);
+        Assert.Equal(["component:default/dry-i"], preview.Entities.Select(e => e.Ref.Canonical));
         Assert.Null(await app.Get<EntityQueryService>().GetAsync("component:default/dry-i", Cancellation));
         Assert.DoesNotContain(await app.Get<LocationService>().ListAsync(Cancellation), l => l.Target == file);
     }
@@ -175,7 +175,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("gone-j"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
 
         Assert.True(await app.Get<LocationService>().UnregisterAsync(location.Id, Cancellation));
 
@@ -188,14 +188,14 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("overlap-l"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         folder.Write("catalog-info.yaml", CatalogFolder.Component("overlap-l") + "\n---\n" + CatalogFolder.Component("overlap-new-l"));
 
         // Another writer holds the catalog's write lock, so the refresh reads its files and then has to wait.
         await using var writer = new NpgsqlConnection(app.ConnectionString);
         await writer.OpenAsync(Cancellation);
         var held = await writer.BeginTransactionAsync(Cancellation);
-        await CatalogWriter.LockAsync(writer, Cancellation);
+        await CatalogWriteGate.LockAsync(writer, Cancellation);
 
         var refresh = app.Get<LocationService>().RefreshAsync(location.Id, Cancellation);
         await Eventually.UntilAsync(() => WaitingForLockAsync(writer), waiting => waiting > 0, TimeSpan.FromSeconds(5), "the refresh waiting for the write lock");
@@ -215,7 +215,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("lonely-k", owner: "nobody-k"));
-        await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation);
+        await app.Get<LocationService>().RegisterAsync("file", file, Cancellation);
 
         var entity = await app.Get<EntityQueryService>().GetAsync("component:default/lonely-k", Cancellation);
 

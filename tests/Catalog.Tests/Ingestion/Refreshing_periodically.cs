@@ -26,7 +26,7 @@ public sealed class Refreshing_periodically(RefreshingEverySecond app) : IClassF
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("periodic-a", owner: "team-before"));
-        await app.Get<LocationService>().RegisterAsync("file", file, dryRun: false, Cancellation);
+        await app.Get<LocationService>().RegisterAsync("file", file, Cancellation);
 
         folder.Write("catalog-info.yaml", CatalogFolder.Component("periodic-a", owner: "team-after")
             + "\n---\n" + CatalogFolder.Component("periodic-a-sibling"));
@@ -47,9 +47,9 @@ public sealed class Refreshing_periodically(RefreshingEverySecond app) : IClassF
         using var broken = new CatalogFolder();
         using var healthy = new CatalogFolder();
         var brokenFile = broken.Write("catalog-info.yaml", CatalogFolder.Component("periodic-broken"));
-        var brokenLocation = (await app.Get<LocationService>().RegisterAsync("file", brokenFile, false, Cancellation)).Location;
+        var brokenLocation = (await app.Get<LocationService>().RegisterAsync("file", brokenFile, Cancellation)).Location;
         await app.Get<LocationService>().RegisterAsync(
-            "file", healthy.Write("catalog-info.yaml", CatalogFolder.Component("periodic-healthy", owner: "team-before")), false, Cancellation);
+            "file", healthy.Write("catalog-info.yaml", CatalogFolder.Component("periodic-healthy", owner: "team-before")), Cancellation);
 
         File.Delete(brokenFile);
         healthy.Write("catalog-info.yaml", CatalogFolder.Component("periodic-healthy", owner: "team-after"));

@@ -34,7 +34,7 @@ public sealed class Refusing_oversized_files(OneMegabyteLimit app) : IClassFixtu
     {
         using var folder = new CatalogFolder();
         var file = folder.Write("catalog-info.yaml", CatalogFolder.Component("big-a", owner: "team-before"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", file, Cancellation)).Location;
         folder.Write("catalog-info.yaml", TenMegabytes("big-a", owner: "team-after"));
         var clock = Stopwatch.StartNew();
 
@@ -56,7 +56,7 @@ public sealed class Refusing_oversized_files(OneMegabyteLimit app) : IClassFixtu
         var file = folder.Write("catalog-info.yaml", TenMegabytes("big-b", owner: "team-b"));
         var clock = Stopwatch.StartNew();
 
-        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("file", file, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("file", file, Cancellation));
 
         Assert.True(clock.Elapsed < Bound, $"took {clock.Elapsed}");
         Assert.Contains(file, error.Message, StringComparison.Ordinal);
@@ -71,7 +71,7 @@ public sealed class Refusing_oversized_files(OneMegabyteLimit app) : IClassFixtu
         using var folder = new CatalogFolder();
         var big = folder.Write("big.yaml", CatalogFolder.Component("big-c", owner: "team-before"));
         folder.Write("small.yaml", CatalogFolder.Component("small-c", owner: "team-before"));
-        var location = (await app.Get<LocationService>().RegisterAsync("file", folder.Root, false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("file", folder.Root, Cancellation)).Location;
         folder.Write("big.yaml", TenMegabytes("big-c", owner: "team-after"));
         folder.Write("small.yaml", CatalogFolder.Component("small-c", owner: "team-after"));
 
@@ -92,7 +92,7 @@ public sealed class Refusing_oversized_files(OneMegabyteLimit app) : IClassFixtu
         var link = Path.Combine(folder.Root, "catalog-info.yaml");
         File.CreateSymbolicLink(link, big);
 
-        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("file", link, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("file", link, Cancellation));
 
         Assert.Contains($"is {new FileInfo(big).Length} bytes, over the limit", error.Message, StringComparison.Ordinal);
     }
@@ -111,7 +111,7 @@ public sealed class Refusing_oversized_files(OneMegabyteLimit app) : IClassFixtu
 
         var clock = Stopwatch.StartNew();
 
-        var outcome = await app.Get<LocationService>().RegisterAsync("file", folder.Root, false, Cancellation);
+        var outcome = await app.Get<LocationService>().RegisterAsync("file", folder.Root, Cancellation);
 
         Assert.True(clock.Elapsed < Bound, $"took {clock.Elapsed}");
         Assert.Equal(["component:default/beside-a-pipe"], outcome.EntityRefs);

@@ -28,7 +28,7 @@ public sealed class Registering_invalid_descriptors(AcmeCatalog app) : IClassFix
         var before = (await app.Get<EntityQueryService>().QueryAsync(new EntityQuery { Limit = 500 }, Cancellation)).TotalCount;
         var clock = Stopwatch.StartNew();
 
-        var outcome = await app.Get<LocationService>().RegisterAsync("file", path, dryRun: false, Cancellation);
+        var outcome = await app.Get<LocationService>().RegisterAsync("file", path, Cancellation);
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
         var problem = Assert.Single(outcome.Problems, p => p.Level == Model.ProblemLevel.Error);

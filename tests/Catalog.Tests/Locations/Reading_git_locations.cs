@@ -17,7 +17,7 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
     {
         var bare = CreateRepository(("catalog-info.yaml", CatalogFolder.Component("git-file-a")));
 
-        var outcome = await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog-info.yaml", false, Cancellation);
+        var outcome = await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog-info.yaml", Cancellation);
 
         Assert.Empty(outcome.Problems);
         Assert.NotNull(await app.Get<EntityQueryService>().GetAsync("component:default/git-file-a", Cancellation));
@@ -39,7 +39,7 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
                 """),
             ("more/c.yaml", CatalogFolder.Component("git-folder-c")));
 
-        var outcome = await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog", false, Cancellation);
+        var outcome = await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog", Cancellation);
 
         Assert.Empty(outcome.Problems);
         Assert.Equal(["component:default/git-folder-b", "component:default/git-folder-c", "location:default/git-folder-location"], outcome.EntityRefs.Order());
@@ -63,7 +63,7 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
         var bare = CreateRepository(("catalog-info.yaml", CatalogFolder.Component("git-never")));
 
         var error = await Assert.ThrowsAsync<LocationForbiddenException>(() =>
-            app.Get<LocationService>().RegisterAsync("git", bare + suffix, false, Cancellation));
+            app.Get<LocationService>().RegisterAsync("git", bare + suffix, Cancellation));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
         Assert.Null(await app.Get<EntityQueryService>().GetAsync("component:default/git-never", Cancellation));
@@ -74,7 +74,7 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
     [InlineData("https://github.com/acme/app#main:-x/catalog-info.yaml", "segments starting with '-'")]
     public async Task GitHub_targets_get_the_same_checks(string target, string reason)
     {
-        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => app.Get<LocationService>().RegisterAsync("git", target, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => app.Get<LocationService>().RegisterAsync("git", target, Cancellation));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
@@ -86,7 +86,7 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
         Directory.CreateDirectory(_work);
 
         var error = await Assert.ThrowsAsync<LocationReadException>(() =>
-            app.Get<LocationService>().RegisterAsync("git", $"--upload-pack=touch {marker}#main:catalog-info.yaml", false, Cancellation));
+            app.Get<LocationService>().RegisterAsync("git", $"--upload-pack=touch {marker}#main:catalog-info.yaml", Cancellation));
 
         Assert.Contains("cannot be read", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(marker));
@@ -98,7 +98,7 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
         var bare = CreateRepository(("catalog-info.yaml", CatalogFolder.Component("git-other")));
 
         var error = await Assert.ThrowsAsync<LocationReadException>(() =>
-            app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:nope.yaml", false, Cancellation));
+            app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:nope.yaml", Cancellation));
 
         Assert.Contains("nope.yaml", error.Message, StringComparison.Ordinal);
     }
@@ -107,7 +107,7 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
     public async Task A_10_MB_file_in_a_repository_folder_is_that_file_s_problem_and_its_siblings_still_update()
     {
         var bare = CreateRepository(("catalog/big.yaml", CatalogFolder.Component("git-big")), ("catalog/small.yaml", CatalogFolder.Component("git-small", owner: "team-before")));
-        var location = (await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog", false, Cancellation)).Location;
+        var location = (await app.Get<LocationService>().RegisterAsync("git", $"{bare}#main:catalog", Cancellation)).Location;
         Push(bare, ("catalog/big.yaml", CatalogFolder.Component("git-big") + "\n# " + new string('x', 10 * 1024 * 1024)), ("catalog/small.yaml", CatalogFolder.Component("git-small", owner: "team-after")));
         var clock = Stopwatch.StartNew();
 

@@ -52,7 +52,7 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
         GitHub.Publish("acme/one-file", "main", ("catalog-info.yaml", CatalogFolder.Component("gh-on-main")));
         GitHub.Publish("acme/one-file", "release-1", ("catalog-info.yaml", CatalogFolder.Component("gh-on-release")));
 
-        var outcome = await Locations.RegisterAsync("git", "https://github.com/acme/one-file#release-1:catalog-info.yaml", false, Cancellation);
+        var outcome = await Locations.RegisterAsync("git", "https://github.com/acme/one-file#release-1:catalog-info.yaml", Cancellation);
 
         Assert.Empty(outcome.Problems);
         Assert.Equal(["component:default/gh-on-release"], outcome.EntityRefs);
@@ -84,7 +84,7 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
             ("more/c.yaml", CatalogFolder.Component("gh-folder-c")),
             ("more/ignored.yaml", CatalogFolder.Component("gh-folder-ignored")));
 
-        var outcome = await Locations.RegisterAsync("git", "https://github.com/acme/folders#main:catalog", false, Cancellation);
+        var outcome = await Locations.RegisterAsync("git", "https://github.com/acme/folders#main:catalog", Cancellation);
 
         Assert.Empty(outcome.Problems);
         Assert.Equal(
@@ -97,9 +97,9 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
     {
         GitHub.Publish("acme/first", "main", ("catalog-info.yaml", CatalogFolder.Component("gh-first")));
         GitHub.Publish("acme/second", "main", ("catalog-info.yaml", CatalogFolder.Component("gh-second")));
-        var location = (await Locations.RegisterAsync("git", "https://github.com/acme/first#main:catalog-info.yaml", false, Cancellation)).Location;
+        var location = (await Locations.RegisterAsync("git", "https://github.com/acme/first#main:catalog-info.yaml", Cancellation)).Location;
 
-        await Locations.RegisterAsync("git", "https://github.com/acme/second#main:catalog-info.yaml", false, Cancellation);
+        await Locations.RegisterAsync("git", "https://github.com/acme/second#main:catalog-info.yaml", Cancellation);
         await Locations.RefreshAsync(location.Id, Cancellation);
 
         var connections = GitHub.Requests.Where(r => r.Request.Contains("/acme/first/", StringComparison.Ordinal) || r.Request.Contains("/acme/second/", StringComparison.Ordinal))
@@ -120,7 +120,7 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
     {
         var before = GitHub.Requests.Count;
 
-        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("git", target, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("git", target, Cancellation));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
         Assert.Equal(before, GitHub.Requests.Count);
@@ -130,7 +130,7 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
     public async Task A_repository_that_turns_404_keeps_its_entities_and_the_location_carries_the_error()
     {
         GitHub.Publish("acme/vanishing", "main", ("catalog-info.yaml", CatalogFolder.Component("gh-vanishing")));
-        var location = (await Locations.RegisterAsync("git", "https://github.com/acme/vanishing#main:catalog-info.yaml", false, Cancellation)).Location;
+        var location = (await Locations.RegisterAsync("git", "https://github.com/acme/vanishing#main:catalog-info.yaml", Cancellation)).Location;
         GitHub.Remove("acme/vanishing");
 
         var outcome = await Locations.RefreshAsync(location.Id, Cancellation);
@@ -148,7 +148,7 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
         GitHub.Publish("acme/no-such-path", "main", ("catalog-info.yaml", CatalogFolder.Component("gh-elsewhere")));
 
         var error = await Assert.ThrowsAsync<LocationReadException>(() =>
-            Locations.RegisterAsync("git", "https://github.com/acme/no-such-path#main:nope.yaml", false, Cancellation));
+            Locations.RegisterAsync("git", "https://github.com/acme/no-such-path#main:nope.yaml", Cancellation));
 
         Assert.Contains("https://github.com/acme/no-such-path#main:nope.yaml not found (404)", error.Message, StringComparison.Ordinal);
     }
@@ -161,7 +161,7 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
     {
         var repository = $"acme/busy-{status}-{message.Length}";
         GitHub.Publish(repository, "main", ("catalog/a.yaml", CatalogFolder.Component($"gh-busy-a-{status}-{message.Length}")), ("catalog/b.yaml", CatalogFolder.Component($"gh-busy-b-{status}-{message.Length}")));
-        var location = (await Locations.RegisterAsync("git", $"https://github.com/{repository}#main:catalog", false, Cancellation)).Location;
+        var location = (await Locations.RegisterAsync("git", $"https://github.com/{repository}#main:catalog", Cancellation)).Location;
         var reset = DateTimeOffset.UtcNow.AddMinutes(17);
         GitHub.RateLimit(repository, reset, status, message);
 
@@ -183,7 +183,7 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
             ("catalog/huge.yaml", CatalogFolder.Component("gh-huge") + "\n# " + new string('x', 5 * 1024 * 1024)),
             ("catalog/small.yaml", CatalogFolder.Component("gh-small")));
 
-        var outcome = await Locations.RegisterAsync("git", "https://github.com/acme/huge#main:catalog", false, Cancellation);
+        var outcome = await Locations.RegisterAsync("git", "https://github.com/acme/huge#main:catalog", Cancellation);
 
         var problem = Assert.Single(outcome.Problems);
         Assert.Equal("https://github.com/acme/huge#main:catalog/huge.yaml", problem.Source);
@@ -198,7 +198,7 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
         GitHub.Publish("acme/huge-file", "main", ("catalog-info.yaml", CatalogFolder.Component("gh-huge-file") + "\n# " + new string('x', 5 * 1024 * 1024)));
 
         var error = await Assert.ThrowsAsync<LocationReadException>(() =>
-            Locations.RegisterAsync("git", "https://github.com/acme/huge-file#main:catalog-info.yaml", false, Cancellation));
+            Locations.RegisterAsync("git", "https://github.com/acme/huge-file#main:catalog-info.yaml", Cancellation));
 
         Assert.Contains("https://github.com/acme/huge-file#main:catalog-info.yaml is", error.Message, StringComparison.Ordinal);
         Assert.Contains("MaxFileBytes", error.Message, StringComparison.Ordinal);
@@ -210,7 +210,7 @@ public sealed class Reading_github_locations(GitHubLocations app) : IClassFixtur
         GitHub.RateLimit("acme/busy-from-the-start", DateTimeOffset.UtcNow.AddMinutes(5));
 
         var error = await Assert.ThrowsAsync<LocationReadException>(() =>
-            Locations.RegisterAsync("git", "https://github.com/acme/busy-from-the-start#main:catalog-info.yaml", false, Cancellation));
+            Locations.RegisterAsync("git", "https://github.com/acme/busy-from-the-start#main:catalog-info.yaml", Cancellation));
 
         Assert.Contains("rate limited", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(await Locations.ListAsync(Cancellation), l => l.Target.Contains("busy-from-the-start", StringComparison.Ordinal));

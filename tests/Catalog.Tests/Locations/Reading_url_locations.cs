@@ -56,7 +56,7 @@ public sealed class Url_locations_are_guarded(GuardedUrls app) : IClassFixture<G
     public async Task A_target_off_the_list_or_on_a_private_address_is_refused_before_any_request(string target, string reason)
     {
         var error = await Assert.ThrowsAsync<LocationForbiddenException>(() =>
-            app.Get<LocationService>().RegisterAsync("url", target, dryRun: false, Cancellation));
+            app.Get<LocationService>().RegisterAsync("url", target, Cancellation));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(await app.Get<LocationService>().ListAsync(Cancellation), l => l.Target == target);
@@ -68,7 +68,7 @@ public sealed class Url_locations_are_guarded(GuardedUrls app) : IClassFixture<G
         await using var site = await StaticSite.StartAsync();
         var url = site.Serve("/catalog-info.yaml", CatalogFolder.Component("never-read")).Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
 
-        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("url", url, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("url", url, Cancellation));
 
         Assert.Contains("private addresses", error.Message, StringComparison.Ordinal);
         Assert.Null(await app.Get<EntityQueryService>().GetAsync("component:default/never-read", Cancellation));
@@ -105,7 +105,7 @@ public sealed class Reading_url_locations(LocalUrls app) : IClassFixture<LocalUr
               targets: [./team/component.yaml]
             """);
 
-        var outcome = await app.Get<LocationService>().RegisterAsync("url", root, false, Cancellation);
+        var outcome = await app.Get<LocationService>().RegisterAsync("url", root, Cancellation);
 
         Assert.Empty(outcome.Problems);
         Assert.Equal(["component:default/from-url", "location:default/url-root"], outcome.EntityRefs.Order());
@@ -130,7 +130,7 @@ public sealed class Reading_url_locations(LocalUrls app) : IClassFixture<LocalUr
               targets: ["{{target}}"]
             """);
 
-        var outcome = await app.Get<LocationService>().RegisterAsync("url", root, false, Cancellation);
+        var outcome = await app.Get<LocationService>().RegisterAsync("url", root, Cancellation);
 
         var problem = Assert.Single(outcome.Problems);
         Assert.Equal("spec.targets", problem.Field);
@@ -145,7 +145,7 @@ public sealed class Reading_url_locations(LocalUrls app) : IClassFixture<LocalUr
         await using var site = await StaticSite.StartAsync();
 
         var error = await Assert.ThrowsAsync<LocationReadException>(() =>
-            app.Get<LocationService>().RegisterAsync("url", site.BaseUrl + "/missing.yaml", false, Cancellation));
+            app.Get<LocationService>().RegisterAsync("url", site.BaseUrl + "/missing.yaml", Cancellation));
 
         Assert.Contains("/missing.yaml not found (404)", error.Message, StringComparison.Ordinal);
     }
@@ -156,7 +156,7 @@ public sealed class Reading_url_locations(LocalUrls app) : IClassFixture<LocalUr
         await using var site = await StaticSite.StartAsync();
         var url = site.Redirect("/moved.yaml", "http://evil.example/catalog-info.yaml");
 
-        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("url", url, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("url", url, Cancellation));
 
         Assert.Contains("evil.example is not allowed", error.Message, StringComparison.Ordinal);
     }
@@ -167,7 +167,7 @@ public sealed class Reading_url_locations(LocalUrls app) : IClassFixture<LocalUr
         await using var site = await StaticSite.StartAsync();
         var url = site.Hang("/slow.yaml", TimeSpan.FromSeconds(10));
 
-        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("url", url, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("url", url, Cancellation));
 
         Assert.Contains("did not answer within 1 s", error.Message, StringComparison.Ordinal);
     }
@@ -178,7 +178,7 @@ public sealed class Reading_url_locations(LocalUrls app) : IClassFixture<LocalUr
         await using var site = await StaticSite.StartAsync();
         var url = site.Serve("/huge.yaml", CatalogFolder.Component("huge") + "\n# " + new string('x', 10 * 1024 * 1024));
 
-        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("url", url, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationReadException>(() => app.Get<LocationService>().RegisterAsync("url", url, Cancellation));
 
         Assert.Contains("MaxFileBytes", error.Message, StringComparison.Ordinal);
     }

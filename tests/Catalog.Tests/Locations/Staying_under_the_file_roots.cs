@@ -67,7 +67,7 @@ public sealed class Staying_under_the_file_roots(RootedFiles app) : IClassFixtur
     {
         var file = RootedFiles.Write(app.Root, "plain/catalog-info.yaml", CatalogFolder.Component("rooted-plain"));
 
-        var outcome = await Locations.RegisterAsync("file", file, false, Cancellation);
+        var outcome = await Locations.RegisterAsync("file", file, Cancellation);
 
         Assert.Equal(["component:default/rooted-plain"], outcome.EntityRefs);
     }
@@ -78,7 +78,7 @@ public sealed class Staying_under_the_file_roots(RootedFiles app) : IClassFixtur
         RootedFiles.Write(app.Outside, "climb/catalog-info.yaml", CatalogFolder.Component("climbed-out"));
         var target = app.Root + "/../outside/climb/catalog-info.yaml";
 
-        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("file", target, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("file", target, Cancellation));
 
         Assert.Contains("is not under an allowed folder", error.Message, StringComparison.Ordinal);
         Assert.Null(await Queries.GetAsync("component:default/climbed-out", Cancellation));
@@ -91,7 +91,7 @@ public sealed class Staying_under_the_file_roots(RootedFiles app) : IClassFixtur
         var link = Path.Combine(app.Root, "file-link.yaml");
         File.CreateSymbolicLink(link, secret);
 
-        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("file", link, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("file", link, Cancellation));
 
         Assert.Contains($"{link} leads to {secret} through a symbolic link", error.Message, StringComparison.Ordinal);
         Assert.Null(await Queries.GetAsync("component:default/linked-file-secret", Cancellation));
@@ -104,9 +104,9 @@ public sealed class Staying_under_the_file_roots(RootedFiles app) : IClassFixtur
         var link = Path.Combine(app.Root, "folder-link");
         Directory.CreateSymbolicLink(link, Path.GetDirectoryName(secret)!);
 
-        var viaFolder = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("file", link, false, Cancellation));
+        var viaFolder = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("file", link, Cancellation));
         var viaFile = await Assert.ThrowsAsync<LocationForbiddenException>(() =>
-            Locations.RegisterAsync("file", Path.Combine(link, "secret.yaml"), false, Cancellation));
+            Locations.RegisterAsync("file", Path.Combine(link, "secret.yaml"), Cancellation));
 
         Assert.Contains("through a symbolic link", viaFolder.Message, StringComparison.Ordinal);
         Assert.Contains("through a symbolic link", viaFile.Message, StringComparison.Ordinal);
@@ -124,7 +124,7 @@ public sealed class Staying_under_the_file_roots(RootedFiles app) : IClassFixtur
         Directory.CreateSymbolicLink(Path.Combine(folder, "out-folder"), Path.Combine(app.Outside, "mixed", "deeper"));
         Directory.CreateSymbolicLink(Path.Combine(folder, "loop"), folder);
 
-        var outcome = await Locations.RegisterAsync("file", folder, false, Cancellation);
+        var outcome = await Locations.RegisterAsync("file", folder, Cancellation);
 
         Assert.Equal(["component:default/mixed-good"], outcome.EntityRefs);
         var problem = Assert.Single(outcome.Problems);
@@ -145,7 +145,7 @@ public sealed class Staying_under_the_file_roots(RootedFiles app) : IClassFixtur
               targets: [../../outside/targets/secret.yaml]
             """);
 
-        var outcome = await Locations.RegisterAsync("file", file, false, Cancellation);
+        var outcome = await Locations.RegisterAsync("file", file, Cancellation);
 
         var problem = Assert.Single(outcome.Problems);
         Assert.Contains("is not under an allowed folder", problem.Message, StringComparison.Ordinal);
@@ -159,11 +159,11 @@ public sealed class Staying_under_the_file_roots(RootedFiles app) : IClassFixtur
         var link = Path.Combine(app.Root, "to-linked-root.yaml");
         File.CreateSymbolicLink(link, inside);
 
-        var direct = await Locations.RegisterAsync("file", inside, false, Cancellation);
-        var viaLink = await Locations.RegisterAsync("file", link, dryRun: true, Cancellation);
+        var direct = await Locations.RegisterAsync("file", inside, Cancellation);
+        var viaLink = await Locations.PreviewAsync("file", link, Cancellation);
 
         Assert.Equal(["component:default/through-linked-root"], direct.EntityRefs);
-        Assert.Equal(["component:default/through-linked-root"], viaLink.EntityRefs);
+        Assert.Equal(["component:default/through-linked-root"], viaLink.Entities.Select(e => e.Ref.Canonical));
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class Staying_under_the_file_roots(RootedFiles app) : IClassFixtur
         File.CreateSymbolicLink(a, b);
         File.CreateSymbolicLink(b, a);
 
-        var error = await Assert.ThrowsAsync<LocationReadException>(() => Locations.RegisterAsync("file", a, false, Cancellation));
+        var error = await Assert.ThrowsAsync<LocationReadException>(() => Locations.RegisterAsync("file", a, Cancellation));
 
         Assert.Contains("symbolic links", error.Message, StringComparison.Ordinal);
     }

@@ -11,6 +11,6 @@ public sealed class AcmeCatalogApp : PortalApp
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        await Get<LocationService>().RegisterAsync("file", CatalogInfo, dryRun: false, CancellationToken.None);
+        await Get<LocationService>().RegisterAsync("file", CatalogInfo, CancellationToken.None);
     }
 }

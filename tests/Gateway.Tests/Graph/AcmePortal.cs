@@ -13,6 +13,6 @@ public class AcmePortal : PortalApp
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        await Get<LocationService>().RegisterAsync("file", CatalogInfo, dryRun: false, CancellationToken.None);
+        await Get<LocationService>().RegisterAsync("file", CatalogInfo, CancellationToken.None);
     }
 }

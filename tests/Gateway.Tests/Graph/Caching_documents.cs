@@ -253,7 +253,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
         public override async ValueTask InitializeAsync()
         {
             await base.InitializeAsync();
-            await Get<LocationService>().RegisterAsync("file", AcmePortal.CatalogInfo, dryRun: false, CancellationToken.None);
+            await Get<LocationService>().RegisterAsync("file", AcmePortal.CatalogInfo, CancellationToken.None);
         }
     }
 }

@@ -257,7 +257,7 @@ public sealed class Timing_out(Timing_out.ImpatientPortal portal) : IClassFixtur
     [Fact]
     public async Task An_operation_over_the_time_limit_ends_with_a_504_and_a_TIMEOUT_error()
     {
-        await portal.Get<Portal.Catalog.Locations.LocationService>().RegisterAsync("file", AcmePortal.CatalogInfo, dryRun: false, CancellationToken.None);
+        await portal.Get<Portal.Catalog.Locations.LocationService>().RegisterAsync("file", AcmePortal.CatalogInfo, CancellationToken.None);
         using var graph = new GraphClient(portal.CreateClient());
 
         // Dozens of graph walks, one round trip each: far over a millisecond on any machine.

@@ -83,12 +83,12 @@ public sealed class Database_lifecycle
             var registered = new List<Guid>();
             for (var i = 0; i < 6; i++)
             {
-                registered.Add((await locations.RegisterAsync("file", Descriptor(i), dryRun: false, Cancellation)).Location.Id);
+                registered.Add((await locations.RegisterAsync("file", Descriptor(i), Cancellation)).Location.Id);
             }
 
             var removals = registered.Select(id => Task.Run(() => locations.UnregisterAsync(id, Cancellation), Cancellation)).ToList();
             var registrations = Enumerable.Range(6, 6)
-                .Select(i => Task.Run(() => locations.RegisterAsync("file", Descriptor(i), dryRun: false, Cancellation), Cancellation)).ToList();
+                .Select(i => Task.Run(() => locations.RegisterAsync("file", Descriptor(i), Cancellation), Cancellation)).ToList();
             var reads = Enumerable.Range(0, 12)
                 .Select(_ => Task.Run(() => queries.QueryAsync(new EntityQuery { Filter = EntityFilter.Equal("kind", "component") }, Cancellation), Cancellation))
                 .ToList();

@@ -60,7 +60,7 @@ public sealed class Dropping_a_slow_subscriber(OneMegabytePendingApp app) : ICla
             });
             foreach (var folder in folders)
             {
-                await app.Get<LocationService>().RegisterAsync("file", folder.Path, dryRun: false, TestContext.Current.CancellationToken);
+                await app.Get<LocationService>().RegisterAsync("file", folder.Path, TestContext.Current.CancellationToken);
             }
 
             var heardByReader = await reading;

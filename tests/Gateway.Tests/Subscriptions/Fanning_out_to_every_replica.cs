@@ -81,7 +81,7 @@ public sealed class Fanning_out_to_every_replica(TwoReplicas replicas) : IClassF
         await ChangeFeedApp.WaitForSubscribersAsync(TwoReplicas.Get<CatalogChangeFeed>(replicas.First), 1);
         await ChangeFeedApp.WaitForSubscribersAsync(TwoReplicas.Get<CatalogChangeFeed>(replicas.Second), 1);
 
-        await TwoReplicas.Get<LocationService>(replicas.First).RegisterAsync("file", folder.Path, dryRun: false, TestContext.Current.CancellationToken);
+        await TwoReplicas.Get<LocationService>(replicas.First).RegisterAsync("file", folder.Path, TestContext.Current.CancellationToken);
         var heardOnFirst = await onFirst.ReceiveAsync();
         var heardOnSecond = await onSecond.ReceiveAsync();
 
@@ -107,7 +107,7 @@ public sealed class Relaying_after_a_crash : TestDatabase
         using (var crashed = builder.Build())
         {
             await crashed.Services.GetRequiredService<LocationService>()
-                .RegisterAsync("file", folder.Path, dryRun: false, TestContext.Current.CancellationToken);
+                .RegisterAsync("file", folder.Path, TestContext.Current.CancellationToken);
             committedVersion = await crashed.Services.GetRequiredService<EntityQueryService>().CatalogVersionAsync(TestContext.Current.CancellationToken);
         }
 
@@ -188,7 +188,7 @@ public sealed class Fanning_out_over_RabbitMQ(TwoReplicasOnRabbitMq replicas) : 
         await ChangeFeedApp.WaitForSubscribersAsync(TwoReplicas.Get<CatalogChangeFeed>(replicas.First), 1);
         await ChangeFeedApp.WaitForSubscribersAsync(TwoReplicas.Get<CatalogChangeFeed>(replicas.Second), 1);
 
-        await TwoReplicas.Get<LocationService>(replicas.Second).RegisterAsync("file", folder.Path, dryRun: false, TestContext.Current.CancellationToken);
+        await TwoReplicas.Get<LocationService>(replicas.Second).RegisterAsync("file", folder.Path, TestContext.Current.CancellationToken);
         var heardOnFirst = await onFirst.ReceiveAsync(TimeSpan.FromSeconds(10));
         var heardOnSecond = await onSecond.ReceiveAsync(TimeSpan.FromSeconds(10));
 

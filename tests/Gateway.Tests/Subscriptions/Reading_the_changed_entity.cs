@@ -28,7 +28,7 @@ public sealed class Reading_the_changed_entity(ShortTimeLimitApp app) : IClassFi
         var locations = app.Get<LocationService>();
         var cancellationToken = TestContext.Current.CancellationToken;
 
-        var location = await locations.RegisterAsync("file", folder.Path, dryRun: false, cancellationToken);
+        var location = await locations.RegisterAsync("file", folder.Path, cancellationToken);
         var created = await socket.ReceiveAsync();
 
         // Longer than the execution time limit: a subscription is not an operation that times out.
@@ -70,7 +70,7 @@ public sealed class Reading_the_changed_entity(ShortTimeLimitApp app) : IClassFi
             """);
         await app.WaitForSubscribersAsync(1);
 
-        await app.Get<LocationService>().RegisterAsync("file", folder.Path, dryRun: false, TestContext.Current.CancellationToken);
+        await app.Get<LocationService>().RegisterAsync("file", folder.Path, TestContext.Current.CancellationToken);
         var events = new List<System.Text.Json.Nodes.JsonNode>();
         for (var i = 0; i < 60; i++)
         {

@@ -21,7 +21,7 @@ public sealed class Watching_catalog_changes(ChangeFeedApp app) : IClassFixture<
         var locations = app.Get<LocationService>();
         var cancellationToken = TestContext.Current.CancellationToken;
 
-        var location = await locations.RegisterAsync("file", folder.Path, dryRun: false, cancellationToken);
+        var location = await locations.RegisterAsync("file", folder.Path, cancellationToken);
         var created = await socket.ReceiveAsync();
         folder.Write("catalog-info.yaml",
             DescriptorFolder.Component("checkout", "team-a", "now with refunds") + DescriptorFolder.Component("billing", "team-b", "also changed"));
@@ -72,7 +72,7 @@ public sealed class Watching_catalog_changes(ChangeFeedApp app) : IClassFixture<
         folder.Write("catalog-info.yaml", DescriptorFolder.Component("ledger", "team-c"));
         var locations = app.Get<LocationService>();
         var cancellationToken = TestContext.Current.CancellationToken;
-        var location = await locations.RegisterAsync("file", folder.Path, dryRun: false, cancellationToken);
+        var location = await locations.RegisterAsync("file", folder.Path, cancellationToken);
         await app.WaitForChangesToArriveAsync();
         await using var socket = await GraphQLSocket.ConnectAndInitAsync(app.BaseAddress);
         await socket.SubscribeAsync("apis", """subscription { entityChanged(filter: [{ kind: ["API"] }]) { change ref } }""");

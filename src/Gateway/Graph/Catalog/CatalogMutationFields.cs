@@ -19,8 +19,9 @@ internal static class CatalogMutationFields
             .Argument<NonNullGraphType<StringGraphType>>("type")
             .Argument<NonNullGraphType<StringGraphType>>("target")
             .Argument<BooleanGraphType>("dryRun", a => a.DefaultValue = false))
-            .ResolveAsync(async c => (object?)await c.Service<LocationService>().RegisterAsync(
-                c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.GetArgument("dryRun", false), c.CancellationToken));
+            .ResolveAsync(async c => c.GetArgument("dryRun", false)
+                ? LocationPreviewResult.Of(await c.Service<LocationService>().PreviewAsync(c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.CancellationToken))
+                : (object?)await c.Service<LocationService>().RegisterAsync(c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.CancellationToken));
 
         mutation.Field<NonNullGraphType<LocationResultGraphType>>("refreshLocation")
             .Description("Reads a location again and applies what changed. A read that fails keeps the last good entities and reports the problem.")
@@ -97,6 +98,20 @@ internal static class CatalogMutationFields
     /// <summary>Who made a change, for the entity's history.</summary>
     private static string Actor(IResolveFieldContext context) =>
         "graphql:" + (context.User?.Identity?.Name is { Length: > 0 } name ? name : "anonymous");
+}
+
+/// <summary>A dry run answered in the shape of a registration: nothing created, the location as registered if it is.</summary>
+internal static class LocationPreviewResult
+{
+    public static LocationOutcome Of(LocationPreview preview) => new(
+        preview.Existing ?? new LocationInfo(Guid.NewGuid(), preview.Type, preview.Target, null, []),
+        preview.Entities.Select(e => e.Ref.Canonical).ToList(),
+        [],
+        preview.Problems,
+        0,
+        0,
+        0,
+        0);
 }
 
 public sealed class LocationResultGraphType : ObjectGraphType<LocationOutcome>

@@ -1,8 +1,7 @@
 using Npgsql;
-using Portal.Catalog.Persistence;
 using Portal.Contracts.Catalog;
 
-namespace Portal.Catalog.Storage;
+namespace Portal.Catalog.Persistence.Writes;
 
 /// <summary>
 /// Announces committed catalog changes on the bus: <see cref="EntitiesChanged"/> rows in the catalog's outbox, written

@@ -4,35 +4,25 @@ using NpgsqlTypes;
 using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Model;
 
-namespace Portal.Catalog.Storage;
+namespace Portal.Catalog.Persistence.Writes;
 
 /// <summary>
-/// Writes a batch of processed entities for one owner (a location, or the API) in the caller's transaction:
+/// Writes a batch of processed entities for one owner (a location, or the API) in a <see cref="CatalogWrite"/>:
 /// inserts the new, rewrites the changed, skips the unchanged (equal hash: no entity, relation or history row is
-/// written), refuses refs another owner already has, and deletes (or orphans) what the owner stopped emitting.
-/// Writes are serialised by a transaction-scoped advisory lock, which is what makes the ownership check exact.
+/// written), refuses refs another owner already has, and deletes (or orphans) what the owner stopped emitting. Every
+/// change is noted on the write, which records it when it commits. The write holds the catalog's lock, which is what
+/// makes the ownership check exact.
 /// </summary>
 internal static class CatalogWriter
 {
-    private const long WriteLockKey = 0x636174616c6f67; // "catalog"
-
-    /// <summary>
-    /// Takes the catalog's write lock for the rest of the transaction: one writer at a time across every replica.
-    /// Re-entrant, so a write that holds it already (<see cref="CatalogWriteGate.BeginAsync"/>) may take it again.
-    /// </summary>
-    public static Task LockAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", WriteLockKey));
-
     public static async Task<WriteResult> ApplyAsync(
-        NpgsqlConnection connection,
+        CatalogWrite write,
         Guid? locationId,
-        string actor,
         IReadOnlyList<ProcessedEntity> entities,
         RemovalMode removal,
         CancellationToken cancellationToken)
     {
-        await LockAsync(connection, cancellationToken);
-
+        var connection = write.Connection;
         var records = new EntityRecord[entities.Count];
         Parallel.For(0, entities.Count, i => records[i] = EntityRecord.From(entities[i], locationId));
 
@@ -46,7 +36,9 @@ internal static class CatalogWriter
             seen.Add(record.Ref);
             if (!existing.TryGetValue(record.Ref, out var current))
             {
-                inserts.Add((Guid.NewGuid(), record));
+                var id = Guid.NewGuid();
+                inserts.Add((id, record));
+                result.Written.Add(new StoredEntity(id, record.Etag, record.Entity));
             }
             else if (current.LocationId != locationId)
             {
@@ -57,10 +49,12 @@ internal static class CatalogWriter
             else if (current.Hash != record.Hash || current.Orphan)
             {
                 updates.Add((current.Id, record));
+                result.Written.Add(new StoredEntity(current.Id, record.Etag, record.Entity));
             }
             else
             {
                 result.Unchanged++;
+                result.Written.Add(new StoredEntity(current.Id, record.Etag, record.Entity));
             }
         }
 
@@ -98,8 +92,7 @@ internal static class CatalogWriter
             var gone = existing.Values.Where(e => e.LocationId == owner && !seen.Contains(e.Ref)).ToList();
             if (removal == RemovalMode.Delete)
             {
-                await DeleteAsync(connection, gone.Select(g => g.Id).ToArray(), cancellationToken);
-                history.AddRange(gone.Select(g => new HistoryEntry(g.Id, g.Ref, "deleted", [])));
+                await DeleteAsync(write, gone.Select(g => (g.Id, g.Ref)).ToList(), cancellationToken);
                 result.Deleted = gone.Count;
             }
             else
@@ -120,45 +113,45 @@ internal static class CatalogWriter
             }
         }
 
-        await RecordChangesAsync(connection, history, actor, cancellationToken);
-
+        write.Changed(history);
         result.Created = inserts.Count;
         result.Updated = updates.Count;
         return result;
     }
 
-    /// <summary>
-    /// Deletes entities by id with their relations (the relations they emitted). The caller records the deletions with
-    /// <see cref="RecordChangesAsync"/> in the same transaction.
-    /// </summary>
-    public static async Task DeleteAsync(NpgsqlConnection connection, Guid[] ids, CancellationToken cancellationToken)
+    /// <summary>Deletes entities with the relations they emitted, and notes their deletion on the write.</summary>
+    public static async Task DeleteAsync(CatalogWrite write, IReadOnlyList<(Guid Id, string Ref)> entities, CancellationToken cancellationToken)
     {
-        if (ids.Length == 0)
+        if (entities.Count == 0)
         {
             return;
         }
 
-        await ExecuteAsync(connection, "DELETE FROM catalog.relations WHERE origin_id = ANY(@ids)", cancellationToken, ("ids", ids));
-        await ExecuteAsync(connection, "DELETE FROM catalog.entities WHERE id = ANY(@ids)", cancellationToken, ("ids", ids));
+        var ids = entities.Select(e => e.Id).ToArray();
+        await ExecuteAsync(write.Connection, "DELETE FROM catalog.relations WHERE origin_id = ANY(@ids)", cancellationToken, ("ids", ids));
+        await ExecuteAsync(write.Connection, "DELETE FROM catalog.entities WHERE id = ANY(@ids)", cancellationToken, ("ids", ids));
+        write.Changed(entities.Select(e => new HistoryEntry(e.Id, e.Ref, "deleted", [])));
     }
 
     /// <summary>
-    /// Records what a write changed, in its transaction: the entities' history, a new catalog version (cached
-    /// aggregates such as facets made before it are stale), and <see cref="Portal.Contracts.Catalog.EntitiesChanged"/>
-    /// messages in the outbox, which the bus carries to subscribers once the transaction commits.
+    /// Records what a write changed, in its transaction (<see cref="CatalogWrite.CommitAsync"/> calls it): the entities'
+    /// history, a new catalog version (cached aggregates such as facets made before it are stale), and
+    /// <see cref="Portal.Contracts.Catalog.EntitiesChanged"/> messages in the outbox, which the bus carries to
+    /// subscribers once the transaction commits. Returns the new version, or 0 when nothing changed.
     /// </summary>
-    public static async Task RecordChangesAsync(
+    internal static async Task<long> RecordChangesAsync(
         NpgsqlConnection connection, IReadOnlyCollection<HistoryEntry> changes, string actor, CancellationToken cancellationToken)
     {
         if (changes.Count == 0)
         {
-            return;
+            return 0;
         }
 
         await CopyHistoryAsync(connection, changes, actor, cancellationToken);
         await using var bump = new NpgsqlCommand("UPDATE catalog.catalog_state SET version = version + 1 WHERE id = 1 RETURNING version", connection);
         var version = (long)(await bump.ExecuteScalarAsync(cancellationToken))!;
         await ChangeOutbox.WriteAsync(connection, changes, version, cancellationToken);
+        return version;
     }
 
     private static async Task CopyHistoryAsync(
@@ -352,8 +345,14 @@ internal enum RemovalMode
     Orphan,
 }
 
+
+
+
 internal sealed class WriteResult
 {
+    /// <summary>The batch's entities that this owner holds now, in the batch's order; not the conflicts.</summary>
+    public List<StoredEntity> Written { get; } = [];
+
     public int Created { get; set; }
 
     public int Updated { get; set; }

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Model;
 
-namespace Portal.Catalog.Storage;
+namespace Portal.Catalog.Persistence.Writes;
 
 /// <summary>
 /// A processed entity turned into the columns it is stored as: the document without output-only fields, the
