@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using Portal.Catalog.Entities;
 using Portal.Catalog.Locations;
-using Portal.Catalog.Queries;
 using Portal.Catalog.Persistence.Writes;
+using Portal.Catalog.Queries;
 using Portal.Catalog.Tests.Ingestion;
 using Portal.Testing;
 

@@ -1,7 +1,7 @@
 using Npgsql;
 using Portal.Catalog.Locations;
-using Portal.Catalog.Queries;
 using Portal.Catalog.Persistence.Writes;
+using Portal.Catalog.Queries;
 using Portal.Testing;
 
 namespace Portal.Catalog.Tests.Ingestion;
