@@ -1,3 +1,4 @@
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -7,6 +8,7 @@ using Portal.Catalog.Entities;
 using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Ingestion.Processors;
 using Portal.Catalog.Locations;
+using Portal.Catalog.Messaging;
 using Portal.Catalog.Persistence;
 using Portal.Catalog.Persistence.Writes;
 using Portal.Catalog.Queries;
@@ -59,6 +61,18 @@ public static class CatalogModule
         builder.Services.AddHostedService<LocationRefresher>();
 
         return builder;
+    }
+
+    /// <summary>
+    /// Adds the catalog's bus consumers: <see cref="Portal.Contracts.Catalog.RegisterLocation"/> commands, applied once
+    /// per message through the catalog's inbox. With RabbitMQ the replicas compete for one queue.
+    /// </summary>
+    public static IBusRegistrationConfigurator AddCatalogConsumers(this IBusRegistrationConfigurator bus)
+    {
+        // Retries cover what a retry can mend (the database restarting, a lock timeout); a refused or unreadable
+        // target is answered, not retried.
+        bus.AddConsumer<RegisterLocationConsumer>(consumer => consumer.UseMessageRetry(retry => retry.Intervals(200, 1000, 5000)));
+        return bus;
     }
 
     /// <summary>

@@ -16,7 +16,11 @@ builder.AddPortalPostgres();
 builder.AddPortalAuthorization();
 builder.AddCatalog();
 builder.AddScaffolder();
-builder.AddPortalBus(bus => bus.AddCatalogChangeFeed());
+builder.AddPortalBus(bus =>
+{
+    bus.AddCatalogConsumers();
+    bus.AddCatalogChangeFeed();
+});
 builder.AddPortalGraph();
 builder.AddPortalTelemetry();
 

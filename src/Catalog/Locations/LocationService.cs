@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Portal.Catalog.Ingestion.Descriptors;
+using Portal.Catalog.Messaging;
 using Portal.Catalog.Model;
+using Portal.Catalog.Persistence;
 using Portal.Catalog.Persistence.Writes;
+using Portal.Contracts.Catalog;
 
 namespace Portal.Catalog.Locations;
 
@@ -98,16 +101,16 @@ public sealed class LocationService
     /// two replicas registering the same target at once cannot both succeed).
     /// </summary>
     public async Task<LocationOutcome> RegisterAsync(string type, string target, CancellationToken cancellationToken) =>
-        await RegisterAsync(type, target, claim: null, cancellationToken)
+        await RegisterAsync(type, target, null, null, cancellationToken)
         ?? throw new InvalidOperationException("A registration without a claim always happens.");
 
     /// <summary>
-    /// <see cref="RegisterAsync(string, string, CancellationToken)"/>, with <paramref name="claim"/> run on the write's
-    /// connection inside its transaction before anything is written (an inbox claim): when it answers false nothing is
-    /// written and the answer is null.
+    /// <see cref="RegisterAsync(string, string, CancellationToken)"/> for a bus command: the command is claimed in the
+    /// catalog's inbox and <see cref="LocationRegistered"/> written to its outbox, both in the registration's
+    /// transaction. Null when the command was applied already (nothing is written then).
     /// </summary>
     internal async Task<LocationOutcome?> RegisterAsync(
-        string type, string target, Func<NpgsqlConnection, CancellationToken, Task<bool>>? claim, CancellationToken cancellationToken)
+        string type, string target, InboxClaim? claim, string? actor, CancellationToken cancellationToken)
     {
         target = Reader(type).Validate(target);
         var read = await ReadAsync(type, target, cancellationToken);
@@ -118,9 +121,9 @@ public sealed class LocationService
 
         var location = new LocationInfo(Guid.NewGuid(), type, target, DateTimeOffset.UtcNow, []);
         LocationOutcome? outcome = null;
-        await using (var write = await _writeGate.BeginAsync(Actor(location), cancellationToken))
+        await using (var write = await _writeGate.BeginAsync(actor ?? Actor(location), cancellationToken))
         {
-            if (claim is not null && !await claim(write.Connection, cancellationToken))
+            if (claim is not null && !await claim.TryAsync(write.Connection, cancellationToken))
             {
                 return null;
             }
@@ -128,6 +131,12 @@ public sealed class LocationService
             if (await TryInsertAsync(write.Connection, location, cancellationToken))
             {
                 outcome = await WriteAsync(write, location, read, cancellationToken);
+                if (claim is not null)
+                {
+                    await CatalogDbContext.Outbox.WriteAsync(write.Connection, new LocationRegistered(
+                        claim.MessageId, location.Id, type, target, outcome.EntityRefs, AlreadyRegistered: false), cancellationToken);
+                }
+
                 await write.CommitAsync(cancellationToken);
             }
         }
@@ -142,6 +151,44 @@ public sealed class LocationService
         _logger.LogInformation("Registered location {Type}:{Target}: {Created} created, {Problems} problem(s)",
             type, target, outcome.Created, outcome.Problems.Count);
         return outcome;
+    }
+
+    /// <summary>
+    /// Answers a bus command whose target is registered already, or cannot be registered: claims it in the inbox and
+    /// writes the answer to the outbox, in one transaction; nothing if the command was answered before.
+    /// </summary>
+    internal async Task AnswerAsync(InboxClaim claim, RegisterLocation command, string? failure, CancellationToken cancellationToken)
+    {
+        var existing = failure is null ? await FindAsync(command.Type, Reader(command.Type).Validate(command.Target), cancellationToken) : null;
+        await using var write = await _writeGate.BeginAsync(command.RequestedBy ?? "bus", cancellationToken);
+        if (!await claim.TryAsync(write.Connection, cancellationToken))
+        {
+            return;
+        }
+
+        if (existing is null)
+        {
+            await CatalogDbContext.Outbox.WriteAsync(write.Connection, new LocationRegistrationFailed(
+                claim.MessageId, command.Type, command.Target, failure ?? "The location was unregistered while it was being registered."), cancellationToken);
+        }
+        else
+        {
+            var refs = new List<string>();
+            await using (var select = new NpgsqlCommand("SELECT ref FROM catalog.entities WHERE location_id = @id ORDER BY ref", write.Connection))
+            {
+                select.Parameters.AddWithValue("id", existing.Id);
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    refs.Add(reader.GetString(0));
+                }
+            }
+
+            await CatalogDbContext.Outbox.WriteAsync(write.Connection, new LocationRegistered(
+                claim.MessageId, existing.Id, existing.Type, existing.Target, refs, AlreadyRegistered: true), cancellationToken);
+        }
+
+        await write.CommitAsync(cancellationToken);
     }
 
     /// <summary>
