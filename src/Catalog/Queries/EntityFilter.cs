@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Portal.Catalog.Model;
 
 namespace Portal.Catalog.Queries;
 
@@ -22,6 +23,26 @@ public abstract record EntityFilter
 
     /// <summary>The key exists.</summary>
     public static EntityFilter Exists(string key) => new Condition(key, null);
+
+    /// <summary>
+    /// Owned by any of <paramref name="owners"/> (<c>relations.ownedBy</c>); a short ref gets the owner's default kind
+    /// (<see cref="DefaultKinds.Owner"/>), so "team-a" is <c>group:default/team-a</c>.
+    /// </summary>
+    /// <param name="owners">The owners' refs, as a caller wrote them.</param>
+    /// <param name="where">Where the caller took them from, for the message of a bad ref (<c>filter.owner</c>).</param>
+    public static EntityFilter OwnedBy(IEnumerable<string> owners, string where) =>
+        Equal("relations.ownedBy", Refs(owners, DefaultKinds.Owner, where));
+
+    /// <summary>Part of any of <paramref name="systems"/> (<c>relations.partOf</c>); a short ref gets the kind <see cref="DefaultKinds.System"/>.</summary>
+    /// <param name="systems">The systems' refs, as a caller wrote them.</param>
+    /// <param name="where">Where the caller took them from, for the message of a bad ref.</param>
+    public static EntityFilter PartOfSystem(IEnumerable<string> systems, string where) =>
+        Equal("relations.partOf", Refs(systems, DefaultKinds.System, where));
+
+    private static string[] Refs(IEnumerable<string> values, string defaultKind, string where) =>
+        [.. values.Select(value => EntityRef.TryParseRequested(value, defaultKind, out var parsed, out var error)
+            ? parsed.Canonical
+            : throw new InvalidQueryException($"{where}: {error}"))];
 }
 
 /// <summary>Every filter matches. Empty: everything matches.</summary>

@@ -25,7 +25,6 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 {
     private const int MaxCachedFacetQueries = 1_000;
 
-    public const int MaxLimit = 500;
     public const int MaxGraphDepth = 10;
     private const int MaxFacetValues = 10_000;
     private const int MaxCursorLength = 16 * 1024;
@@ -144,7 +143,13 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             query = query with { Filter = after.Filter, FullText = after.FullText, Order = after.Order, Offset = 0 };
         }
 
-        var limit = Math.Clamp(query.Limit, 0, MaxLimit);
+        // Checked here too, not only by the surfaces: a cursor carries its own order list.
+        if (query.Order.Count > CatalogLimits.MaxOrderFields)
+        {
+            throw new InvalidQueryException($"The order names {query.Order.Count} fields; at most {CatalogLimits.MaxOrderFields}.");
+        }
+
+        var limit = Math.Clamp(query.Limit, 0, CatalogLimits.MaxPageSize);
         if (query.Offset < 0)
         {
             throw new InvalidQueryException("offset must not be negative.");
@@ -376,7 +381,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             WHERE entity_ref = @ref ORDER BY id DESC LIMIT @limit
             """);
         command.Parameters.AddWithValue("ref", entityRef.Trim().ToLowerInvariant());
-        command.Parameters.AddWithValue("limit", Math.Clamp(limit, 1, 1000));
+        command.Parameters.AddWithValue("limit", Math.Clamp(limit, 1, CatalogLimits.MaxHistoryItems));
         var items = new List<HistoryItem>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

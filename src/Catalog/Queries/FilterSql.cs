@@ -13,7 +13,6 @@ namespace Portal.Catalog.Queries;
 /// </summary>
 internal sealed class FilterSql
 {
-    private const int MaxConditions = 200;
     private static readonly Dictionary<string, string> RelationTypeByLowerName =
         RelationTypes.Reverse.Keys.ToDictionary(k => k.ToLowerInvariant(), k => k, StringComparer.Ordinal);
 
@@ -32,6 +31,11 @@ internal sealed class FilterSql
         }
 
         RequireText(fullText.Term, () => "The search term");
+        if (fullText.Term.Length > CatalogLimits.MaxSearchLength)
+        {
+            throw new InvalidQueryException($"The search term is {fullText.Term.Length} characters; at most {CatalogLimits.MaxSearchLength}.");
+        }
+
         var pattern = "%" + EscapeLike(fullText.Term.Trim().ToLowerInvariant()) + "%";
         var parameter = Add(pattern, NpgsqlDbType.Text);
         var fields = fullText.Fields is { Count: > 0 } named ? named.Select(f => f.ToLowerInvariant()).ToList() : null;
@@ -82,9 +86,9 @@ internal sealed class FilterSql
 
     private string Node(EntityFilter filter, int depth)
     {
-        if (depth > 16)
+        if (depth > CatalogLimits.MaxFilterDepth)
         {
-            throw new InvalidQueryException("The filter nests deeper than 16 levels.");
+            throw new InvalidQueryException($"The filter nests deeper than {CatalogLimits.MaxFilterDepth} levels.");
         }
 
         return filter switch
@@ -99,9 +103,9 @@ internal sealed class FilterSql
 
     private string Condition(Condition condition)
     {
-        if (++_conditions > MaxConditions)
+        if (++_conditions > CatalogLimits.MaxFilterConditions)
         {
-            throw new InvalidQueryException($"A filter may hold at most {MaxConditions} conditions.");
+            throw new InvalidQueryException($"A filter may hold at most {CatalogLimits.MaxFilterConditions} conditions.");
         }
 
         var key = RequireText(condition.Key, () => $"The filter key {Describe(condition.Key)}").Trim().ToLowerInvariant();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Extensions;
+using Portal.Catalog;
 using Portal.Catalog.Entities;
 using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Locations;
@@ -59,7 +60,7 @@ internal static class EntityEndpoints
             : new EntityQuery { Filter = CatalogRequestParser.Filter(parameters["filter"]), Order = LegacyOrder(parameters["order"]), Offset = offset };
         query = query with
         {
-            Limit = Math.Min(limit ?? EntityQueryService.MaxLimit, EntityQueryService.MaxLimit),
+            Limit = Math.Min(limit ?? CatalogLimits.MaxPageSize, CatalogLimits.MaxPageSize),
             IncludeTotal = false,
             Parts = EntityJson.PartsWritten(fields),
         };
@@ -86,7 +87,7 @@ internal static class EntityEndpoints
                 break;
             }
 
-            page = await queries.QueryAsync(query with { Cursor = page.NextCursor, Limit = EntityQueryService.MaxLimit }, context.RequestAborted);
+            page = await queries.QueryAsync(query with { Cursor = page.NextCursor, Limit = CatalogLimits.MaxPageSize }, context.RequestAborted);
         }
 
         json.WriteEndArray();

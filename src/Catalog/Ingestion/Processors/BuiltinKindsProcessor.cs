@@ -79,8 +79,8 @@ public sealed class BuiltinKindsProcessor : IEntityProcessor
             case BuiltinKind.Component:
                 reader.String("type", required: true);
                 reader.String("lifecycle", required: true);
-                context.Owner = reader.Relate(reader.Ref("owner", "Group", required: true), RelationTypes.OwnedBy);
-                context.System = reader.Relate(reader.Ref("system", "System"), RelationTypes.PartOf);
+                context.Owner = reader.Relate(reader.Ref("owner", DefaultKinds.Owner, required: true), RelationTypes.OwnedBy);
+                context.System = reader.Relate(reader.Ref("system", DefaultKinds.System), RelationTypes.PartOf);
                 reader.Relate(reader.Ref("subcomponentOf", "Component"), RelationTypes.PartOf);
                 reader.Relate(reader.Refs("providesApis", "API"), RelationTypes.ProvidesApi);
                 reader.Relate(reader.Refs("consumesApis", "API"), RelationTypes.ConsumesApi);
@@ -90,25 +90,25 @@ public sealed class BuiltinKindsProcessor : IEntityProcessor
             case BuiltinKind.Api:
                 reader.String("type", required: true);
                 reader.String("lifecycle", required: true);
-                context.Owner = reader.Relate(reader.Ref("owner", "Group", required: true), RelationTypes.OwnedBy);
+                context.Owner = reader.Relate(reader.Ref("owner", DefaultKinds.Owner, required: true), RelationTypes.OwnedBy);
                 reader.Definition();
-                context.System = reader.Relate(reader.Ref("system", "System"), RelationTypes.PartOf);
+                context.System = reader.Relate(reader.Ref("system", DefaultKinds.System), RelationTypes.PartOf);
                 break;
             case BuiltinKind.Resource:
                 reader.String("type", required: true);
-                context.Owner = reader.Relate(reader.Ref("owner", "Group", required: true), RelationTypes.OwnedBy);
-                context.System = reader.Relate(reader.Ref("system", "System"), RelationTypes.PartOf);
+                context.Owner = reader.Relate(reader.Ref("owner", DefaultKinds.Owner, required: true), RelationTypes.OwnedBy);
+                context.System = reader.Relate(reader.Ref("system", DefaultKinds.System), RelationTypes.PartOf);
                 reader.Relate(reader.Refs("dependsOn", null), RelationTypes.DependsOn);
                 reader.Relate(reader.Refs("dependencyOf", null), RelationTypes.DependencyOf);
                 break;
             case BuiltinKind.System:
                 reader.String("type");
-                context.Owner = reader.Relate(reader.Ref("owner", "Group", required: true), RelationTypes.OwnedBy);
+                context.Owner = reader.Relate(reader.Ref("owner", DefaultKinds.Owner, required: true), RelationTypes.OwnedBy);
                 reader.Relate(reader.Ref("domain", "Domain"), RelationTypes.PartOf);
                 break;
             case BuiltinKind.Domain:
                 reader.String("type");
-                context.Owner = reader.Relate(reader.Ref("owner", "Group", required: true), RelationTypes.OwnedBy);
+                context.Owner = reader.Relate(reader.Ref("owner", DefaultKinds.Owner, required: true), RelationTypes.OwnedBy);
                 reader.Relate(reader.Ref("subdomainOf", "Domain"), RelationTypes.PartOf);
                 break;
             case BuiltinKind.Group:
@@ -132,7 +132,7 @@ public sealed class BuiltinKindsProcessor : IEntityProcessor
                 reader.Steps();
                 reader.Parameters();
                 reader.Object("output");
-                context.Owner = reader.Relate(reader.Ref("owner", "Group"), RelationTypes.OwnedBy);
+                context.Owner = reader.Relate(reader.Ref("owner", DefaultKinds.Owner), RelationTypes.OwnedBy);
                 break;
         }
     }

@@ -1,0 +1,43 @@
+namespace Portal.Catalog;
+
+/// <summary>
+/// How much one request may ask of the catalog: one set of numbers for every surface. The GraphQL schema and the
+/// Backstage REST adapter check them before anything reaches the database, each in its own wording, and the catalog
+/// checks them again where it runs the request, so a caller that skips a surface (a crafted cursor, a module calling
+/// a query service) is held to the same bounds.
+/// </summary>
+public static class CatalogLimits
+{
+    /// <summary>Longest full-text search term, in characters.</summary>
+    public const int MaxSearchLength = 256;
+
+    /// <summary>Most fields one page may be ordered by.</summary>
+    public const int MaxOrderFields = 10;
+
+    /// <summary>Most entity references one batch read may name.</summary>
+    public const int MaxRefsPerRequest = 10_000;
+
+    /// <summary>Longest entity reference, in characters.</summary>
+    public const int MaxRefLength = 512;
+
+    /// <summary>Most conditions (key = values, or key exists) one filter may hold.</summary>
+    public const int MaxFilterConditions = 200;
+
+    /// <summary>
+    /// Deepest nesting of a filter tree (all, any, not). A surface whose own syntax adds a level per construct (a
+    /// GraphQL <c>not</c> becomes an all-of holding a negation) allows fewer of its own levels.
+    /// </summary>
+    public const int MaxFilterDepth = 16;
+
+    /// <summary>Largest page.</summary>
+    public const int MaxPageSize = 500;
+
+    /// <summary>Most history items one read returns.</summary>
+    public const int MaxHistoryItems = 1_000;
+
+    /// <summary>Longest location type, in characters.</summary>
+    public const int MaxLocationTypeLength = 64;
+
+    /// <summary>Longest location target, in characters.</summary>
+    public const int MaxLocationTargetLength = 4_096;
+}
