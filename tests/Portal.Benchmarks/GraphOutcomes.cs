@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Portal.Gateway.Telemetry;
+using Portal.Gateway.Hosting.Telemetry;
 
 namespace Portal.Benchmarks;
 

@@ -227,7 +227,7 @@ internal static class Benchmark
                 await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, Parts = EntityParts.Columns, OwnersAndSystems = EntityParts.Columns }, CancellationToken.None);
 
             // The GraphQL executor without HTTP, for the probe.
-            var executer = (GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>)app.Services.GetService(typeof(GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>))!;
+            var executer = (GraphQL.IDocumentExecuter<Portal.Gateway.GraphQL.PortalSchema>)app.Services.GetService(typeof(GraphQL.IDocumentExecuter<Portal.Gateway.GraphQL.PortalSchema>))!;
             async Task ExecuteAsync(string query, Dictionary<string, object?> variables)
             {
                 using var scope = app.Services.CreateScope();

@@ -1,0 +1,73 @@
+using GraphQL;
+using GraphQL.Transport;
+using GraphQL.Validation;
+using Portal.Gateway.GraphQL.Execution.Prepared;
+using Portal.Gateway.GraphQL.Protection;
+
+namespace Portal.Gateway.GraphQL.Execution;
+
+/// <summary>How an operation reached the gateway; it decides the rules that only some transports need.</summary>
+internal enum GraphTransport
+{
+    HttpGet,
+    HttpPost,
+    WebSocket,
+}
+
+/// <summary>
+/// Runs a GraphQL operation the same way for every transport (HTTP and WebSocket): the execution options, the
+/// validation rules and the services an operation sees are set here and nowhere else, so a rule added here (depth,
+/// complexity) applies to both.
+/// </summary>
+internal sealed class GraphExecution(
+    IDocumentExecuter<PortalSchema> executer, PortalSchema schema, GraphDocumentCache documents, ILogger<GraphExecution> logger)
+{
+    private static readonly IValidationRule[] HttpGetRules = [.. DocumentValidator.CoreRules, new NoMutationOverGetRule(), new SubscriptionNeedsWebSocketRule()];
+    private static readonly IValidationRule[] HttpPostRules = [.. DocumentValidator.CoreRules, new SubscriptionNeedsWebSocketRule()];
+    private static readonly IValidationRule[] WebSocketRules = [.. DocumentValidator.CoreRules];
+
+    /// <summary>Runs the request; <paramref name="userContext"/> lets a transport share state with the execution.</summary>
+    public async Task<ExecutionResult> ExecuteAsync(
+        GraphQLRequest request, GraphTransport transport, HttpContext context, CancellationToken cancellationToken, GraphUserContext? userContext = null)
+    {
+        // An operation validated before for this transport skips the specification's rules and the document walks
+        // (PreparedOperationValidator); the rules added at registration (complexity, request limits, authorization,
+        // introspection) are appended to whatever list is given here, and those that depend on the request still run.
+        var cached = documents.Find(transport, request.OperationName, request.Query);
+        var options = new ExecutionOptions
+        {
+            Query = request.Query,
+            Document = cached?.Document,
+            OperationName = request.OperationName,
+            Variables = request.Variables,
+            Extensions = request.Extensions,
+            RequestServices = context.RequestServices,
+            User = context.User,
+            UserContext = userContext ?? new Dictionary<string, object?>(),
+            CancellationToken = cancellationToken,
+            ValidationRules = cached is not null ? [] : transport switch
+            {
+                GraphTransport.HttpGet => HttpGetRules,
+                GraphTransport.HttpPost => HttpPostRules,
+                _ => WebSocketRules,
+            },
+        };
+        var result = await executer.ExecuteAsync(options);
+
+        // Executed: the document parsed and passed every rule (a resolver error afterwards does not matter here).
+        if (cached is null && result.Executed && result.Document is { } document && result.Operation is { } operation && documents.Keeps(request.Query))
+        {
+            try
+            {
+                documents.Remember(transport, request.OperationName, request.Query!, await PreparedOperation.PrepareAsync(schema, document, operation));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The operation has run (a mutation has changed the catalog): its result stands, it is just not cached.
+                logger.LogWarning(exception, "A GraphQL document that executed could not be prepared for reuse; it will be parsed and validated on every request.");
+            }
+        }
+
+        return result;
+    }
+}
