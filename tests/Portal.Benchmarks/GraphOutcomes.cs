@@ -18,7 +18,7 @@ internal sealed class GraphOutcomes : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == GraphMetrics.Name)
+            if (instrument.Meter.Name == GraphQLMetrics.Name)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -174,7 +174,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
             (await graph.PostAsync(Merging)).Ok();
         }
 
-        var prepared = portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Merging)!;
+        var prepared = portal.Get<GraphQLDocumentCache>().Find(GraphQLTransport.HttpPost, null, Merging)!;
         var warm = prepared.CollectedFieldListCount;
         for (var i = 0; i < 10; i++)
         {
@@ -225,7 +225,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
     }
 
     /// <summary>The document was kept for POST: the next request with it takes the prepared path.</summary>
-    private void AssertCached(string query) => Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, query));
+    private void AssertCached(string query) => Assert.NotNull(portal.Get<GraphQLDocumentCache>().Find(GraphQLTransport.HttpPost, null, query));
 
     /// <summary>An authorization rule whose policy changes while the gateway runs (a permission revoked).</summary>
     public sealed class SwitchableAuthorizer : IPortalAuthorizer

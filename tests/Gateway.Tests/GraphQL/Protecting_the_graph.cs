@@ -220,7 +220,7 @@ public sealed class Configured_protections(Configured_protections.ReadOnlyPortal
         const string Register = "mutation($target: String!, $dryRun: Boolean!) { registerLocation(type: \"file\", target: $target, dryRun: $dryRun) { entityRefs } }";
 
         var dryRun = await graph.PostAsync(Register, new { target = AcmePortal.CatalogInfo, dryRun = true });
-        Assert.NotNull(portal.Get<GraphDocumentCache>().Find(GraphTransport.HttpPost, null, Register));
+        Assert.NotNull(portal.Get<GraphQLDocumentCache>().Find(GraphQLTransport.HttpPost, null, Register));
         var real = await graph.PostAsync(Register, new { target = AcmePortal.CatalogInfo, dryRun = false });
         var unsaid = await graph.PostAsync("""mutation { registerLocation(type: "file", target: "/tmp/x.yaml") { entityRefs } }""");
 

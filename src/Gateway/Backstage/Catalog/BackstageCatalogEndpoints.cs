@@ -1,5 +1,5 @@
 using Portal.Gateway.Hosting.Authorization;
-using static Portal.Gateway.Backstage.CatalogApiResponses;
+using static Portal.Gateway.Backstage.BackstageResponses;
 
 namespace Portal.Gateway.Backstage.Catalog;
 
@@ -13,7 +13,7 @@ public static class BackstageCatalogEndpoints
 
     public static IEndpointRouteBuilder MapBackstageCatalogApi(this IEndpointRouteBuilder endpoints)
     {
-        var options = CatalogApiOptions.From(endpoints.ServiceProvider.GetRequiredService<IConfiguration>());
+        var options = BackstageApiOptions.From(endpoints.ServiceProvider.GetRequiredService<IConfiguration>());
         var api = endpoints.MapGroup(BasePath);
 
         // Each route names itself once: the authorization check point sees the same method and pattern it is mapped to.
@@ -41,7 +41,7 @@ public static class BackstageCatalogEndpoints
         Map("GET", "/locations/by-entity/{kind}/{namespace}/{name}", Reads, LocationEndpoints.ByEntityAsync);
 
         // Anything else under the API answers in the API's error shape, not with an empty 404.
-        api.MapFallback(Handle(context => throw CatalogApiException.NotFound(
+        api.MapFallback(Handle(context => throw BackstageApiException.NotFound(
             $"No catalog API route {context.Request.Method} {context.Request.Path}; see the README's Backstage catalog REST API section.")));
         return endpoints;
     }
@@ -55,7 +55,7 @@ public static class BackstageCatalogEndpoints
     {
         var authorizer = context.RequestServices.GetRequiredService<IPortalAuthorizer>();
         return authorizer.Deny(new AccessRequest(context.User, BasePath + " " + resource, writes(context))) is { } reason
-            ? throw CatalogApiException.NotAllowed(reason)
+            ? throw BackstageApiException.NotAllowed(reason)
             : handler(context);
     };
 }

@@ -19,7 +19,7 @@ internal static class CatalogRequestBody
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
             || !contentType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
         {
-            throw new CatalogApiException(StatusCodes.Status415UnsupportedMediaType, "UnsupportedMediaTypeError",
+            throw new BackstageApiException(StatusCodes.Status415UnsupportedMediaType, "UnsupportedMediaTypeError",
                 $"The request body must be application/json; got '{request.ContentType ?? "no Content-Type"}'.");
         }
 
@@ -46,7 +46,7 @@ internal static class CatalogRequestBody
 
         if (body.WrittenCount == 0)
         {
-            throw CatalogApiException.Input("The request body is empty; send a JSON object.");
+            throw BackstageApiException.Input("The request body is empty; send a JSON object.");
         }
 
         JsonDocument document;
@@ -56,13 +56,13 @@ internal static class CatalogRequestBody
         }
         catch (JsonException exception)
         {
-            throw CatalogApiException.Input($"The request body is not valid JSON: {exception.Message}");
+            throw BackstageApiException.Input($"The request body is not valid JSON: {exception.Message}");
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             document.Dispose();
-            throw CatalogApiException.Input("The request body must be a JSON object.");
+            throw BackstageApiException.Input("The request body must be a JSON object.");
         }
 
         return document;
@@ -78,7 +78,7 @@ internal static class CatalogRequestBody
         {
             return cursor.Length > 0
                 ? (new EntityQuery { Cursor = cursor, Limit = limit }, fields)
-                : throw CatalogApiException.Input("Invalid cursor: it must not be empty.");
+                : throw BackstageApiException.Input("Invalid cursor: it must not be empty.");
         }
 
         var order = new List<EntityOrder>();
@@ -87,7 +87,7 @@ internal static class CatalogRequestBody
             var where = $"orderBy[{i}]";
             if (item.ValueKind != JsonValueKind.Object || OptionalString(item, "field", where) is not { } field)
             {
-                throw CatalogApiException.Input($"Invalid {where}: expected {{\"field\": \"<path>\", \"order\": \"asc\" | \"desc\"}}.");
+                throw BackstageApiException.Input($"Invalid {where}: expected {{\"field\": \"<path>\", \"order\": \"asc\" | \"desc\"}}.");
             }
 
             order.Add(CatalogRequestParser.Order(field, OptionalString(item, "order", where), where));
@@ -99,7 +99,7 @@ internal static class CatalogRequestBody
         {
             if (search.ValueKind != JsonValueKind.Object)
             {
-                throw CatalogApiException.Input("Invalid fullTextFilter: expected {\"term\": \"...\", \"fields\": [...]}.");
+                throw BackstageApiException.Input("Invalid fullTextFilter: expected {\"term\": \"...\", \"fields\": [...]}.");
             }
 
             fullText = CatalogRequestParser.FullText(OptionalString(search, "term", "fullTextFilter"), Strings(search, "fields", "fullTextFilter"));
@@ -128,18 +128,18 @@ internal static class CatalogRequestBody
 
         return value.ValueKind == JsonValueKind.String
             ? value.GetString()
-            : throw CatalogApiException.Input($"Invalid {Member(name, where)}: expected a string.");
+            : throw BackstageApiException.Input($"Invalid {Member(name, where)}: expected a string.");
     }
 
     public static string RequiredString(JsonElement body, string name) => OptionalString(body, name) is { Length: > 0 } value
         ? value
-        : throw CatalogApiException.Input($"Invalid request body: '{name}' is required and must be a non-empty string.");
+        : throw BackstageApiException.Input($"Invalid request body: '{name}' is required and must be a non-empty string.");
 
     /// <summary>An array member of strings, or empty when it is absent.</summary>
     public static List<string?> Strings(JsonElement body, string name, string? where = null) => Items(body, name, where)
         .Select((item, i) => item.ValueKind == JsonValueKind.String
             ? item.GetString()
-            : throw CatalogApiException.Input($"Invalid {Member(name, where)}[{i}]: expected a string."))
+            : throw BackstageApiException.Input($"Invalid {Member(name, where)}[{i}]: expected a string."))
         .ToList();
 
     /// <summary>The items of an array member, or none when it is absent.</summary>
@@ -152,7 +152,7 @@ internal static class CatalogRequestBody
 
         return value.ValueKind == JsonValueKind.Array
             ? value.EnumerateArray()
-            : throw CatalogApiException.Input($"Invalid {Member(name, where)}: expected an array.");
+            : throw BackstageApiException.Input($"Invalid {Member(name, where)}: expected an array.");
     }
 
     private static int? Integer(JsonElement body, string name)
@@ -164,14 +164,14 @@ internal static class CatalogRequestBody
 
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
         {
-            throw CatalogApiException.Input($"Invalid {name}: expected an integer.");
+            throw BackstageApiException.Input($"Invalid {name}: expected an integer.");
         }
 
-        return number >= 0 ? number : throw CatalogApiException.Input($"Invalid {name}, must be zero or greater.");
+        return number >= 0 ? number : throw BackstageApiException.Input($"Invalid {name}, must be zero or greater.");
     }
 
     private static string Member(string name, string? where) => where is null ? name : $"{where}.{name}";
 
-    private static CatalogApiException TooLarge(int maxBytes) => new(StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeError",
+    private static BackstageApiException TooLarge(int maxBytes) => new(StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeError",
         $"The request body is larger than {maxBytes} bytes (BackstageApi:MaxRequestBytes).");
 }

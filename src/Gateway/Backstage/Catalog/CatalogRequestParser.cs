@@ -71,14 +71,14 @@ internal static class CatalogRequestParser
 
                 if (++conditions > MaxConditions)
                 {
-                    throw CatalogApiException.Input($"Invalid filter, more than {MaxConditions} conditions in one request.");
+                    throw BackstageApiException.Input($"Invalid filter, more than {MaxConditions} conditions in one request.");
                 }
 
                 var equals = statement.IndexOf('=', StringComparison.Ordinal);
                 var key = (equals < 0 ? statement : statement[..equals]).Trim();
                 if (key.Length == 0)
                 {
-                    throw CatalogApiException.Input(
+                    throw BackstageApiException.Input(
                         $"Invalid filter, '{statement}' is not a valid statement (expected a string on the form a=b or a= or a).");
                 }
 
@@ -122,12 +122,12 @@ internal static class CatalogRequestParser
         {
             if (field.Contains('[', StringComparison.Ordinal))
             {
-                throw CatalogApiException.Input($"Invalid fields, '{field}': array type fields are not supported.");
+                throw BackstageApiException.Input($"Invalid fields, '{field}': array type fields are not supported.");
             }
 
             if (paths.Count == MaxFields)
             {
-                throw CatalogApiException.Input($"Invalid fields, more than {MaxFields} fields.");
+                throw BackstageApiException.Input($"Invalid fields, more than {MaxFields} fields.");
             }
 
             paths.Add(Path(field, "fields"));
@@ -145,7 +145,7 @@ internal static class CatalogRequestParser
             var parts = (text ?? "").Split(',');
             if (parts.Length > 2)
             {
-                throw CatalogApiException.Input($"Invalid orderField '{text}', expected <field>,asc or <field>,desc.");
+                throw BackstageApiException.Input($"Invalid orderField '{text}', expected <field>,asc or <field>,desc.");
             }
 
             order.Add(Order(parts[0], parts.Length == 2 ? parts[1] : null, $"orderField '{text}'"));
@@ -159,14 +159,14 @@ internal static class CatalogRequestParser
     {
         if (direction is not (null or "asc" or "desc"))
         {
-            throw CatalogApiException.Input($"Invalid order field order in {where}, must be asc or desc.");
+            throw BackstageApiException.Input($"Invalid order field order in {where}, must be asc or desc.");
         }
 
         return new EntityOrder(Path(field.Trim(), where), Descending: direction == "desc");
     }
 
     public static IReadOnlyList<EntityOrder> CheckOrderCount(List<EntityOrder> order) => order.Count > MaxOrderFields
-        ? throw CatalogApiException.Input($"Invalid orderField, more than {MaxOrderFields} fields.")
+        ? throw BackstageApiException.Input($"Invalid orderField, more than {MaxOrderFields} fields.")
         : order;
 
     /// <summary>A case-insensitive substring search; an empty term searches nothing.</summary>
@@ -176,7 +176,7 @@ internal static class CatalogRequestParser
             .Select(f => Path(f, "fullTextFilterFields")).ToList();
         if (fields.Count > MaxFields)
         {
-            throw CatalogApiException.Input($"Invalid fullTextFilterFields, more than {MaxFields} fields.");
+            throw BackstageApiException.Input($"Invalid fullTextFilterFields, more than {MaxFields} fields.");
         }
 
         if (string.IsNullOrWhiteSpace(term))
@@ -186,7 +186,7 @@ internal static class CatalogRequestParser
 
         if (term.Length > MaxFullTextTermLength)
         {
-            throw CatalogApiException.Input($"Invalid fullTextFilterTerm, longer than {MaxFullTextTermLength} characters.");
+            throw BackstageApiException.Input($"Invalid fullTextFilterTerm, longer than {MaxFullTextTermLength} characters.");
         }
 
         return new FullTextFilter(term, fields.Count > 0 ? fields : null);
@@ -198,8 +198,8 @@ internal static class CatalogRequestParser
         var facets = parameters.Select(f => Path((f ?? "").Trim(), "facet")).Distinct(StringComparer.Ordinal).ToList();
         return facets.Count switch
         {
-            0 => throw CatalogApiException.Input("Missing facet parameter: name at least one, e.g. ?facet=kind."),
-            > MaxFacets => throw CatalogApiException.Input($"Invalid facet, at most {MaxFacets} facets per request."),
+            0 => throw BackstageApiException.Input("Missing facet parameter: name at least one, e.g. ?facet=kind."),
+            > MaxFacets => throw BackstageApiException.Input($"Invalid facet, at most {MaxFacets} facets per request."),
             _ => facets,
         };
     }
@@ -216,10 +216,10 @@ internal static class CatalogRequestParser
         if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
             || value.ToString(CultureInfo.InvariantCulture) != text)
         {
-            throw CatalogApiException.Input($"Invalid {name}, '{text}' is not an integer.");
+            throw BackstageApiException.Input($"Invalid {name}, '{text}' is not an integer.");
         }
 
-        return value >= 0 ? value : throw CatalogApiException.Input($"Invalid {name}, must be zero or greater.");
+        return value >= 0 ? value : throw BackstageApiException.Input($"Invalid {name}, must be zero or greater.");
     }
 
     /// <summary>A parameter that may appear at most once.</summary>
@@ -230,7 +230,7 @@ internal static class CatalogRequestParser
         {
             0 => null,
             1 => values[0],
-            _ => throw CatalogApiException.Input($"Invalid {name}, given {values.Count} times; give it once."),
+            _ => throw BackstageApiException.Input($"Invalid {name}, given {values.Count} times; give it once."),
         };
     }
 
@@ -242,22 +242,22 @@ internal static class CatalogRequestParser
     {
         if (path.Length == 0)
         {
-            throw CatalogApiException.Input($"Invalid {where}: the path is empty.");
+            throw BackstageApiException.Input($"Invalid {where}: the path is empty.");
         }
 
         if (path.Length > MaxPathLength)
         {
-            throw CatalogApiException.Input($"Invalid {where}: the path is longer than {MaxPathLength} characters.");
+            throw BackstageApiException.Input($"Invalid {where}: the path is longer than {MaxPathLength} characters.");
         }
 
         if (path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            throw CatalogApiException.Input($"Invalid {where}: '{Printable(path)}' contains a space or control character.");
+            throw BackstageApiException.Input($"Invalid {where}: '{Printable(path)}' contains a space or control character.");
         }
 
         if (path.StartsWith('.') || path.EndsWith('.') || path.Contains("..", StringComparison.Ordinal))
         {
-            throw CatalogApiException.Input($"Invalid {where}: '{path}' has an empty segment (a leading, trailing or double dot).");
+            throw BackstageApiException.Input($"Invalid {where}: '{path}' has an empty segment (a leading, trailing or double dot).");
         }
 
         return path;
@@ -266,7 +266,7 @@ internal static class CatalogRequestParser
     /// <summary>A value to compare with; bounded.</summary>
     public static string Value(string value, string where) => value.Length <= MaxValueLength
         ? value
-        : throw CatalogApiException.Input($"Invalid {where}: the value is longer than {MaxValueLength} characters.");
+        : throw BackstageApiException.Input($"Invalid {where}: the value is longer than {MaxValueLength} characters.");
 
     /// <summary>
     /// A full entity reference, <c>kind:[namespace/]name</c> (the namespace defaults to <c>default</c>), in canonical form.
@@ -275,17 +275,17 @@ internal static class CatalogRequestParser
     {
         if (text is { Length: > MaxRefLength })
         {
-            throw CatalogApiException.Input($"Invalid {where}: the entity ref is longer than {MaxRefLength} characters.");
+            throw BackstageApiException.Input($"Invalid {where}: the entity ref is longer than {MaxRefLength} characters.");
         }
 
         if (text is not null && text.Any(char.IsControl))
         {
-            throw CatalogApiException.Input($"Invalid {where}: '{Printable(text)}' contains a control character.");
+            throw BackstageApiException.Input($"Invalid {where}: '{Printable(text)}' contains a control character.");
         }
 
         return EntityRef.TryParse(text, null, "default", out var parsed, out var error)
             ? parsed.Canonical
-            : throw CatalogApiException.Input($"Invalid {where}: {error}.");
+            : throw BackstageApiException.Input($"Invalid {where}: {error}.");
     }
 
     private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());

@@ -26,7 +26,7 @@ internal static class EntityEndpoints
     }
 
     /// <summary><c>POST /entities/by-query</c>: the same page, asked for with a predicate body.</summary>
-    public static async Task QueryByPredicateAsync(HttpContext context, CatalogApiOptions options)
+    public static async Task QueryByPredicateAsync(HttpContext context, BackstageApiOptions options)
     {
         using var body = await CatalogRequestBody.ReadAsync(context, options.MaxRequestBytes);
         var (query, fields) = CatalogRequestBody.ByQuery(body.RootElement);
@@ -44,14 +44,14 @@ internal static class EntityEndpoints
         var limit = CatalogRequestParser.Integer(parameters, "limit");
         if (limit == 0)
         {
-            throw CatalogApiException.Input("Invalid limit, must be greater than zero.");
+            throw BackstageApiException.Input("Invalid limit, must be greater than zero.");
         }
 
         var offset = CatalogRequestParser.Integer(parameters, "offset") ?? 0;
         var after = CatalogRequestParser.Single(parameters, "after");
         if (after is { Length: 0 })
         {
-            throw CatalogApiException.Input("Invalid after, must not be empty.");
+            throw BackstageApiException.Input("Invalid after, must not be empty.");
         }
 
         var query = after is not null
@@ -71,14 +71,14 @@ internal static class EntityEndpoints
             context.Response.Headers.Link = NextPageLink(context.Request, next);
         }
 
-        await using var json = CatalogApiResponses.Start(context);
+        await using var json = BackstageResponses.Start(context);
         json.WriteStartArray();
         while (true)
         {
             foreach (var entity in page.Items)
             {
                 EntityJson.Write(json, entity, fields);
-                await CatalogApiResponses.FlushIfLargeAsync(json, context);
+                await BackstageResponses.FlushIfLargeAsync(json, context);
             }
 
             if (limit is not null || page.NextCursor is null)
@@ -90,7 +90,7 @@ internal static class EntityEndpoints
         }
 
         json.WriteEndArray();
-        await CatalogApiResponses.EndAsync(json, context);
+        BackstageResponses.Finish(json);
     }
 
     /// <summary><c>GET /entities/by-name/{kind}/{namespace}/{name}</c>: the entity, or 404.</summary>
@@ -99,7 +99,7 @@ internal static class EntityEndpoints
         var (kind, @namespace, name) = NameParts(context);
         var entity = await context.RequestServices.GetRequiredService<EntityQueryService>()
             .GetAsync($"{kind}:{@namespace}/{name}", context.RequestAborted)
-            ?? throw CatalogApiException.NotFound($"No entity named '{name}' found, with kind '{kind}' in namespace '{@namespace}'");
+            ?? throw BackstageApiException.NotFound($"No entity named '{name}' found, with kind '{kind}' in namespace '{@namespace}'");
         await WriteEntityAsync(context, entity);
     }
 
@@ -110,7 +110,7 @@ internal static class EntityEndpoints
         var entity = Guid.TryParse(text, out var uid)
             ? await context.RequestServices.GetRequiredService<EntityQueryService>().GetByUidAsync(uid, context.RequestAborted)
             : null; // not a uid this catalog hands out, so there is nothing to look up
-        await WriteEntityAsync(context, entity ?? throw CatalogApiException.NotFound($"No entity with uid {text}"));
+        await WriteEntityAsync(context, entity ?? throw BackstageApiException.NotFound($"No entity with uid {text}"));
     }
 
     /// <summary>
@@ -125,30 +125,30 @@ internal static class EntityEndpoints
             await context.RequestServices.GetRequiredService<EntityService>().DeleteAsync(entity.Ref, null, Actor, context.RequestAborted);
         }
 
-        await CatalogApiResponses.EmptyAsync(context, StatusCodes.Status204NoContent);
+        await BackstageResponses.EmptyAsync(context, StatusCodes.Status204NoContent);
     }
 
     /// <summary><c>POST /entities/by-refs</c> <c>{entityRefs, fields?}</c>: <c>{items}</c> in the order asked, null for a miss.</summary>
-    public static async Task ByRefsAsync(HttpContext context, CatalogApiOptions options)
+    public static async Task ByRefsAsync(HttpContext context, BackstageApiOptions options)
     {
         if (context.Request.Query.ContainsKey("filter"))
         {
-            throw CatalogApiException.Input("Invalid filter: filtering the entities of /entities/by-refs is not supported; ask /entities/by-query instead.");
+            throw BackstageApiException.Input("Invalid filter: filtering the entities of /entities/by-refs is not supported; ask /entities/by-query instead.");
         }
 
         using var body = await CatalogRequestBody.ReadAsync(context, options.MaxRequestBytes);
         if (!body.RootElement.TryGetProperty("entityRefs", out var refsElement) || refsElement.ValueKind != JsonValueKind.Array)
         {
-            throw CatalogApiException.Input("Invalid request body: 'entityRefs' is required and must be an array of entity refs.");
+            throw BackstageApiException.Input("Invalid request body: 'entityRefs' is required and must be an array of entity refs.");
         }
 
         if (refsElement.GetArrayLength() > MaxRefs)
         {
-            throw CatalogApiException.Input($"Invalid entityRefs: at most {MaxRefs} refs per request.");
+            throw BackstageApiException.Input($"Invalid entityRefs: at most {MaxRefs} refs per request.");
         }
 
         var refs = refsElement.EnumerateArray().Select((item, i) => CatalogRequestParser.EntityRefText(
-            item.ValueKind == JsonValueKind.String ? item.GetString() : throw CatalogApiException.Input($"Invalid entityRefs[{i}]: expected a string."),
+            item.ValueKind == JsonValueKind.String ? item.GetString() : throw BackstageApiException.Input($"Invalid entityRefs[{i}]: expected a string."),
             $"entityRefs[{i}]")).ToList();
         var fields = CatalogRequestParser.Fields([.. CatalogRequestBody.Strings(body.RootElement, "fields"), .. context.Request.Query["fields"]]);
 
@@ -156,7 +156,7 @@ internal static class EntityEndpoints
             ? []
             : await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync(refs, EntityJson.PartsWritten(fields), context.RequestAborted);
 
-        await using var json = CatalogApiResponses.Start(context);
+        await using var json = BackstageResponses.Start(context);
         json.WriteStartObject();
         json.WriteStartArray("items");
         foreach (var entity in entities)
@@ -170,12 +170,12 @@ internal static class EntityEndpoints
                 EntityJson.Write(json, entity, fields);
             }
 
-            await CatalogApiResponses.FlushIfLargeAsync(json, context);
+            await BackstageResponses.FlushIfLargeAsync(json, context);
         }
 
         json.WriteEndArray();
         json.WriteEndObject();
-        await CatalogApiResponses.EndAsync(json, context);
+        BackstageResponses.Finish(json);
     }
 
     /// <summary><c>GET /entity-facets?facet=spec.type&amp;filter=...</c>: <c>{facets: {"spec.type": [{value, count}]}}</c>.</summary>
@@ -187,7 +187,7 @@ internal static class EntityEndpoints
     }
 
     /// <summary><c>POST /entity-facets</c> <c>{facets, query?}</c>: the same answer, with a predicate filter.</summary>
-    public static async Task FacetsByPredicateAsync(HttpContext context, CatalogApiOptions options)
+    public static async Task FacetsByPredicateAsync(HttpContext context, BackstageApiOptions options)
     {
         using var body = await CatalogRequestBody.ReadAsync(context, options.MaxRequestBytes);
         var facets = CatalogRequestParser.Facets(CatalogRequestBody.Strings(body.RootElement, "facets"));
@@ -201,7 +201,7 @@ internal static class EntityEndpoints
     /// <c>POST /refresh</c> <c>{entityRef}</c>: reads again the location that manages the entity (synchronously, so the
     /// change is visible when the call returns). An entity written through the API has nothing to re-read: 200.
     /// </summary>
-    public static async Task RefreshAsync(HttpContext context, CatalogApiOptions options)
+    public static async Task RefreshAsync(HttpContext context, BackstageApiOptions options)
     {
         string entityRef;
         using (var body = await CatalogRequestBody.ReadAsync(context, options.MaxRequestBytes))
@@ -214,19 +214,19 @@ internal static class EntityEndpoints
         switch (refresh.Result)
         {
             case EntityRefreshResult.NoSuchEntity:
-                throw CatalogApiException.NotFound($"No entity with ref {entityRef}");
+                throw BackstageApiException.NotFound($"No entity with ref {entityRef}");
             case EntityRefreshResult.LocationGone:
-                throw CatalogApiException.NotFound($"The location that manages {entityRef} was removed meanwhile.");
+                throw BackstageApiException.NotFound($"The location that manages {entityRef} was removed meanwhile.");
         }
 
-        await CatalogApiResponses.EmptyAsync(context, StatusCodes.Status200OK);
+        await BackstageResponses.EmptyAsync(context, StatusCodes.Status200OK);
     }
 
     /// <summary>
     /// <c>POST /validate-entity</c> <c>{entity, location}</c>: 200 when the catalog would accept the entity, else 400
     /// <c>{errors: [{name, message}]}</c> naming each field and rule (Backstage's shape for this route).
     /// </summary>
-    public static async Task ValidateAsync(HttpContext context, CatalogApiOptions options)
+    public static async Task ValidateAsync(HttpContext context, BackstageApiOptions options)
     {
         using var body = await CatalogRequestBody.ReadAsync(context, options.MaxRequestBytes);
         var errors = new List<string>();
@@ -234,7 +234,7 @@ internal static class EntityEndpoints
             ? locationElement.GetString()!
             : null;
         var colon = location?.IndexOf(':', StringComparison.Ordinal) ?? -1;
-        if (location is null || colon <= 0 || colon == location.Length - 1 || location.Length > CatalogApiOptions.MaxTargetLength)
+        if (location is null || colon <= 0 || colon == location.Length - 1 || location.Length > LocationEndpoints.MaxTargetLength)
         {
             errors.Add($"Invalid location ref '{location}': 'location' is required, written <type>:<target>, e.g. url:https://host/path/catalog-info.yaml.");
         }
@@ -253,11 +253,11 @@ internal static class EntityEndpoints
 
         if (errors.Count == 0)
         {
-            await CatalogApiResponses.EmptyAsync(context, StatusCodes.Status200OK);
+            await BackstageResponses.EmptyAsync(context, StatusCodes.Status200OK);
             return;
         }
 
-        await using var json = CatalogApiResponses.Start(context, StatusCodes.Status400BadRequest);
+        await using var json = BackstageResponses.Start(context, StatusCodes.Status400BadRequest);
         json.WriteStartObject();
         json.WriteStartArray("errors");
         foreach (var message in errors)
@@ -270,7 +270,7 @@ internal static class EntityEndpoints
 
         json.WriteEndArray();
         json.WriteEndObject();
-        await CatalogApiResponses.EndAsync(json, context);
+        BackstageResponses.Finish(json);
     }
 
     /// <summary>The <c>{kind}/{namespace}/{name}</c> route values, checked as the parts of an entity ref.</summary>
@@ -281,7 +281,7 @@ internal static class EntityEndpoints
         var name = (string)context.GetRouteValue("name")!;
         if (kind.Contains(':', StringComparison.Ordinal) || @namespace.Contains(':', StringComparison.Ordinal))
         {
-            throw CatalogApiException.Input($"Invalid entity ref in the path: a kind or namespace cannot contain ':' (got '{kind}' and '{@namespace}').");
+            throw BackstageApiException.Input($"Invalid entity ref in the path: a kind or namespace cannot contain ':' (got '{kind}' and '{@namespace}').");
         }
 
         CatalogRequestParser.EntityRefText($"{kind}:{@namespace}/{name}", "entity ref in the path");
@@ -293,13 +293,13 @@ internal static class EntityEndpoints
         query = query with { Parts = EntityJson.PartsWritten(fields) };
         var page = await context.RequestServices.GetRequiredService<EntityQueryService>().QueryAsync(query, context.RequestAborted);
 
-        await using var json = CatalogApiResponses.Start(context);
+        await using var json = BackstageResponses.Start(context);
         json.WriteStartObject();
         json.WriteStartArray("items");
         foreach (var entity in page.Items)
         {
             EntityJson.Write(json, entity, fields);
-            await CatalogApiResponses.FlushIfLargeAsync(json, context);
+            await BackstageResponses.FlushIfLargeAsync(json, context);
         }
 
         json.WriteEndArray();
@@ -313,14 +313,14 @@ internal static class EntityEndpoints
         // No prevCursor: cursors only go forward, and Backstage's clients treat it as optional.
         json.WriteEndObject();
         json.WriteEndObject();
-        await CatalogApiResponses.EndAsync(json, context);
+        BackstageResponses.Finish(json);
     }
 
     private static async Task WriteFacetsAsync(HttpContext context, IReadOnlyList<string> facets, EntityFilter? filter)
     {
         var counts = await context.RequestServices.GetRequiredService<EntityQueryService>().FacetsAsync(facets, filter, context.RequestAborted);
 
-        await using var json = CatalogApiResponses.Start(context);
+        await using var json = BackstageResponses.Start(context);
         json.WriteStartObject();
         json.WriteStartObject("facets");
         foreach (var facet in facets)
@@ -339,14 +339,14 @@ internal static class EntityEndpoints
 
         json.WriteEndObject();
         json.WriteEndObject();
-        await CatalogApiResponses.EndAsync(json, context);
+        BackstageResponses.Finish(json);
     }
 
     private static async Task WriteEntityAsync(HttpContext context, CatalogEntity entity)
     {
-        await using var json = CatalogApiResponses.Start(context);
+        await using var json = BackstageResponses.Start(context);
         EntityJson.Write(json, entity, FieldSelection.All);
-        await CatalogApiResponses.EndAsync(json, context);
+        BackstageResponses.Finish(json);
     }
 
     /// <summary>This request's URL with <c>after</c> set to the next page's cursor (and no <c>offset</c>), as a Link header.</summary>
@@ -367,6 +367,6 @@ internal static class EntityEndpoints
             var direction = colon < 0 ? "" : item![..colon];
             return direction is "asc" or "desc" && colon < item!.Length - 1
                 ? CatalogRequestParser.Order(item[(colon + 1)..], direction, $"order '{item}'")
-                : throw CatalogApiException.Input($"Invalid order parameter \"{item}\", expected \"<asc or desc>:<field name>\".");
+                : throw BackstageApiException.Input($"Invalid order parameter \"{item}\", expected \"<asc or desc>:<field name>\".");
         }).ToList());
 }

@@ -7,6 +7,9 @@ namespace Portal.Gateway.Backstage.Catalog;
 /// <summary>The location routes of Backstage's catalog REST API.</summary>
 internal static class LocationEndpoints
 {
+    /// <summary>Longest location target (a URL or path) the API accepts.</summary>
+    public const int MaxTargetLength = 4096;
+
     private const int MaxTypeLength = 64;
     private const int MaxProblemsInMessage = 10;
 
@@ -15,7 +18,7 @@ internal static class LocationEndpoints
     {
         var locations = await context.RequestServices.GetRequiredService<LocationService>().ListAsync(context.RequestAborted);
 
-        await using var json = CatalogApiResponses.Start(context);
+        await using var json = BackstageResponses.Start(context);
         json.WriteStartArray();
         foreach (var location in locations)
         {
@@ -23,11 +26,11 @@ internal static class LocationEndpoints
             json.WritePropertyName("data");
             EntityJson.Write(json, location);
             json.WriteEndObject();
-            await CatalogApiResponses.FlushIfLargeAsync(json, context);
+            await BackstageResponses.FlushIfLargeAsync(json, context);
         }
 
         json.WriteEndArray();
-        await CatalogApiResponses.EndAsync(json, context);
+        BackstageResponses.Finish(json);
     }
 
     /// <summary><c>GET /locations/{id}</c>: <c>{id, type, target}</c>, or 404.</summary>
@@ -35,7 +38,7 @@ internal static class LocationEndpoints
     {
         var (text, id) = Id(context);
         var location = (id is { } value ? await context.RequestServices.GetRequiredService<LocationService>().GetAsync(value, context.RequestAborted) : null)
-            ?? throw CatalogApiException.NotFound($"Found no location with ID {text}");
+            ?? throw BackstageApiException.NotFound($"Found no location with ID {text}");
         await WriteAsync(context, location);
     }
 
@@ -45,10 +48,10 @@ internal static class LocationEndpoints
         var (text, id) = Id(context);
         if (id is not { } value || !await context.RequestServices.GetRequiredService<LocationService>().UnregisterAsync(value, context.RequestAborted))
         {
-            throw CatalogApiException.NotFound($"Found no location with ID {text}");
+            throw BackstageApiException.NotFound($"Found no location with ID {text}");
         }
 
-        await CatalogApiResponses.EmptyAsync(context, StatusCodes.Status204NoContent);
+        await BackstageResponses.EmptyAsync(context, StatusCodes.Status204NoContent);
     }
 
     /// <summary><c>GET /locations/by-entity/{kind}/{namespace}/{name}</c>: the location that manages the entity, or 404.</summary>
@@ -57,11 +60,11 @@ internal static class LocationEndpoints
         var (kind, @namespace, name) = EntityEndpoints.NameParts(context);
         var entityRef = $"{kind}:{@namespace}/{name}";
         var entity = (await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync([entityRef], context.RequestAborted))[0]
-            ?? throw CatalogApiException.NotFound($"No entity named '{name}' found, with kind '{kind}' in namespace '{@namespace}'");
+            ?? throw BackstageApiException.NotFound($"No entity named '{name}' found, with kind '{kind}' in namespace '{@namespace}'");
         var location = entity.LocationId is { } id
             ? await context.RequestServices.GetRequiredService<LocationService>().GetAsync(id, context.RequestAborted)
             : null;
-        await WriteAsync(context, location ?? throw CatalogApiException.NotFound($"No location manages {entity.Ref}; it was written through the API."));
+        await WriteAsync(context, location ?? throw BackstageApiException.NotFound($"No location manages {entity.Ref}; it was written through the API."));
     }
 
     /// <summary>
@@ -69,7 +72,7 @@ internal static class LocationEndpoints
     /// before the answer, so <c>entities</c> holds what it registered. With <c>?dryRun=true</c> nothing is stored,
     /// <c>entities</c> holds what would be, and <c>exists</c> says whether the location is registered already.
     /// </summary>
-    public static async Task CreateAsync(HttpContext context, CatalogApiOptions options)
+    public static async Task CreateAsync(HttpContext context, BackstageApiOptions options)
     {
         var dryRun = DryRun(context.Request.Query);
         string type, target;
@@ -79,9 +82,9 @@ internal static class LocationEndpoints
             target = CatalogRequestBody.RequiredString(body.RootElement, "target");
         }
 
-        if (type.Length > MaxTypeLength || target.Length > CatalogApiOptions.MaxTargetLength)
+        if (type.Length > MaxTypeLength || target.Length > MaxTargetLength)
         {
-            throw CatalogApiException.Input($"Invalid location: the type is limited to {MaxTypeLength} characters and the target to {CatalogApiOptions.MaxTargetLength}.");
+            throw BackstageApiException.Input($"Invalid location: the type is limited to {MaxTypeLength} characters and the target to {MaxTargetLength}.");
         }
 
         var locations = context.RequestServices.GetRequiredService<LocationService>();
@@ -92,11 +95,11 @@ internal static class LocationEndpoints
             if (errors.Count > 0)
             {
                 // As Backstage: a dry run that would not ingest cleanly is refused with what is wrong.
-                throw CatalogApiException.Input(string.Join("; ", errors.Take(MaxProblemsInMessage))
+                throw BackstageApiException.Input(string.Join("; ", errors.Take(MaxProblemsInMessage))
                     + (errors.Count > MaxProblemsInMessage ? $"; and {errors.Count - MaxProblemsInMessage} more" : ""));
             }
 
-            await using var preJson = CatalogApiResponses.Start(context, StatusCodes.Status201Created);
+            await using var preJson = BackstageResponses.Start(context, StatusCodes.Status201Created);
             preJson.WriteStartObject();
             preJson.WriteStartObject("location");
             // Nothing was stored, so an unregistered target has no id; Backstage uses "<type>:<target>" for it.
@@ -108,13 +111,13 @@ internal static class LocationEndpoints
             foreach (var entity in preview.Entities)
             {
                 EntityJson.Write(preJson, entity);
-                await CatalogApiResponses.FlushIfLargeAsync(preJson, context);
+                await BackstageResponses.FlushIfLargeAsync(preJson, context);
             }
 
             preJson.WriteEndArray();
             preJson.WriteBoolean("exists", preview.Existing is not null);
             preJson.WriteEndObject();
-            await CatalogApiResponses.EndAsync(preJson, context);
+            BackstageResponses.Finish(preJson);
             return;
         }
 
@@ -123,7 +126,7 @@ internal static class LocationEndpoints
             ? []
             : await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync(outcome.EntityRefs, context.RequestAborted);
 
-        await using var json = CatalogApiResponses.Start(context, StatusCodes.Status201Created);
+        await using var json = BackstageResponses.Start(context, StatusCodes.Status201Created);
         json.WriteStartObject();
         json.WritePropertyName("location");
         EntityJson.Write(json, outcome.Location);
@@ -131,19 +134,19 @@ internal static class LocationEndpoints
         foreach (var entity in registered.OfType<CatalogEntity>())
         {
             EntityJson.Write(json, entity, FieldSelection.All);
-            await CatalogApiResponses.FlushIfLargeAsync(json, context);
+            await BackstageResponses.FlushIfLargeAsync(json, context);
         }
 
         json.WriteEndArray();
         json.WriteEndObject();
-        await CatalogApiResponses.EndAsync(json, context);
+        BackstageResponses.Finish(json);
     }
 
     private static async Task WriteAsync(HttpContext context, LocationInfo location)
     {
-        await using var json = CatalogApiResponses.Start(context);
+        await using var json = BackstageResponses.Start(context);
         EntityJson.Write(json, location);
-        await CatalogApiResponses.EndAsync(json, context);
+        BackstageResponses.Finish(json);
     }
 
     /// <summary>The id route value; null when it is not an id this catalog hands out (nothing to look up).</summary>
@@ -158,6 +161,6 @@ internal static class LocationEndpoints
     {
         null or "" or "false" or "no" or "n" or "0" or "off" => false,
         "true" or "yes" or "y" or "1" or "on" => true,
-        var other => throw CatalogApiException.Input($"Invalid dryRun '{other}', expected true or false."),
+        var other => throw BackstageApiException.Input($"Invalid dryRun '{other}', expected true or false."),
     };
 }

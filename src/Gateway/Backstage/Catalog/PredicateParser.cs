@@ -27,12 +27,12 @@ internal sealed class PredicateParser
     {
         if (depth > MaxDepth)
         {
-            throw CatalogApiException.Input($"Invalid {where}: predicates nest deeper than {MaxDepth} levels.");
+            throw BackstageApiException.Input($"Invalid {where}: predicates nest deeper than {MaxDepth} levels.");
         }
 
         if (predicate.ValueKind != JsonValueKind.Object)
         {
-            throw CatalogApiException.Input($"Invalid {where}: a predicate must be an object, not {Describe(predicate)}.");
+            throw BackstageApiException.Input($"Invalid {where}: a predicate must be an object, not {Describe(predicate)}.");
         }
 
         var properties = predicate.EnumerateObject().ToList();
@@ -41,7 +41,7 @@ internal sealed class PredicateParser
         {
             if (properties.Count > 1)
             {
-                throw CatalogApiException.Input(
+                throw BackstageApiException.Input(
                     $"Invalid {where}: a logical operator ({operators[0].Name}) must be the only key of its object; wrap the other keys in $all.");
             }
 
@@ -51,7 +51,7 @@ internal sealed class PredicateParser
                 "$all" => new AllOf(List(value, $"{where}.$all", depth)),
                 "$any" => new AnyOf(List(value, $"{where}.$any", depth)),
                 "$not" => new Negation(Node(value, $"{where}.$not", depth + 1)),
-                _ => throw CatalogApiException.Input($"Invalid {where}: unknown operator {name}; use $all, $any or $not."),
+                _ => throw BackstageApiException.Input($"Invalid {where}: unknown operator {name}; use $all, $any or $not."),
             };
         }
 
@@ -64,7 +64,7 @@ internal sealed class PredicateParser
     {
         if (value.ValueKind != JsonValueKind.Array)
         {
-            throw CatalogApiException.Input($"Invalid {where}: expected an array of predicates, not {Describe(value)}.");
+            throw BackstageApiException.Input($"Invalid {where}: expected an array of predicates, not {Describe(value)}.");
         }
 
         return value.EnumerateArray().Select((item, i) => Node(item, $"{where}[{i}]", depth + 1)).ToList();
@@ -74,7 +74,7 @@ internal sealed class PredicateParser
     {
         if (++_conditions > CatalogRequestParser.MaxConditions)
         {
-            throw CatalogApiException.Input($"Invalid query: more than {CatalogRequestParser.MaxConditions} conditions.");
+            throw BackstageApiException.Input($"Invalid query: more than {CatalogRequestParser.MaxConditions} conditions.");
         }
 
         if (Primitive(value, where, required: false) is { } text)
@@ -85,7 +85,7 @@ internal sealed class PredicateParser
         var matchers = value.ValueKind == JsonValueKind.Object ? value.EnumerateObject().ToList() : [];
         if (matchers is not [{ } matcher] || !matcher.Name.StartsWith('$'))
         {
-            throw CatalogApiException.Input(
+            throw BackstageApiException.Input(
                 $"Invalid {where}: expected a string, number or boolean, or one matcher ($exists, $in, $contains), not {Describe(value)}.");
         }
 
@@ -95,7 +95,7 @@ internal sealed class PredicateParser
             case "$exists" when matcher.Value.ValueKind is JsonValueKind.True or JsonValueKind.False:
                 return matcher.Value.GetBoolean() ? EntityFilter.Exists(key) : new Negation(EntityFilter.Exists(key));
             case "$exists":
-                throw CatalogApiException.Input($"Invalid {at}: expected true or false.");
+                throw BackstageApiException.Input($"Invalid {at}: expected true or false.");
             case "$in":
                 // An empty $in matches nothing, as an empty $any does.
                 return EntityFilter.Equal(key, [.. Primitives(matcher.Value, at)]);
@@ -105,9 +105,9 @@ internal sealed class PredicateParser
                 // Array items match as values of their array's path (metadata.tags=java), as in the GET filter.
                 return EntityFilter.Equal(key, Primitive(matcher.Value, at, required: true)!);
             case "$hasPrefix" or "$startsWith":
-                throw CatalogApiException.Input($"Invalid {at}: prefix matching is not supported by this catalog; use $in or fullTextFilter.");
+                throw BackstageApiException.Input($"Invalid {at}: prefix matching is not supported by this catalog; use $in or fullTextFilter.");
             default:
-                throw CatalogApiException.Input($"Invalid {where}: unknown matcher {matcher.Name}; use $exists, $in or $contains.");
+                throw BackstageApiException.Input($"Invalid {where}: unknown matcher {matcher.Name}; use $exists, $in or $contains.");
         }
     }
 
@@ -118,7 +118,7 @@ internal sealed class PredicateParser
             || !value.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
             || string.IsNullOrWhiteSpace(type.GetString()))
         {
-            throw CatalogApiException.Input($"Invalid {where}: expected {{\"type\": \"<relation type>\", \"targetRef\": \"<entity ref>\"}}.");
+            throw BackstageApiException.Input($"Invalid {where}: expected {{\"type\": \"<relation type>\", \"targetRef\": \"<entity ref>\"}}.");
         }
 
         var key = CatalogRequestParser.Path("relations." + type.GetString()!.Trim(), $"{where}.type");
@@ -137,12 +137,12 @@ internal sealed class PredicateParser
             return EntityFilter.Equal(key, [.. Primitives(targets, $"{where}.targetRef.$in")]);
         }
 
-        throw CatalogApiException.Input($"Invalid {where}.targetRef: expected an entity ref or {{\"$in\": [...]}}.");
+        throw BackstageApiException.Input($"Invalid {where}.targetRef: expected an entity ref or {{\"$in\": [...]}}.");
     }
 
     private static List<string> Primitives(JsonElement value, string where) => value.ValueKind == JsonValueKind.Array
         ? value.EnumerateArray().Select((item, i) => Primitive(item, $"{where}[{i}]", required: true)!).ToList()
-        : throw CatalogApiException.Input($"Invalid {where}: expected an array of strings, numbers or booleans.");
+        : throw BackstageApiException.Input($"Invalid {where}: expected an array of strings, numbers or booleans.");
 
     /// <summary>A string, number or boolean as the text it is compared by; null for anything else unless required.</summary>
     private static string? Primitive(JsonElement value, string where, bool required)
@@ -153,7 +153,7 @@ internal sealed class PredicateParser
             JsonValueKind.Number => value.GetRawText(),
             JsonValueKind.True => "true",
             JsonValueKind.False => "false",
-            _ when required => throw CatalogApiException.Input($"Invalid {where}: expected a string, number or boolean, not {Describe(value)}."),
+            _ when required => throw BackstageApiException.Input($"Invalid {where}: expected a string, number or boolean, not {Describe(value)}."),
             _ => null,
         };
         return text is null ? null : CatalogRequestParser.Value(text, where);

@@ -16,7 +16,7 @@ internal static class CatalogMutationFields
 {
     public static void AddTo(ObjectGraphType mutation)
     {
-        GraphAuthorizationRule.WritesUnlessDryRun(mutation.Field<NonNullGraphType<LocationResultGraphType>>("registerLocation")
+        GraphQLAuthorizationRule.WritesUnlessDryRun(mutation.Field<NonNullGraphType<LocationResultGraphType>>("registerLocation")
             .Description("Registers a location (file, url or git) and ingests it; its entities are queryable when this returns. dryRun: read and validate only.")
             .Argument<NonNullGraphType<StringGraphType>>("type")
             .Argument<NonNullGraphType<StringGraphType>>("target")
@@ -31,7 +31,7 @@ internal static class CatalogMutationFields
             {
                 var id = CatalogQueryFields.ParseLocationId(c.GetArgument<string>("id"));
                 return (object?)await c.Service<LocationService>().RefreshAsync(id, c.CancellationToken)
-                    ?? throw new GraphNotFoundException($"No location has id {id}.");
+                    ?? throw new GraphQLNotFoundException($"No location has id {id}.");
             });
 
         mutation.Field<NonNullGraphType<BooleanGraphType>>("unregisterLocation")
@@ -42,7 +42,7 @@ internal static class CatalogMutationFields
                 var id = CatalogQueryFields.ParseLocationId(c.GetArgument<string>("id"));
                 return await c.Service<LocationService>().UnregisterAsync(id, c.CancellationToken)
                     ? true
-                    : throw new GraphNotFoundException($"No location has id {id}.");
+                    : throw new GraphQLNotFoundException($"No location has id {id}.");
             });
 
         mutation.Field<NonNullGraphType<LocationResultGraphType>>("refreshEntity")
@@ -56,12 +56,12 @@ internal static class CatalogMutationFields
                 {
                     EntityRefreshResult.Refreshed => (object?)refresh.Outcome,
                     EntityRefreshResult.ApiManaged => throw new InvalidQueryException($"{entityRef} is API-managed: no location to refresh it from."),
-                    EntityRefreshResult.LocationGone => throw new GraphNotFoundException($"The location of {entityRef} is gone."),
-                    _ => throw new GraphNotFoundException($"No entity is {entityRef}."),
+                    EntityRefreshResult.LocationGone => throw new GraphQLNotFoundException($"The location of {entityRef} is gone."),
+                    _ => throw new GraphQLNotFoundException($"No entity is {entityRef}."),
                 };
             });
 
-        GraphAuthorizationRule.ChangesNothing(mutation.Field<NonNullGraphType<ValidationReportGraphType>>("validateEntities"))
+        GraphQLAuthorizationRule.ChangesNothing(mutation.Field<NonNullGraphType<ValidationReportGraphType>>("validateEntities"))
             .Description("Validates YAML or JSON descriptors (one or more documents) and reports each problem with its document and field. Stores nothing.")
             .Argument<NonNullGraphType<StringGraphType>>("content")
             .Argument<StringGraphType>("source", a => a.DefaultValue = "input")
@@ -92,7 +92,7 @@ internal static class CatalogMutationFields
                 var entityRef = CatalogQueryFields.ParseRef(c.GetArgument<string>("ref"), "ref");
                 return await c.Service<EntityService>().DeleteAsync(entityRef.Canonical, c.GetArgument<string?>("etag"), Actor(c), c.CancellationToken)
                     ? true
-                    : throw new GraphNotFoundException($"No entity is {entityRef}.");
+                    : throw new GraphQLNotFoundException($"No entity is {entityRef}.");
             });
     }
 

@@ -46,7 +46,7 @@ internal static class CatalogQueryFields
             .Argument<StringGraphType>("after")
             .ResolveAsync(async c =>
             {
-                var maxPage = c.Service<IOptions<GraphOptions>>().Value.MaxPageSize;
+                var maxPage = c.Service<IOptions<GraphQLOptions>>().Value.MaxPageSize;
                 var first = c.GetArgument("first", 20);
                 if (first < 1 || first > maxPage)
                 {

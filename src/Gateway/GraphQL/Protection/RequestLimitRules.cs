@@ -9,7 +9,7 @@ namespace Portal.Gateway.GraphQL.Protection;
 /// Caps aliases and fields per document: aliases let one small request ask for the same expensive field a thousand
 /// times, which depth and complexity limits alone do not always price.
 /// </summary>
-internal sealed class RequestLimitRules(IOptions<GraphOptions> options) : ValidationRuleBase, IDocumentOnlyRule
+internal sealed class RequestLimitRules(IOptions<GraphQLOptions> options) : ValidationRuleBase, IDocumentOnlyRule
 {
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
     {

@@ -9,7 +9,7 @@ namespace Portal.Gateway.GraphQL.Subscriptions;
 /// <summary>The root subscription type: live streams, served over WebSocket (graphql-transport-ws).</summary>
 public sealed class SubscriptionType : ObjectGraphType
 {
-    // Changes wait here while the subscription's previous event runs (one at a time, see GraphUserContext.EventTurn):
+    // Changes wait here while the subscription's previous event runs (one at a time, see GraphQLUserContext.EventTurn):
     // two whole bus messages (500 changes each). A subscription that falls further behind is dropped; a client's own
     // pace is bounded where its results wait for the socket (Graph:WebSockets:MaxPendingBytes).
     private const int FeedCapacity = 1000;
@@ -89,7 +89,7 @@ public sealed class SubscriptionType : ObjectGraphType
             }
             catch (SubscriberTooSlowException tooSlow)
             {
-                observer.OnError(new ExecutionError(tooSlow.Message) { Code = GraphErrorCodes.SubscriberTooSlow });
+                observer.OnError(new ExecutionError(tooSlow.Message) { Code = GraphQLErrorCodes.SubscriberTooSlow });
             }
         }
 

@@ -16,9 +16,9 @@ namespace Portal.Gateway.GraphQL.Transport;
 /// run a mutation.
 /// </summary>
 internal sealed class GraphQLHttpEndpoint(
-    GraphExecution execution,
+    GraphQLExecution execution,
     IGraphQLTextSerializer serializer,
-    IOptions<GraphOptions> options)
+    IOptions<GraphQLOptions> options)
 {
     internal const string GraphQLResponseMediaType = "application/graphql-response+json";
     internal const string JsonMediaType = "application/json";
@@ -74,7 +74,7 @@ internal sealed class GraphQLHttpEndpoint(
     }
 
     private Task<ExecutionResult> ExecuteAsync(HttpContext context, GraphQLRequest request, bool isGet) =>
-        execution.ExecuteAsync(request, isGet ? GraphTransport.HttpGet : GraphTransport.HttpPost, context, context.RequestAborted);
+        execution.ExecuteAsync(request, isGet ? GraphQLTransport.HttpGet : GraphQLTransport.HttpPost, context, context.RequestAborted);
 
     private ParsedRequest ReadGetRequest(HttpRequest http)
     {
@@ -149,7 +149,7 @@ internal sealed class GraphQLHttpEndpoint(
             switch (document.RootElement.ValueKind)
             {
                 case JsonValueKind.Object:
-                    return GraphRequestReader.Read(document.RootElement, serializer, out var invalid) is { } single
+                    return GraphQLRequestReader.Read(document.RootElement, serializer, out var invalid) is { } single
                         ? new ParsedRequest(single, null, null)
                         : ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Invalid request: {invalid}.");
 
@@ -169,7 +169,7 @@ internal sealed class GraphQLHttpEndpoint(
                     var index = 0;
                     foreach (var element in document.RootElement.EnumerateArray())
                     {
-                        if (GraphRequestReader.Read(element, serializer, out var error) is not { } request)
+                        if (GraphQLRequestReader.Read(element, serializer, out var error) is not { } request)
                         {
                             return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Operation {index} of the batch: {error}.");
                         }

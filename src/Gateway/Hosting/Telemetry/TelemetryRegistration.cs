@@ -17,7 +17,7 @@ public static class TelemetryRegistration
 
     public static IHostApplicationBuilder AddPortalTelemetry(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<GraphMetrics>();
+        builder.Services.AddSingleton<GraphQLMetrics>();
         var otlpEndpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("portal-gateway",
@@ -27,7 +27,7 @@ public static class TelemetryRegistration
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
-                .AddMeter(GraphMetrics.Name)
+                .AddMeter(GraphQLMetrics.Name)
                 .AddPrometheusExporter());
         if (!string.IsNullOrWhiteSpace(otlpEndpoint))
         {
@@ -37,7 +37,7 @@ public static class TelemetryRegistration
                         !context.Request.Path.StartsWithSegments(MetricsPath) && !context.Request.Path.StartsWithSegments("/healthz"))
                     .AddHttpClientInstrumentation()
                     .AddNpgsql()
-                    .AddSource(GraphMetrics.Name))
+                    .AddSource(GraphQLMetrics.Name))
                 .UseOtlpExporter();
         }
 

@@ -152,7 +152,7 @@ internal sealed class PreparedOperation
             prepared._documentSelectionSets.Add(selectionSet)), new MatchingNodeVisitor<GraphQLField>((field, context) =>
         {
             prepared._documentFields.Add(field);
-            if (GraphAuthorizationRule.Resource(schema, context.TypeInfo.GetParentType(), context.TypeInfo.GetFieldDef(), field) is { } resource)
+            if (GraphQLAuthorizationRule.Resource(schema, context.TypeInfo.GetParentType(), context.TypeInfo.GetFieldDef(), field) is { } resource)
             {
                 prepared.SelectedFields.Add((field, resource));
             }

@@ -27,7 +27,7 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
 
         foreach (var rule in options.Rules ?? [])
         {
-            if (rule is not (ComplexityValidationRule or GraphAuthorizationRule or IDocumentOnlyRule))
+            if (rule is not (ComplexityValidationRule or GraphQLAuthorizationRule or IDocumentOnlyRule))
             {
                 return _full.ValidateAsync(options);
             }
@@ -87,7 +87,7 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
             }
 
             // After the arguments, as in the full path: whether a field writes can depend on them (dryRun).
-            foreach (var rule in options.Rules!.OfType<GraphAuthorizationRule>())
+            foreach (var rule in options.Rules!.OfType<GraphQLAuthorizationRule>())
             {
                 foreach (var (field, resource) in prepared.SelectedFields)
                 {

@@ -27,9 +27,9 @@ namespace Portal.Gateway.GraphQL.Transport.WebSockets;
 internal sealed class GraphQLWebSocketConnection(
     WebSocket socket,
     HttpContext http,
-    GraphExecution execution,
+    GraphQLExecution execution,
     IGraphQLTextSerializer serializer,
-    GraphWebSocketOptions options,
+    GraphQLWebSocketOptions options,
     ILogger<GraphQLWebSocketConnection> logger)
 {
     private const int MaxIdLength = 128;
@@ -264,8 +264,8 @@ internal sealed class GraphQLWebSocketConnection(
     {
         try
         {
-            var userContext = new GraphUserContext(http.RequestServices.GetRequiredService<EntityQueryService>()) { EventTurn = operation.EventTurn };
-            var result = await execution.ExecuteAsync(request, GraphTransport.WebSocket, http, operation.Cancellation, userContext);
+            var userContext = new GraphQLUserContext(http.RequestServices.GetRequiredService<EntityQueryService>()) { EventTurn = operation.EventTurn };
+            var result = await execution.ExecuteAsync(request, GraphQLTransport.WebSocket, http, operation.Cancellation, userContext);
             if (operation.IsStopped)
             {
                 return; // the client completed it first: nothing more is sent for it
@@ -339,7 +339,7 @@ internal sealed class GraphQLWebSocketConnection(
         $"Subscriber too slow: more than {options.MaxPendingBytes} bytes of results were waiting to be sent, so the operation was dropped. "
         + "Read faster, or subscribe again and re-read what you show.")
     {
-        Code = GraphErrorCodes.SubscriberTooSlow,
+        Code = GraphQLErrorCodes.SubscriberTooSlow,
     }]);
 
     private void SendError(string id, IEnumerable<ExecutionError> errors) =>
@@ -480,7 +480,7 @@ internal sealed class GraphQLWebSocketConnection(
             return null;
         }
 
-        var request = GraphRequestReader.Read(payload, serializer, out var error);
+        var request = GraphQLRequestReader.Read(payload, serializer, out var error);
         if (request is null)
         {
             RequestClose(TransportWs.BadRequest, $"Invalid message: in the subscribe payload, {error}");

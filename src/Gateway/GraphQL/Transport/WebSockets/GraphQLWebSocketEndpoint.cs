@@ -11,9 +11,9 @@ namespace Portal.Gateway.GraphQL.Transport.WebSockets;
 /// the protocol's reference server does, so the client learns why.
 /// </summary>
 internal sealed class GraphQLWebSocketEndpoint(
-    GraphExecution execution,
+    GraphQLExecution execution,
     IGraphQLTextSerializer serializer,
-    IOptions<GraphWebSocketOptions> options,
+    IOptions<GraphQLWebSocketOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<GraphQLWebSocketConnection> logger)
 {

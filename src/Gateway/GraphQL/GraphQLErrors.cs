@@ -7,7 +7,7 @@ using Portal.Gateway.Failures;
 namespace Portal.Gateway.GraphQL;
 
 /// <summary>Error codes of the portal's GraphQL API, in <c>errors[].extensions.code</c>.</summary>
-public static class GraphErrorCodes
+public static class GraphQLErrorCodes
 {
     public const string ValidationFailed = "VALIDATION_FAILED";
     public const string NotFound = "NOT_FOUND";
@@ -21,14 +21,14 @@ public static class GraphErrorCodes
 }
 
 /// <summary>A thing the operation names does not exist.</summary>
-public sealed class GraphNotFoundException(string message) : Exception(message);
+public sealed class GraphQLNotFoundException(string message) : Exception(message);
 
 /// <summary>
 /// Turns the catalog's domain exceptions into GraphQL errors with a code (the table both APIs share:
 /// <see cref="CatalogFailure"/>) and, for descriptor problems, the offending fields; anything else becomes an opaque
 /// INTERNAL_ERROR (details only in development, where GraphQL.NET adds them).
 /// </summary>
-internal static class GraphErrors
+internal static class GraphQLErrors
 {
     public static void Translate(UnhandledExceptionContext context)
     {
@@ -38,8 +38,8 @@ internal static class GraphErrors
             : exception switch
             {
                 // A malformed entity ref in an argument (EntityRef.Parse); REST checks refs before it parses them.
-                FormatException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.ValidationFailed },
-                GraphNotFoundException => new ExecutionError(exception.Message) { Code = GraphErrorCodes.NotFound },
+                FormatException => new ExecutionError(exception.Message) { Code = GraphQLErrorCodes.ValidationFailed },
+                GraphQLNotFoundException => new ExecutionError(exception.Message) { Code = GraphQLErrorCodes.NotFound },
                 _ => null,
             };
         if (error is not null)
@@ -54,11 +54,11 @@ internal static class GraphErrors
 
     private static string CodeFor(CatalogFailureKind kind) => kind switch
     {
-        CatalogFailureKind.InvalidInput => GraphErrorCodes.ValidationFailed,
-        CatalogFailureKind.NotAllowed => GraphErrorCodes.Forbidden,
-        CatalogFailureKind.TargetUnreadable => GraphErrorCodes.LocationUnreadable,
-        CatalogFailureKind.Conflict => GraphErrorCodes.Conflict,
-        CatalogFailureKind.Unavailable => GraphErrorCodes.ServiceUnavailable,
+        CatalogFailureKind.InvalidInput => GraphQLErrorCodes.ValidationFailed,
+        CatalogFailureKind.NotAllowed => GraphQLErrorCodes.Forbidden,
+        CatalogFailureKind.TargetUnreadable => GraphQLErrorCodes.LocationUnreadable,
+        CatalogFailureKind.Conflict => GraphQLErrorCodes.Conflict,
+        CatalogFailureKind.Unavailable => GraphQLErrorCodes.ServiceUnavailable,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a catalog failure kind without a GraphQL code"),
     };
 

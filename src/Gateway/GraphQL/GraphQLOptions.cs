@@ -4,7 +4,7 @@ using Portal.Gateway.GraphQL.Execution.Prepared;
 namespace Portal.Gateway.GraphQL;
 
 /// <summary>Settings of the GraphQL endpoint, bound from the <c>Graph</c> configuration section.</summary>
-public sealed class GraphOptions
+public sealed class GraphQLOptions
 {
     public const string Section = "Graph";
 
@@ -45,7 +45,7 @@ public sealed class GraphOptions
 
     /// <summary>
     /// Query text, in characters, of the parsed and validated documents kept per replica (see
-    /// <see cref="GraphDocumentCache"/>); a prepared document (its syntax tree and what was learned from it) takes some twenty times its text in memory. 0 parses and
+    /// <see cref="GraphQLDocumentCache"/>); a prepared document (its syntax tree and what was learned from it) takes some twenty times its text in memory. 0 parses and
     /// validates every request from scratch.
     /// </summary>
     [Range(0, 100_000_000)]

@@ -12,12 +12,12 @@ namespace Portal.Gateway.GraphQL.Execution.Prepared;
 /// request (<see cref="PreparedOperationValidator"/>). The transport and the operation name are part
 /// of the key because the rules differ by transport (no mutation over GET) and some apply to the chosen operation only.
 /// </summary>
-internal sealed class GraphDocumentCache : IDisposable
+internal sealed class GraphQLDocumentCache : IDisposable
 {
     private readonly MemoryCache? _documents;
     private readonly int _maxChars;
 
-    public GraphDocumentCache(IOptions<GraphOptions> options)
+    public GraphQLDocumentCache(IOptions<GraphQLOptions> options)
     {
         _maxChars = options.Value.MaxCachedDocumentChars;
 
@@ -29,7 +29,7 @@ internal sealed class GraphDocumentCache : IDisposable
 
     public int Count => _documents?.Count ?? 0;
 
-    public PreparedOperation? Find(GraphTransport transport, string? operationName, string? query) =>
+    public PreparedOperation? Find(GraphQLTransport transport, string? operationName, string? query) =>
         _documents is not null && query is not null && query.Length <= _maxChars
             ? _documents.Get<PreparedOperation>(new Key(transport, operationName, query))
             : null;
@@ -38,7 +38,7 @@ internal sealed class GraphDocumentCache : IDisposable
     public bool Keeps(string? query) => _documents is not null && query is not null && query.Length <= _maxChars;
 
     /// <summary>Keeps an operation that was parsed and validated for this transport.</summary>
-    public void Remember(GraphTransport transport, string? operationName, string query, PreparedOperation operation)
+    public void Remember(GraphQLTransport transport, string? operationName, string query, PreparedOperation operation)
     {
         if (Keeps(query))
         {
@@ -48,5 +48,5 @@ internal sealed class GraphDocumentCache : IDisposable
 
     public void Dispose() => _documents?.Dispose();
 
-    private sealed record Key(GraphTransport Transport, string? OperationName, string Query);
+    private sealed record Key(GraphQLTransport Transport, string? OperationName, string Query);
 }

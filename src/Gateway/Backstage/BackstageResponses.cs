@@ -5,11 +5,11 @@ using Portal.Gateway.Failures;
 namespace Portal.Gateway.Backstage;
 
 /// <summary>
-/// JSON responses of the catalog REST API: written straight to the connection (no intermediate document), and every
-/// failure answered with Backstage's error body
-/// <c>{error: {name, message}, request: {method, url}, response: {statusCode}}</c>.
+/// JSON responses of the Backstage-compatible REST API, for every plugin's routes (<c>Backstage/Catalog</c> today):
+/// written straight to the connection (no intermediate document), and every failure answered with Backstage's error
+/// body <c>{error: {name, message}, request: {method, url}, response: {statusCode}}</c>.
 /// </summary>
-internal static class CatalogApiResponses
+internal static class BackstageResponses
 {
     private const int FlushThresholdBytes = 32 * 1024;
     private static readonly object ResponseStartedKey = new();
@@ -32,8 +32,8 @@ internal static class CatalogApiResponses
             var (status, name, message) = Classify(exception);
             if (status >= StatusCodes.Status500InternalServerError)
             {
-                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CatalogApiResponses))
-                    .LogError(exception, "Catalog REST request {Method} {Path} failed", context.Request.Method, context.Request.Path);
+                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BackstageResponses))
+                    .LogError(exception, "Backstage REST request {Method} {Path} failed", context.Request.Method, context.Request.Path);
             }
 
             if (context.Items.ContainsKey(ResponseStartedKey) || context.Response.HasStarted)
@@ -47,7 +47,7 @@ internal static class CatalogApiResponses
         }
     };
 
-    /// <summary>Starts a JSON body with the status; the caller writes one value and calls <see cref="EndAsync"/>.</summary>
+    /// <summary>Starts a JSON body with the status; the caller writes one value and calls <see cref="Finish"/>.</summary>
     public static Utf8JsonWriter Start(HttpContext context, int statusCode = StatusCodes.Status200OK)
     {
         context.Items[ResponseStartedKey] = true;
@@ -67,14 +67,10 @@ internal static class CatalogApiResponses
     }
 
     /// <summary>
-    /// Hands the rest to the server without flushing: the server sends it with the end of the response in one write,
-    /// where a flush here would split a small answer into two packets.
+    /// Hands the rest of the body to the server without flushing the response: the server sends it with the end of the
+    /// response in one write, where a flush here would split a small answer into two packets.
     /// </summary>
-    public static Task EndAsync(Utf8JsonWriter json, HttpContext context)
-    {
-        json.Flush();
-        return Task.CompletedTask;
-    }
+    public static void Finish(Utf8JsonWriter json) => json.Flush();
 
     /// <summary>A status with no body (Backstage answers 200 to a refresh and 204 to a delete this way).</summary>
     public static Task EmptyAsync(HttpContext context, int statusCode)
@@ -99,13 +95,13 @@ internal static class CatalogApiResponses
         json.WriteNumber("statusCode", statusCode);
         json.WriteEndObject();
         json.WriteEndObject();
-        await EndAsync(json, context);
+        Finish(json);
     }
 
     /// <summary>The status and Backstage error name for a failure (the catalog's own failures: <see cref="CatalogFailure"/>).</summary>
     private static (int Status, string Name, string Message) Classify(Exception exception) => exception switch
     {
-        CatalogApiException api => (api.StatusCode, api.Name, api.Message),
+        BackstageApiException api => (api.StatusCode, api.Name, api.Message),
         BadHttpRequestException bad => (bad.StatusCode,
             bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "PayloadTooLargeError" : "InputError", bad.Message),
         _ when CatalogFailure.Of(exception) is { } failure => failure.Kind switch

@@ -9,7 +9,7 @@ namespace Portal.Gateway.GraphQL.Transport;
 /// JSON object: an HTTP body (or one operation of a batch) and a WebSocket subscribe payload alike. Each transport
 /// reports the error its own way (a 400, a 4400 close).
 /// </summary>
-internal static class GraphRequestReader
+internal static class GraphQLRequestReader
 {
     /// <summary>The request, or null and what is wrong with it.</summary>
     public static GraphQLRequest? Read(JsonElement element, IGraphQLSerializer serializer, out string? error)

@@ -8,7 +8,7 @@ namespace Portal.Gateway.GraphQL.Execution;
 /// What one GraphQL execution carries besides its arguments: the batched loader, whose cache must not outlive the
 /// execution (a subscription's events each start from fresh data).
 /// </summary>
-public sealed class GraphUserContext(EntityQueryService queries) : Dictionary<string, object?>
+public sealed class GraphQLUserContext(EntityQueryService queries) : Dictionary<string, object?>
 {
     public EntityLoader Entities { get; private set; } = new(queries);
 
@@ -26,11 +26,11 @@ public sealed class GraphUserContext(EntityQueryService queries) : Dictionary<st
     public void StartEvent() => Entities = new EntityLoader(queries);
 }
 
-public static class GraphContextExtensions
+public static class GraphQLContextExtensions
 {
-    public static GraphUserContext Portal(this IResolveFieldContext context) =>
-        context.UserContext as GraphUserContext
-        ?? throw new InvalidOperationException("The execution was started without a GraphUserContext.");
+    public static GraphQLUserContext Portal(this IResolveFieldContext context) =>
+        context.UserContext as GraphQLUserContext
+        ?? throw new InvalidOperationException("The execution was started without a GraphQLUserContext.");
 
     public static T Service<T>(this IResolveFieldContext context)
         where T : notnull =>

@@ -11,7 +11,7 @@ namespace Portal.Gateway.Hosting.Telemetry;
 /// names come from clients, so only well-formed names are kept as tags, and at most <see cref="MaxOperationNames"/>
 /// distinct ones (the rest count as "other"): a client must not be able to blow up the metric's cardinality.
 /// </summary>
-public sealed class GraphMetrics
+public sealed class GraphQLMetrics
 {
     public const string Name = "Portal.Gateway.Graph";
     private const int MaxOperationNames = 200;

@@ -12,7 +12,7 @@ namespace Portal.Gateway.GraphQL.Protection;
 /// known, because whether some mutations write depends on them (<c>registerLocation(dryRun: true)</c> stores nothing),
 /// and it judges them as the REST API judges the same operations.
 /// </summary>
-internal sealed class GraphAuthorizationRule(IPortalAuthorizer authorizer) : ValidationRuleBase
+internal sealed class GraphQLAuthorizationRule(IPortalAuthorizer authorizer) : ValidationRuleBase
 {
     private const string AccessKey = "portal.access";
 
@@ -48,7 +48,7 @@ internal sealed class GraphAuthorizationRule(IPortalAuthorizer authorizer) : Val
             && value.Value is true);
         if (authorizer.Deny(new AccessRequest(validation.User, resource.Name, isWrite)) is { } reason)
         {
-            validation.ReportError(new LimitError(validation, GraphErrorCodes.Forbidden, reason, field));
+            validation.ReportError(new LimitError(validation, GraphQLErrorCodes.Forbidden, reason, field));
         }
     }
 

@@ -7,7 +7,7 @@ using Portal.Gateway.GraphQL.Protection;
 namespace Portal.Gateway.GraphQL.Execution;
 
 /// <summary>How an operation reached the gateway; it decides the rules that only some transports need.</summary>
-internal enum GraphTransport
+internal enum GraphQLTransport
 {
     HttpGet,
     HttpPost,
@@ -19,8 +19,8 @@ internal enum GraphTransport
 /// validation rules and the services an operation sees are set here and nowhere else, so a rule added here (depth,
 /// complexity) applies to both.
 /// </summary>
-internal sealed class GraphExecution(
-    IDocumentExecuter<PortalSchema> executer, PortalSchema schema, GraphDocumentCache documents, ILogger<GraphExecution> logger)
+internal sealed class GraphQLExecution(
+    IDocumentExecuter<PortalSchema> executer, PortalSchema schema, GraphQLDocumentCache documents, ILogger<GraphQLExecution> logger)
 {
     private static readonly IValidationRule[] HttpGetRules = [.. DocumentValidator.CoreRules, new NoMutationOverGetRule(), new SubscriptionNeedsWebSocketRule()];
     private static readonly IValidationRule[] HttpPostRules = [.. DocumentValidator.CoreRules, new SubscriptionNeedsWebSocketRule()];
@@ -28,7 +28,7 @@ internal sealed class GraphExecution(
 
     /// <summary>Runs the request; <paramref name="userContext"/> lets a transport share state with the execution.</summary>
     public async Task<ExecutionResult> ExecuteAsync(
-        GraphQLRequest request, GraphTransport transport, HttpContext context, CancellationToken cancellationToken, GraphUserContext? userContext = null)
+        GraphQLRequest request, GraphQLTransport transport, HttpContext context, CancellationToken cancellationToken, GraphQLUserContext? userContext = null)
     {
         // An operation validated before for this transport skips the specification's rules and the document walks
         // (PreparedOperationValidator); the rules added at registration (complexity, request limits, authorization,
@@ -47,8 +47,8 @@ internal sealed class GraphExecution(
             CancellationToken = cancellationToken,
             ValidationRules = cached is not null ? [] : transport switch
             {
-                GraphTransport.HttpGet => HttpGetRules,
-                GraphTransport.HttpPost => HttpPostRules,
+                GraphQLTransport.HttpGet => HttpGetRules,
+                GraphQLTransport.HttpPost => HttpPostRules,
                 _ => WebSocketRules,
             },
         };

@@ -12,16 +12,16 @@ using Portal.Gateway.Hosting.Telemetry;
 
 namespace Portal.Gateway.GraphQL;
 
-public static class GraphRegistration
+public static class GraphQLRegistration
 {
     public static IHostApplicationBuilder AddPortalGraph(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GraphOptions>()
-            .BindConfiguration(GraphOptions.Section)
+        builder.Services.AddOptions<GraphQLOptions>()
+            .BindConfiguration(GraphQLOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddOptions<GraphWebSocketOptions>()
-            .BindConfiguration(GraphWebSocketOptions.Section)
+        builder.Services.AddOptions<GraphQLWebSocketOptions>()
+            .BindConfiguration(GraphQLWebSocketOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -31,23 +31,23 @@ public static class GraphRegistration
             .AddGraphTypes(typeof(PortalSchema).Assembly)
             .AddSystemTextJson()
             .AddErrorInfoProvider(errors => errors.ExposeExceptionDetails = exposeExceptions)
-            .AddUnhandledExceptionHandler(GraphErrors.Translate)
+            .AddUnhandledExceptionHandler(GraphQLErrors.Translate)
             .AddExecutionStrategy<PreparedQueryExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
             .AddExecutionStrategy<SerialSubscriptionExecutionStrategy>(GraphQLParser.AST.OperationType.Subscription)
             // Limits are validation rules: a request over any of them is refused before a resolver runs.
             .AddComplexityAnalyzer((complexity, services) =>
             {
-                var limits = services.GetRequiredService<IOptions<GraphOptions>>().Value;
+                var limits = services.GetRequiredService<IOptions<GraphQLOptions>>().Value;
                 complexity.MaxDepth = limits.MaxDepth;
                 complexity.MaxComplexity = limits.MaxComplexity;
             })
             .AddValidationRule<RequestLimitRules>()
-            .AddValidationRule<GraphAuthorizationRule>()
-            .ConfigureExecution((options, next) => options.RequestServices!.GetRequiredService<GraphMetrics>().MeasureAsync(options, o => next(o)))
+            .AddValidationRule<GraphQLAuthorizationRule>()
+            .ConfigureExecution((options, next) => options.RequestServices!.GetRequiredService<GraphQLMetrics>().MeasureAsync(options, o => next(o)))
             .ConfigureExecutionOptions(options =>
             {
                 var services = options.RequestServices!;
-                var limits = services.GetRequiredService<IOptions<GraphOptions>>().Value;
+                var limits = services.GetRequiredService<IOptions<GraphQLOptions>>().Value;
                 options.Timeout = limits.ExecutionTimeout;
                 options.TimeoutAction = TimeoutAction.ReturnTimeoutError;
                 if (!limits.EnableIntrospection)
@@ -56,14 +56,14 @@ public static class GraphRegistration
                 }
 
                 // Each execution gets its own loaders, whichever transport started it.
-                if (options.UserContext is not GraphUserContext)
+                if (options.UserContext is not GraphQLUserContext)
                 {
-                    options.UserContext = new GraphUserContext(services.GetRequiredService<EntityQueryService>());
+                    options.UserContext = new GraphQLUserContext(services.GetRequiredService<EntityQueryService>());
                 }
             }));
         builder.Services.AddSingleton<IDocumentValidator, PreparedOperationValidator>(); // replaces GraphQL.NET's, which it wraps
-        builder.Services.AddSingleton<GraphDocumentCache>();
-        builder.Services.AddSingleton<GraphExecution>();
+        builder.Services.AddSingleton<GraphQLDocumentCache>();
+        builder.Services.AddSingleton<GraphQLExecution>();
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();
         builder.Services.AddSingleton<GraphQLWebSocketEndpoint>();
         return builder;

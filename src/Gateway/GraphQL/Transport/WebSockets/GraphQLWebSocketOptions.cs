@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Portal.Gateway.GraphQL.Transport.WebSockets;
 
 /// <summary>Settings of GraphQL over WebSocket, bound from <c>Graph:WebSockets</c>.</summary>
-public sealed class GraphWebSocketOptions
+public sealed class GraphQLWebSocketOptions
 {
     public const string Section = "Graph:WebSockets";
 
