@@ -231,7 +231,7 @@ internal static class Benchmark
             async Task ExecuteAsync(string query, Dictionary<string, object?> variables)
             {
                 using var scope = app.Services.CreateScope();
-                var result = await executer.ExecuteAsync(new GraphQL.ExecutionOptions { Query = query, Variables = new GraphQL.Inputs(variables), RequestServices = scope.ServiceProvider });
+                var result = await executer.ExecuteAsync(new GraphQL.ExecutionOptions { Query = query, Variables = new GraphQL.Inputs(variables), RequestServices = scope.ServiceProvider, UserContext = new Portal.Gateway.GraphQL.Execution.GraphQLUserContext(queries) });
                 if (result.Errors is { Count: > 0 })
                 {
                     throw new InvalidOperationException(result.Errors[0].Message);

@@ -2,7 +2,6 @@ using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Validation;
 using Microsoft.Extensions.Options;
-using Portal.Catalog.Queries;
 using Portal.Gateway.GraphQL.Execution;
 using Portal.Gateway.GraphQL.Execution.Prepared;
 using Portal.Gateway.GraphQL.Protection;
@@ -46,19 +45,12 @@ public static class GraphQLRegistration
             .ConfigureExecution((options, next) => options.RequestServices!.GetRequiredService<GraphQLMetrics>().MeasureAsync(options, o => next(o)))
             .ConfigureExecutionOptions(options =>
             {
-                var services = options.RequestServices!;
-                var limits = services.GetRequiredService<IOptions<GraphQLOptions>>().Value;
+                var limits = options.RequestServices!.GetRequiredService<IOptions<GraphQLOptions>>().Value;
                 options.Timeout = limits.ExecutionTimeout;
                 options.TimeoutAction = TimeoutAction.ReturnTimeoutError;
                 if (!limits.EnableIntrospection)
                 {
                     options.ValidationRules = (options.ValidationRules ?? DocumentValidator.CoreRules).Append(new NoIntrospectionRule());
-                }
-
-                // Each execution gets its own loaders, whichever transport started it.
-                if (options.UserContext is not GraphQLUserContext)
-                {
-                    options.UserContext = new GraphQLUserContext(services.GetRequiredService<EntityQueryService>());
                 }
             }));
         builder.Services.AddSingleton<IDocumentValidator, PreparedOperationValidator>(); // replaces GraphQL.NET's, which it wraps

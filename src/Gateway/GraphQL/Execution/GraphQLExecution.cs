@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Validation;
+using Portal.Catalog.Queries;
 using Portal.Gateway.GraphQL.Execution.Prepared;
 using Portal.Gateway.GraphQL.Protection;
 
@@ -16,8 +17,8 @@ internal enum GraphQLTransport
 
 /// <summary>
 /// Runs a GraphQL operation the same way for every transport (HTTP and WebSocket): the execution options, the
-/// validation rules and the services an operation sees are set here and nowhere else, so a rule added here (depth,
-/// complexity) applies to both.
+/// validation rules, the user context and the services an operation sees are set here and nowhere else, so a rule
+/// added here (depth, complexity) applies to both.
 /// </summary>
 internal sealed class GraphQLExecution(
     IDocumentExecuter<PortalSchema> executer, PortalSchema schema, GraphQLDocumentCache documents, ILogger<GraphQLExecution> logger)
@@ -26,9 +27,12 @@ internal sealed class GraphQLExecution(
     private static readonly IValidationRule[] HttpPostRules = [.. DocumentValidator.CoreRules, new SubscriptionNeedsWebSocketRule()];
     private static readonly IValidationRule[] WebSocketRules = [.. DocumentValidator.CoreRules];
 
-    /// <summary>Runs the request; <paramref name="userContext"/> lets a transport share state with the execution.</summary>
+    /// <summary>
+    /// Runs the request with a user context of its own (fresh loaders); <paramref name="eventTurn"/> paces a
+    /// subscription's events for a transport that sends them one at a time (<see cref="GraphQLUserContext.EventTurn"/>).
+    /// </summary>
     public async Task<ExecutionResult> ExecuteAsync(
-        GraphQLRequest request, GraphQLTransport transport, HttpContext context, CancellationToken cancellationToken, GraphQLUserContext? userContext = null)
+        GraphQLRequest request, GraphQLTransport transport, HttpContext context, CancellationToken cancellationToken, SemaphoreSlim? eventTurn = null)
     {
         // An operation validated before for this transport skips the specification's rules and the document walks
         // (PreparedOperationValidator); the rules added at registration (complexity, request limits, authorization,
@@ -43,7 +47,9 @@ internal sealed class GraphQLExecution(
             Extensions = request.Extensions,
             RequestServices = context.RequestServices,
             User = context.User,
-            UserContext = userContext ?? new Dictionary<string, object?>(),
+            // Resolved per request, not injected: resolving the catalog's query service starts an embedded database,
+            // which must not happen while the endpoints are mapped (Program.cs reports a database that cannot start).
+            UserContext = new GraphQLUserContext(context.RequestServices.GetRequiredService<EntityQueryService>()) { EventTurn = eventTurn },
             CancellationToken = cancellationToken,
             ValidationRules = cached is not null ? [] : transport switch
             {

@@ -7,7 +7,6 @@ using System.Threading.Channels;
 using GraphQL;
 using GraphQL.Transport;
 using GraphQLParser.AST;
-using Portal.Catalog.Queries;
 using Portal.Gateway.GraphQL.Execution;
 
 namespace Portal.Gateway.GraphQL.Transport.WebSockets;
@@ -264,8 +263,7 @@ internal sealed class GraphQLWebSocketConnection(
     {
         try
         {
-            var userContext = new GraphQLUserContext(http.RequestServices.GetRequiredService<EntityQueryService>()) { EventTurn = operation.EventTurn };
-            var result = await execution.ExecuteAsync(request, GraphQLTransport.WebSocket, http, operation.Cancellation, userContext);
+            var result = await execution.ExecuteAsync(request, GraphQLTransport.WebSocket, http, operation.Cancellation, operation.EventTurn);
             if (operation.IsStopped)
             {
                 return; // the client completed it first: nothing more is sent for it
