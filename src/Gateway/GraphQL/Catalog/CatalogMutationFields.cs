@@ -3,7 +3,6 @@ using GraphQL;
 using GraphQL.Types;
 using Portal.Catalog.Entities;
 using Portal.Catalog.Locations;
-using Portal.Catalog.Model;
 using Portal.Catalog.Queries;
 using Portal.Gateway.GraphQL.Execution;
 using Portal.Gateway.GraphQL.Protection;
@@ -99,36 +98,4 @@ internal static class CatalogMutationFields
     /// <summary>Who made a change, for the entity's history.</summary>
     private static string Actor(IResolveFieldContext context) =>
         "graphql:" + (context.User?.Identity?.Name is { Length: > 0 } name ? name : "anonymous");
-}
-
-public sealed class LocationResultGraphType : ObjectGraphType<LocationOutcome>
-{
-    public LocationResultGraphType()
-    {
-        Name = "LocationResult";
-        Description = "What a registration or refresh did.";
-        Field<NonNullGraphType<LocationGraphType>>("location").Resolve(c => c.Source.Location);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("entityRefs").Description("Refs of the entities the location emits.").Resolve(c => c.Source.EntityRefs);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>("entities")
-            .Description("The stored entities (empty for a dry run).").Resolve(c => c.Portal().Entities.LoadMany(c.Source.EntityRefs, EntitySelection.PartsFor(c)));
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProblemGraphType>>>>("problems").Resolve(c => c.Source.Problems);
-        Field<NonNullGraphType<IntGraphType>>("created").Resolve(c => c.Source.Created);
-        Field<NonNullGraphType<IntGraphType>>("updated").Resolve(c => c.Source.Updated);
-        Field<NonNullGraphType<IntGraphType>>("unchanged").Resolve(c => c.Source.Unchanged);
-        Field<NonNullGraphType<IntGraphType>>("removed").Resolve(c => c.Source.Removed);
-    }
-}
-
-public sealed class ValidationReportGraphType : ObjectGraphType<Portal.Catalog.Ingestion.Descriptors.DescriptorBatch>
-{
-    public ValidationReportGraphType()
-    {
-        Name = "ValidationReport";
-        Field<NonNullGraphType<BooleanGraphType>>("valid").Description("No errors (warnings allowed).")
-            .Resolve(c => !c.Source.FileRejected && c.Source.Problems.All(p => p.Level != ProblemLevel.Error));
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("entityRefs").Description("Refs of the valid documents.")
-            .Resolve(c => c.Source.Entities.Select(e => e.Ref.Canonical).ToList());
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProblemGraphType>>>>("problems")
-            .Description("Each problem with its document index and field path.").Resolve(c => c.Source.Problems);
-    }
 }
