@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Portal.Gateway.Telemetry;
+using Portal.Gateway.Hosting.Telemetry;
 
 namespace Portal.Benchmarks;
 
@@ -18,7 +18,7 @@ internal sealed class GraphOutcomes : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == GraphMetrics.Name)
+            if (instrument.Meter.Name == GraphQLMetrics.Name)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -227,11 +227,11 @@ internal static class Benchmark
                 await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, Parts = EntityParts.Columns, OwnersAndSystems = EntityParts.Columns }, CancellationToken.None);
 
             // The GraphQL executor without HTTP, for the probe.
-            var executer = (GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>)app.Services.GetService(typeof(GraphQL.IDocumentExecuter<Portal.Gateway.Graph.PortalSchema>))!;
+            var executer = (GraphQL.IDocumentExecuter<Portal.Gateway.GraphQL.PortalSchema>)app.Services.GetService(typeof(GraphQL.IDocumentExecuter<Portal.Gateway.GraphQL.PortalSchema>))!;
             async Task ExecuteAsync(string query, Dictionary<string, object?> variables)
             {
                 using var scope = app.Services.CreateScope();
-                var result = await executer.ExecuteAsync(new GraphQL.ExecutionOptions { Query = query, Variables = new GraphQL.Inputs(variables), RequestServices = scope.ServiceProvider });
+                var result = await executer.ExecuteAsync(new GraphQL.ExecutionOptions { Query = query, Variables = new GraphQL.Inputs(variables), RequestServices = scope.ServiceProvider, UserContext = new Portal.Gateway.GraphQL.Execution.GraphQLUserContext(queries) });
                 if (result.Errors is { Count: > 0 })
                 {
                     throw new InvalidOperationException(result.Errors[0].Message);

@@ -1,5 +1,5 @@
 using System.Net;
-using Portal.Gateway.Tests.Graph;
+using Portal.Gateway.Tests.GraphQL;
 
 namespace Portal.Gateway.Tests.Hosting;
 

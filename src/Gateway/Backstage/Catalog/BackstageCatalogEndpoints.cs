@@ -1,0 +1,61 @@
+using Portal.Gateway.Hosting.Authorization;
+using static Portal.Gateway.Backstage.BackstageResponses;
+
+namespace Portal.Gateway.Backstage.Catalog;
+
+/// <summary>
+/// Backstage's catalog REST API under <c>/api/catalog</c>, with Backstage's JSON shapes and error body, so that a
+/// client written for Backstage's catalog (its <c>CatalogClient</c>, scripts, CI tooling) works against Portal unchanged.
+/// </summary>
+public static class BackstageCatalogEndpoints
+{
+    public const string BasePath = "/api/catalog";
+
+    public static IEndpointRouteBuilder MapBackstageCatalogApi(this IEndpointRouteBuilder endpoints)
+    {
+        var options = BackstageApiOptions.From(endpoints.ServiceProvider.GetRequiredService<IConfiguration>());
+        var api = endpoints.MapGroup(BasePath);
+
+        // Each route names itself once: the authorization check point sees the same method and pattern it is mapped to.
+        void Map(string method, string pattern, Func<HttpContext, bool> writes, Func<HttpContext, Task> handler) =>
+            api.MapMethods(pattern, [method], Handle(Guard($"{method} {pattern}", writes, handler)));
+
+        Map("GET", "/entities", Reads, EntityEndpoints.ListAsync);
+        Map("GET", "/entities/by-query", Reads, EntityEndpoints.QueryAsync);
+        Map("POST", "/entities/by-query", Reads, context => EntityEndpoints.QueryByPredicateAsync(context, options));
+        Map("GET", "/entities/by-name/{kind}/{namespace}/{name}", Reads, EntityEndpoints.ByNameAsync);
+        Map("GET", "/entities/by-uid/{uid}", Reads, EntityEndpoints.ByUidAsync);
+        Map("DELETE", "/entities/by-uid/{uid}", Writes, EntityEndpoints.DeleteByUidAsync);
+        Map("POST", "/entities/by-refs", Reads, context => EntityEndpoints.ByRefsAsync(context, options));
+        Map("GET", "/entity-facets", Reads, EntityEndpoints.FacetsAsync);
+        Map("POST", "/entity-facets", Reads, context => EntityEndpoints.FacetsByPredicateAsync(context, options));
+        Map("POST", "/refresh", Writes, context => EntityEndpoints.RefreshAsync(context, options));
+        Map("POST", "/validate-entity", Reads, context => EntityEndpoints.ValidateAsync(context, options));
+
+        Map("GET", "/locations", Reads, LocationEndpoints.ListAsync);
+
+        // A dry run reads and validates the target and stores nothing: it is a read. No other route has a dry run.
+        Map("POST", "/locations", context => !LocationEndpoints.DryRun(context.Request.Query), context => LocationEndpoints.CreateAsync(context, options));
+        Map("GET", "/locations/{id}", Reads, LocationEndpoints.GetAsync);
+        Map("DELETE", "/locations/{id}", Writes, LocationEndpoints.DeleteAsync);
+        Map("GET", "/locations/by-entity/{kind}/{namespace}/{name}", Reads, LocationEndpoints.ByEntityAsync);
+
+        // Anything else under the API answers in the API's error shape, not with an empty 404.
+        api.MapFallback(Handle(context => throw BackstageApiException.NotFound(
+            $"No catalog API route {context.Request.Method} {context.Request.Path}; see the README's Backstage catalog REST API section.")));
+        return endpoints;
+    }
+
+    private static bool Reads(HttpContext context) => false;
+
+    private static bool Writes(HttpContext context) => true;
+
+    /// <summary>The authorization check point: every route asks before it reads a byte of the body.</summary>
+    private static Func<HttpContext, Task> Guard(string resource, Func<HttpContext, bool> writes, Func<HttpContext, Task> handler) => context =>
+    {
+        var authorizer = context.RequestServices.GetRequiredService<IPortalAuthorizer>();
+        return authorizer.Deny(new AccessRequest(context.User, BasePath + " " + resource, writes(context))) is { } reason
+            ? throw BackstageApiException.NotAllowed(reason)
+            : handler(context);
+    };
+}

@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.Net.Http.Headers;
+using Portal.Catalog.Queries;
+
+namespace Portal.Gateway.Backstage.Catalog;
+
+/// <summary>
+/// JSON request bodies of the catalog REST API: <c>application/json</c> only, bounded in size while reading (a missing
+/// or false Content-Length is not trusted) and in depth, and always an object at the root.
+/// </summary>
+internal static class CatalogRequestBody
+{
+    private const int MaxDepth = 64;
+
+    public static async Task<JsonDocument> ReadAsync(HttpContext context, int maxBytes)
+    {
+        var request = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new BackstageApiException(StatusCodes.Status415UnsupportedMediaType, "UnsupportedMediaTypeError",
+                $"The request body must be application/json; got '{request.ContentType ?? "no Content-Type"}'.");
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            throw TooLarge(maxBytes);
+        }
+
+        var body = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(body.GetMemory(16 * 1024), context.RequestAborted);
+            if (read == 0)
+            {
+                break;
+            }
+
+            body.Advance(read);
+            if (body.WrittenCount > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+        }
+
+        if (body.WrittenCount == 0)
+        {
+            throw BackstageApiException.Input("The request body is empty; send a JSON object.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        }
+        catch (JsonException exception)
+        {
+            throw BackstageApiException.Input($"The request body is not valid JSON: {exception.Message}");
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw BackstageApiException.Input("The request body must be a JSON object.");
+        }
+
+        return document;
+    }
+
+    /// <summary>The body of <c>POST /entities/by-query</c>, Backstage's predicate form of the same query.</summary>
+    public static (EntityQuery Query, FieldSelection Fields) ByQuery(JsonElement body)
+    {
+        var fields = CatalogRequestParser.Fields(Strings(body, "fields"));
+        var limit = Integer(body, "limit") ?? CatalogRequestParser.DefaultLimit;
+        var offset = Integer(body, "offset") ?? 0;
+        if (OptionalString(body, "cursor") is { } cursor)
+        {
+            return cursor.Length > 0
+                ? (new EntityQuery { Cursor = cursor, Limit = limit }, fields)
+                : throw BackstageApiException.Input("Invalid cursor: it must not be empty.");
+        }
+
+        var order = new List<EntityOrder>();
+        foreach (var (item, i) in Items(body, "orderBy").Select((item, i) => (item, i)))
+        {
+            var where = $"orderBy[{i}]";
+            if (item.ValueKind != JsonValueKind.Object || OptionalString(item, "field", where) is not { } field)
+            {
+                throw BackstageApiException.Input($"Invalid {where}: expected {{\"field\": \"<path>\", \"order\": \"asc\" | \"desc\"}}.");
+            }
+
+            order.Add(CatalogRequestParser.Order(field, OptionalString(item, "order", where), where));
+        }
+
+        order.AddRange(CatalogRequestParser.OrderFields(Strings(body, "orderField")));
+        FullTextFilter? fullText = null;
+        if (body.TryGetProperty("fullTextFilter", out var search) && search.ValueKind != JsonValueKind.Null)
+        {
+            if (search.ValueKind != JsonValueKind.Object)
+            {
+                throw BackstageApiException.Input("Invalid fullTextFilter: expected {\"term\": \"...\", \"fields\": [...]}.");
+            }
+
+            fullText = CatalogRequestParser.FullText(OptionalString(search, "term", "fullTextFilter"), Strings(search, "fields", "fullTextFilter"));
+        }
+
+        var query = body.TryGetProperty("query", out var predicate) && predicate.ValueKind != JsonValueKind.Null
+            ? PredicateParser.Parse(predicate, "query")
+            : null;
+        return (new EntityQuery
+        {
+            Filter = query,
+            Order = CatalogRequestParser.CheckOrderCount(order),
+            FullText = fullText,
+            Limit = limit,
+            Offset = offset,
+        }, fields);
+    }
+
+    /// <summary>A string member, or null when it is absent or null.</summary>
+    public static string? OptionalString(JsonElement body, string name, string? where = null)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw BackstageApiException.Input($"Invalid {Member(name, where)}: expected a string.");
+    }
+
+    public static string RequiredString(JsonElement body, string name) => OptionalString(body, name) is { Length: > 0 } value
+        ? value
+        : throw BackstageApiException.Input($"Invalid request body: '{name}' is required and must be a non-empty string.");
+
+    /// <summary>An array member of strings, or empty when it is absent.</summary>
+    public static List<string?> Strings(JsonElement body, string name, string? where = null) => Items(body, name, where)
+        .Select((item, i) => item.ValueKind == JsonValueKind.String
+            ? item.GetString()
+            : throw BackstageApiException.Input($"Invalid {Member(name, where)}[{i}]: expected a string."))
+        .ToList();
+
+    /// <summary>The items of an array member, or none when it is absent.</summary>
+    public static IEnumerable<JsonElement> Items(JsonElement body, string name, string? where = null)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        return value.ValueKind == JsonValueKind.Array
+            ? value.EnumerateArray()
+            : throw BackstageApiException.Input($"Invalid {Member(name, where)}: expected an array.");
+    }
+
+    private static int? Integer(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
+        {
+            throw BackstageApiException.Input($"Invalid {name}: expected an integer.");
+        }
+
+        return number >= 0 ? number : throw BackstageApiException.Input($"Invalid {name}, must be zero or greater.");
+    }
+
+    private static string Member(string name, string? where) => where is null ? name : $"{where}.{name}";
+
+    private static BackstageApiException TooLarge(int maxBytes) => new(StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeError",
+        $"The request body is larger than {maxBytes} bytes (BackstageApi:MaxRequestBytes).");
+}

@@ -1,0 +1,269 @@
+using System.Text.Json;
+using GraphQL;
+using GraphQL.Execution;
+using GraphQL.Transport;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Portal.Gateway.GraphQL.Execution;
+using Portal.Gateway.GraphQL.Protection;
+
+namespace Portal.Gateway.GraphQL.Transport;
+
+/// <summary>
+/// <c>GET</c> and <c>POST /graphql</c>, following the GraphQL-over-HTTP specification: the response media type
+/// follows the Accept header (<c>application/graphql-response+json</c> preferred, <c>application/json</c> for older
+/// clients), request errors answer 4xx under the new media type and 200 under the legacy one, and a GET can never
+/// run a mutation.
+/// </summary>
+internal sealed class GraphQLHttpEndpoint(
+    GraphQLExecution execution,
+    IGraphQLTextSerializer serializer,
+    IOptions<GraphQLOptions> options)
+{
+    internal const string GraphQLResponseMediaType = "application/graphql-response+json";
+    internal const string JsonMediaType = "application/json";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var responseMediaType = NegotiateMediaType(context.Request);
+        if (responseMediaType is null)
+        {
+            await WriteRequestErrorAsync(context, JsonMediaType, StatusCodes.Status406NotAcceptable,
+                $"The Accept header must allow {GraphQLResponseMediaType} or {JsonMediaType}.");
+            return;
+        }
+
+        var parsed = HttpMethods.IsGet(context.Request.Method)
+            ? ReadGetRequest(context.Request)
+            : await ReadPostRequestAsync(context);
+        if (parsed.Error is { } error)
+        {
+            await WriteRequestErrorAsync(context, responseMediaType, error.StatusCode, error.Message);
+            return;
+        }
+
+        if (parsed.Batch is { } batch)
+        {
+            var results = new List<ExecutionResult>(batch.Count);
+            foreach (var request in batch)
+            {
+                results.Add(await ExecuteAsync(context, request, isGet: false));
+            }
+
+            await WriteAsync(context, responseMediaType, StatusCodes.Status200OK, results);
+            return;
+        }
+
+        var single = parsed.Request!;
+        var result = await ExecuteAsync(context, single, HttpMethods.IsGet(context.Request.Method));
+        if (result.Errors?.FirstOrDefault(e => e is MutationOverGetError) is not null)
+        {
+            context.Response.Headers.Allow = "POST";
+            await WriteAsync(context, responseMediaType, StatusCodes.Status405MethodNotAllowed, result);
+            return;
+        }
+
+        // Under the legacy media type every well-formed request answers 200; under the new one, a request that never
+        // executed (parse, validation or variable errors) is the client's fault and answers 400.
+        // An operation cut off by the execution time limit is the server's limit, not a bad request.
+        var status = responseMediaType != GraphQLResponseMediaType ? StatusCodes.Status200OK
+            : result.Errors?.Any(e => e is TimeoutError) == true ? StatusCodes.Status504GatewayTimeout
+            : !result.Executed ? StatusCodes.Status400BadRequest
+            : StatusCodes.Status200OK;
+        await WriteAsync(context, responseMediaType, status, result);
+    }
+
+    private Task<ExecutionResult> ExecuteAsync(HttpContext context, GraphQLRequest request, bool isGet) =>
+        execution.ExecuteAsync(request, isGet ? GraphQLTransport.HttpGet : GraphQLTransport.HttpPost, context, context.RequestAborted);
+
+    private ParsedRequest ReadGetRequest(HttpRequest http)
+    {
+        var query = http.Query;
+        if (!query.TryGetValue("query", out var text) || string.IsNullOrWhiteSpace(text))
+        {
+            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, "The 'query' parameter is required.");
+        }
+
+        var request = new GraphQLRequest { Query = text.ToString() };
+        if (query.TryGetValue("operationName", out var operationName) && !string.IsNullOrEmpty(operationName))
+        {
+            request.OperationName = operationName.ToString();
+        }
+
+        try
+        {
+            if (query.TryGetValue("variables", out var variables) && !string.IsNullOrEmpty(variables))
+            {
+                request.Variables = serializer.Deserialize<Inputs>(variables.ToString());
+            }
+
+            if (query.TryGetValue("extensions", out var extensions) && !string.IsNullOrEmpty(extensions))
+            {
+                request.Extensions = serializer.Deserialize<Inputs>(extensions.ToString());
+            }
+        }
+        catch (JsonException exception)
+        {
+            return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                $"The 'variables' or 'extensions' parameter is not a JSON object: {exception.Message}");
+        }
+
+        return new ParsedRequest(request, null, null);
+    }
+
+    private async Task<ParsedRequest> ReadPostRequestAsync(HttpContext context)
+    {
+        var http = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(http.ContentType, out var contentType)
+            || !contentType.MediaType.Equals(JsonMediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            return ParsedRequest.Fail(StatusCodes.Status415UnsupportedMediaType,
+                $"The request body must be {JsonMediaType}; got '{http.ContentType ?? "no Content-Type"}'.");
+        }
+
+        var limit = options.Value.MaxRequestBytes;
+        if (http.ContentLength > limit)
+        {
+            return ParsedRequest.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.");
+        }
+
+        // A missing Content-Length (chunked upload) is bounded while reading, not trusted.
+        var body = await ReadBoundedAsync(http.Body, http.ContentLength, limit, context.RequestAborted);
+        if (body is null)
+        {
+            return ParsedRequest.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException exception)
+        {
+            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"The request body is not valid JSON: {exception.Message}");
+        }
+
+        using (document)
+        {
+            switch (document.RootElement.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    return GraphQLRequestReader.Read(document.RootElement, serializer, out var invalid) is { } single
+                        ? new ParsedRequest(single, null, null)
+                        : ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Invalid request: {invalid}.");
+
+                case JsonValueKind.Array when !options.Value.AllowBatching:
+                    return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                        "Batched requests (a JSON array of operations) are not enabled on this server; send one operation per request.");
+
+                case JsonValueKind.Array:
+                    var count = document.RootElement.GetArrayLength();
+                    if (count == 0 || count > options.Value.MaxBatchSize)
+                    {
+                        return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                            $"A batch must hold between 1 and {options.Value.MaxBatchSize} operations; this one holds {count}.");
+                    }
+
+                    var batch = new List<GraphQLRequest>(count);
+                    var index = 0;
+                    foreach (var element in document.RootElement.EnumerateArray())
+                    {
+                        if (GraphQLRequestReader.Read(element, serializer, out var error) is not { } request)
+                        {
+                            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Operation {index} of the batch: {error}.");
+                        }
+
+                        batch.Add(request);
+                        index++;
+                    }
+
+                    return new ParsedRequest(null, batch, null);
+
+                default:
+                    return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                        "The request body must be a JSON object with a 'query' member.");
+            }
+        }
+    }
+
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long? contentLength, int limit, CancellationToken cancellationToken)
+    {
+        // The common case: the length is declared (and already checked against the limit), so read it in one buffer.
+        if (contentLength is { } length)
+        {
+            var exact = new byte[length];
+            await body.ReadExactlyAsync(exact, cancellationToken);
+            return exact;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static string? NegotiateMediaType(HttpRequest request)
+    {
+        var accept = request.GetTypedHeaders().Accept;
+        if (accept.Count == 0)
+        {
+            return JsonMediaType; // The specification's rule for clients that send no Accept header.
+        }
+
+        foreach (var candidate in accept.OrderByDescending(value => value.Quality ?? 1))
+        {
+            if (candidate.Quality == 0)
+            {
+                continue;
+            }
+
+            if (candidate.MediaType.Equals(GraphQLResponseMediaType, StringComparison.OrdinalIgnoreCase)
+                || candidate.MediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase)
+                || candidate.MediaType.Equals("*/*", StringComparison.OrdinalIgnoreCase))
+            {
+                return GraphQLResponseMediaType;
+            }
+
+            if (candidate.MediaType.Equals(JsonMediaType, StringComparison.OrdinalIgnoreCase))
+            {
+                return JsonMediaType;
+            }
+        }
+
+        return null;
+    }
+
+    private Task WriteRequestErrorAsync(HttpContext context, string mediaType, int status, string message) =>
+        WriteAsync(context, mediaType, status, new ExecutionResult { Errors = [new RequestError(message)] });
+
+    private async Task WriteAsync<T>(HttpContext context, string mediaType, int status, T payload)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = mediaType + "; charset=utf-8";
+        await serializer.WriteAsync(context.Response.Body, payload, context.RequestAborted);
+    }
+
+    private sealed record ParsedRequest(GraphQLRequest? Request, List<GraphQLRequest>? Batch, (int StatusCode, string Message)? Error)
+    {
+        public static ParsedRequest Fail(int statusCode, string message) => new(null, null, (statusCode, message));
+    }
+
+    private sealed class RequestError : ExecutionError
+    {
+        public RequestError(string message) : base(message)
+        {
+            Code = "BAD_REQUEST";
+        }
+    }
+}
