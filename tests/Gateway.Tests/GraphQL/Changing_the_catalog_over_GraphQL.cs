@@ -35,6 +35,24 @@ public sealed class Changing_the_catalog_over_GraphQL(PortalApp portal) : IClass
     }
 
     [Fact]
+    public async Task A_dry_run_of_a_registered_target_answers_that_it_exists_with_its_location_as_the_REST_dry_run_does()
+    {
+        var file = Write("dry-registered.yaml", Component("dry-registered", "service"));
+        using var graph = new GraphClient(portal.CreateClient());
+        const string Register = "mutation($target: String!, $dryRun: Boolean) { registerLocation(type: \"file\", target: $target, dryRun: $dryRun) { location { id } entityRefs exists created } }";
+
+        var before = (await graph.PostAsync(Register, new { target = file, dryRun = true })).Ok()["registerLocation"]!;
+        var registered = (await graph.PostAsync(Register, new { target = file, dryRun = false })).Ok()["registerLocation"]!;
+        var after = (await graph.PostAsync(Register, new { target = file, dryRun = true })).Ok()["registerLocation"]!;
+
+        Assert.False((bool)before["exists"]!);
+        Assert.True((bool)after["exists"]!);
+        Assert.Equal((string?)registered["location"]!["id"], (string?)after["location"]!["id"]);
+        Assert.Equal(["component:default/dry-registered"], after["entityRefs"]!.AsArray().Select(r => (string?)r));
+        Assert.Equal(0, (int)after["created"]!);
+    }
+
+    [Fact]
     public async Task A_dry_run_reports_what_would_be_ingested_and_stores_nothing()
     {
         var file = Write("dry.yaml", Component("dry-run-only", "service"));

@@ -38,7 +38,7 @@ internal static class CatalogWriter
             {
                 var id = Guid.NewGuid();
                 inserts.Add((id, record));
-                result.Written.Add(new StoredEntity(id, record.Etag, record.Entity));
+                result.Written.Add(new StoredEntity(id, record.Etag, record.Entity, record.Status));
             }
             else if (current.LocationId != locationId)
             {
@@ -49,12 +49,12 @@ internal static class CatalogWriter
             else if (current.Hash != record.Hash || current.Orphan)
             {
                 updates.Add((current.Id, record));
-                result.Written.Add(new StoredEntity(current.Id, record.Etag, record.Entity));
+                result.Written.Add(new StoredEntity(current.Id, record.Etag, record.Entity, record.Status));
             }
             else
             {
                 result.Unchanged++;
-                result.Written.Add(new StoredEntity(current.Id, record.Etag, record.Entity));
+                result.Written.Add(new StoredEntity(current.Id, record.Etag, record.Entity, record.Status));
             }
         }
 

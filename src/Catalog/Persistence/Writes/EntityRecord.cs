@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Model;
+using Portal.Catalog.Queries;
 
 namespace Portal.Catalog.Persistence.Writes;
 
@@ -17,8 +18,10 @@ internal sealed class EntityRecord
     // Backstage keeps long values (inline API definitions) out of its search table too; filtering on them is useless.
     private const int MaxFactValueLength = 200;
 
-    private EntityRecord(ProcessedEntity entity, string document, string facts, string searchText, string? statusItems, string hash)
+    private EntityRecord(
+        ProcessedEntity entity, string document, string facts, string searchText, IReadOnlyList<StatusItem> status, string? statusItems, string hash)
     {
+        Status = status;
         Entity = entity;
         DocumentJson = document;
         FactsJson = facts;
@@ -36,6 +39,9 @@ internal sealed class EntityRecord
     public string FactsJson { get; }
 
     public string SearchText { get; }
+
+    /// <summary>The processing warnings as the entity's status items.</summary>
+    public IReadOnlyList<StatusItem> Status { get; }
 
     public string? StatusItemsJson { get; }
 
@@ -72,12 +78,11 @@ internal sealed class EntityRecord
         var document = stored.ToJsonString();
         var facts = BuildFacts(stored);
         var searchText = BuildSearchText(entity, stored);
-        var statusItems = entity.Warnings.Count == 0 ? null : JsonSerializer.Serialize(entity.Warnings.Select(w => new
-        {
-            type = "backstage.io/catalog-processing",
-            level = w.Level == ProblemLevel.Error ? "error" : "warning",
-            message = w.ToString(),
-        }));
+        var status = entity.Warnings
+            .Select(w => new StatusItem("backstage.io/catalog-processing", w.Level == ProblemLevel.Error ? "error" : "warning", w.ToString()))
+            .ToList();
+        // camelCase names: the same text as the stored rows' (the hash includes it, so it must not change).
+        var statusItems = status.Count == 0 ? null : JsonSerializer.Serialize(status, JsonSerializerOptions.Web);
 
         var hashInput = new StringBuilder(document.Length + 200)
             .Append(document).Append('\n').Append(statusItems).Append('\n').Append(locationId);
@@ -87,7 +92,7 @@ internal sealed class EntityRecord
         }
 
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(hashInput.ToString()))).ToLowerInvariant();
-        return new EntityRecord(entity, document, facts, searchText, statusItems, hash);
+        return new EntityRecord(entity, document, facts, searchText, status, statusItems, hash);
     }
 
     /// <summary>

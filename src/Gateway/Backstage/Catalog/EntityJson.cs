@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Locations;
+using Portal.Catalog.Model;
 using Portal.Catalog.Queries;
 
 namespace Portal.Gateway.Backstage.Catalog;
@@ -73,47 +75,91 @@ internal static class EntityJson
 
         if (entity.Status.Count > 0 && fields.KeepsWhole("status"))
         {
-            json.WriteStartObject("status");
-            json.WriteStartArray("items");
-            foreach (var item in entity.Status)
-            {
-                json.WriteStartObject();
-                json.WriteString("type", item.Type);
-                json.WriteString("level", item.Level);
-                json.WriteString("message", item.Message);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
+            WriteStatus(json, entity.Status);
         }
 
         json.WriteEndObject();
     }
 
-    /// <summary>An entity a dry run would ingest: its normalized descriptor and the relations it emits itself.</summary>
-    public static void Write(Utf8JsonWriter json, ProcessedEntity entity)
+    /// <summary>
+    /// An entity a dry run would ingest (<paramref name="stored"/> null) or a registration wrote: its normalized
+    /// descriptor with, once written, its <c>metadata.uid</c> and <c>etag</c> and its status; and the relations it emits
+    /// itself. Written from what the write had in hand, without reading the entity back.
+    /// </summary>
+    public static void Write(Utf8JsonWriter json, ProcessedEntity entity, StoredEntity? stored = null)
     {
         json.WriteStartObject();
-        foreach (var (name, value) in entity.Document)
+        foreach (var name in LeadingKeys)
+        {
+            if (entity.Document[name] is { } value)
+            {
+                json.WritePropertyName(name);
+                if (stored is not null && name == "metadata" && value is JsonObject metadata)
+                {
+                    json.WriteStartObject();
+                    foreach (var (key, item) in metadata.Where(p => p.Key is not ("uid" or "etag")))
+                    {
+                        json.WritePropertyName(key);
+                        WriteNode(json, item);
+                    }
+
+                    json.WriteString("uid", stored.Uid.ToString());
+                    json.WriteString("etag", stored.Etag);
+                    json.WriteEndObject();
+                }
+                else
+                {
+                    WriteNode(json, value);
+                }
+            }
+        }
+
+        foreach (var (name, value) in entity.Document.Where(p => !LeadingKeys.Contains(p.Key) && p.Key is not ("relations" or "status")))
         {
             json.WritePropertyName(name);
-            if (value is null)
-            {
-                json.WriteNullValue();
-            }
-            else
-            {
-                value.WriteTo(json);
-            }
+            WriteNode(json, value);
         }
 
         json.WriteStartArray("relations");
         foreach (var relation in entity.Relations.Where(r => r.Source.Equals(entity.Ref)))
         {
             json.WriteStartObject();
-            json.WriteString("type", relation.Type);
-            json.WriteString("targetRef", relation.Target.Canonical);
+            json.WriteString(TypeName, relation.Type);
+            json.WriteString(TargetRefName, relation.Target.Canonical);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        if (stored is { Status.Count: > 0 })
+        {
+            WriteStatus(json, stored.Status);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteNode(Utf8JsonWriter json, JsonNode? node)
+    {
+        if (node is null)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            node.WriteTo(json);
+        }
+    }
+
+    private static void WriteStatus(Utf8JsonWriter json, IReadOnlyList<StatusItem> status)
+    {
+        json.WriteStartObject("status");
+        json.WriteStartArray("items");
+        foreach (var item in status)
+        {
+            json.WriteStartObject();
+            json.WriteString("type", item.Type);
+            json.WriteString("level", item.Level);
+            json.WriteString("message", item.Message);
             json.WriteEndObject();
         }
 

@@ -121,19 +121,16 @@ internal static class LocationEndpoints
             return;
         }
 
+        // Answered from what the registration wrote (uids and etags included), without reading the entities back.
         var outcome = await locations.RegisterAsync(type, target, context.RequestAborted);
-        var registered = outcome.EntityRefs.Count == 0
-            ? []
-            : await context.RequestServices.GetRequiredService<EntityQueryService>().GetManyAsync(outcome.EntityRefs, context.RequestAborted);
-
         await using var json = BackstageResponses.Start(context, StatusCodes.Status201Created);
         json.WriteStartObject();
         json.WritePropertyName("location");
         EntityJson.Write(json, outcome.Location);
         json.WriteStartArray("entities");
-        foreach (var entity in registered.OfType<CatalogEntity>())
+        foreach (var stored in outcome.Entities)
         {
-            EntityJson.Write(json, entity, FieldSelection.All);
+            EntityJson.Write(json, stored.Entity, stored);
             await BackstageResponses.FlushIfLargeAsync(json, context);
         }
 

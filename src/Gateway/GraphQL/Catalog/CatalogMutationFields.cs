@@ -21,8 +21,8 @@ internal static class CatalogMutationFields
             .Argument<NonNullGraphType<StringGraphType>>("target")
             .Argument<BooleanGraphType>("dryRun", a => a.DefaultValue = false))
             .ResolveAsync(async c => c.GetArgument("dryRun", false)
-                ? LocationPreviewResult.Of(await c.Service<LocationService>().PreviewAsync(c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.CancellationToken))
-                : (object?)await c.Service<LocationService>().RegisterAsync(c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.CancellationToken));
+                ? (object?)LocationResult.Of(await c.Service<LocationService>().PreviewAsync(c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.CancellationToken))
+                : LocationResult.Of(await c.Service<LocationService>().RegisterAsync(c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.CancellationToken)));
 
         mutation.Field<NonNullGraphType<LocationResultGraphType>>("refreshLocation")
             .Description("Reads a location again and applies what changed. A read that fails keeps the last good entities and reports the problem.")
@@ -30,8 +30,9 @@ internal static class CatalogMutationFields
             .ResolveAsync(async c =>
             {
                 var id = CatalogQueryFields.ParseLocationId(c.GetArgument<string>("id"));
-                return (object?)await c.Service<LocationService>().RefreshAsync(id, c.CancellationToken)
-                    ?? throw new GraphQLNotFoundException($"No location has id {id}.");
+                return await c.Service<LocationService>().RefreshAsync(id, c.CancellationToken) is { } outcome
+                    ? (object?)LocationResult.Of(outcome)
+                    : throw new GraphQLNotFoundException($"No location has id {id}.");
             });
 
         mutation.Field<NonNullGraphType<BooleanGraphType>>("unregisterLocation")
@@ -54,7 +55,7 @@ internal static class CatalogMutationFields
                 var refresh = await c.Service<LocationService>().RefreshEntityAsync(entityRef.Canonical, c.CancellationToken);
                 return refresh.Result switch
                 {
-                    EntityRefreshResult.Refreshed => (object?)refresh.Outcome,
+                    EntityRefreshResult.Refreshed => (object?)LocationResult.Of(refresh.Outcome!),
                     EntityRefreshResult.ApiManaged => throw new InvalidQueryException($"{entityRef} is API-managed: no location to refresh it from."),
                     EntityRefreshResult.LocationGone => throw new GraphQLNotFoundException($"The location of {entityRef} is gone."),
                     _ => throw new GraphQLNotFoundException($"No entity is {entityRef}."),
