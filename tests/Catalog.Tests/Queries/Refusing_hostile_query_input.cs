@@ -1,3 +1,4 @@
+using Portal.Catalog.Model;
 using Portal.Catalog.Queries;
 
 namespace Portal.Catalog.Tests.Queries;
@@ -108,5 +109,75 @@ public sealed class Refusing_hostile_query_input(AcmeCatalog app) : IClassFixtur
         {
             Assert.False(string.IsNullOrWhiteSpace(exception.Message), $"empty message for {text}");
         }
+    }
+}
+
+/// <summary>The catalog holds every query to <see cref="CatalogLimits"/> itself, whichever surface (or cursor) it came from.</summary>
+public sealed class Holding_queries_to_the_catalog_limits(AcmeCatalog app) : IClassFixture<AcmeCatalog>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private EntityQueryService Queries => app.Get<EntityQueryService>();
+
+    [Fact]
+    public async Task More_order_fields_than_the_limit_are_refused_even_when_a_cursor_carries_them()
+    {
+        var tooMany = Enumerable.Range(0, CatalogLimits.MaxOrderFields + 1).Select(i => new EntityOrder($"spec.f{i}")).ToList();
+        var atTheLimit = await Queries.QueryAsync(new EntityQuery { Order = tooMany[..CatalogLimits.MaxOrderFields], Limit = 1 }, Cancellation);
+
+        var direct = await Assert.ThrowsAsync<InvalidQueryException>(() => Queries.QueryAsync(new EntityQuery { Order = tooMany }, Cancellation));
+
+        Assert.Equal($"The order names {CatalogLimits.MaxOrderFields + 1} fields; at most {CatalogLimits.MaxOrderFields}.", direct.Message);
+        Assert.NotNull(atTheLimit.NextCursor);
+    }
+
+    [Fact]
+    public async Task A_search_term_longer_than_the_limit_is_refused_and_one_at_the_limit_runs()
+    {
+        var atTheLimit = await Queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter(new string('x', CatalogLimits.MaxSearchLength)) }, Cancellation);
+
+        var tooLong = await Assert.ThrowsAsync<InvalidQueryException>(() =>
+            Queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter(new string('x', CatalogLimits.MaxSearchLength + 1)) }, Cancellation));
+
+        Assert.Empty(atTheLimit.Items);
+        Assert.Equal($"The search term is {CatalogLimits.MaxSearchLength + 1} characters; at most {CatalogLimits.MaxSearchLength}.", tooLong.Message);
+    }
+
+    [Theory]
+    [InlineData("team-a", "group:default/team-a")]
+    [InlineData("group:ops/team-b", "group:ops/team-b")]
+    [InlineData("user:ada", "user:default/ada")]
+    public void An_owner_written_short_gets_the_owners_default_kind_as_in_descriptors(string written, string canonical)
+    {
+        var filter = EntityFilter.OwnedBy([written], "filter.owner");
+
+        Assert.Equal(new Condition("relations.ownedBy", [canonical]), filter, new ConditionComparer());
+    }
+
+    [Theory]
+    [InlineData("", "filter.owner: an entity reference must not be empty")]
+    [InlineData("group:te\u0001am", "filter.owner: 'group:te?am' contains a control character")]
+    public void A_bad_owner_is_refused_naming_where_it_was_written(string written, string message)
+    {
+        var refused = Assert.Throws<InvalidQueryException>(() => EntityFilter.OwnedBy([written], "filter.owner"));
+
+        Assert.Equal(message, refused.Message);
+    }
+
+    [Fact]
+    public void A_ref_longer_than_the_limit_is_refused_before_it_is_parsed()
+    {
+        var ok = EntityRef.TryParseRequested("component:" + new string('a', CatalogLimits.MaxRefLength + 1), null, out _, out var error);
+
+        Assert.False(ok);
+        Assert.Equal($"the entity ref is longer than {CatalogLimits.MaxRefLength} characters", error);
+    }
+
+    private sealed class ConditionComparer : IEqualityComparer<EntityFilter>
+    {
+        public bool Equals(EntityFilter? x, EntityFilter? y) =>
+            x is Condition a && y is Condition b && a.Key == b.Key && (a.Values ?? []).SequenceEqual(b.Values ?? []);
+
+        public int GetHashCode(EntityFilter obj) => 0;
     }
 }

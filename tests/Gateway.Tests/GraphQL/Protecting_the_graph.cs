@@ -87,15 +87,20 @@ public sealed class Protecting_the_graph(AcmePortal portal) : IClassFixture<Acme
     }
 
     [Theory]
-    [InlineData("{ entities(search: \"SEARCH\") { totalCount } }", "search is 201 characters; at most 200")]
-    [InlineData("{ entities(orderBy: [{ field: \"a\" }, { field: \"b\" }, { field: \"c\" }, { field: \"d\" }, { field: \"e\" }, { field: \"f\" }]) { totalCount } }", "orderBy names 6 fields; at most 5")]
+    // The catalog's bounds (CatalogLimits), which REST applies too: a search of 257 characters, 11 order fields.
+    [InlineData("{ entities(search: \"SEARCH\") { totalCount } }", "search is 257 characters; at most 256")]
+    [InlineData("{ entities(orderBy: [ORDER]) { totalCount } }", "orderBy names 11 fields; at most 10")]
     [InlineData("{ entity(ref: \"component:payments-api\") { ... on Component { dependencies(first: 101) { ref } } } }", "first must be between 1 and 100; got 101")]
     [InlineData("{ entity(ref: \"component:payments-api\") { ... on Component { dependents(depth: 11) { ref } } } }", "depth must be between 1 and 10; got 11")]
+    [InlineData("mutation { registerLocation(type: \"file\", target: \"TARGET\", dryRun: true) { exists } }", "target is 4097 characters; at most 4096")]
     public async Task Arguments_over_their_bounds_are_refused_naming_the_bound(string query, string message)
     {
         using var graph = portal.Graph();
 
-        var response = await graph.PostAsync(query.Replace("SEARCH", new string('x', 201), StringComparison.Ordinal));
+        var response = await graph.PostAsync(query
+            .Replace("SEARCH", new string('x', 257), StringComparison.Ordinal)
+            .Replace("TARGET", "/" + new string('x', 4096), StringComparison.Ordinal)
+            .Replace("ORDER", string.Join(", ", Enumerable.Range(0, 11).Select(i => $"{{ field: \"f{i}\" }}")), StringComparison.Ordinal));
 
         Assert.Contains(message, (string?)response.Error("VALIDATION_FAILED")["message"], StringComparison.Ordinal);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
+using Portal.Catalog;
 using Portal.Catalog.Model;
 using Portal.Catalog.Queries;
 
@@ -14,13 +15,9 @@ namespace Portal.Gateway.Backstage.Catalog;
 internal static class CatalogRequestParser
 {
     public const int MaxPathLength = 256;
-    public const int MaxConditions = 100;
     public const int MaxValueLength = 1024;
     public const int MaxFields = 100;
-    public const int MaxOrderFields = 10;
-    public const int MaxFullTextTermLength = 256;
     public const int MaxFacets = 20;
-    public const int MaxRefLength = 512;
 
     /// <summary>Backstage's default page size for <c>/entities/by-query</c>.</summary>
     public const int DefaultLimit = 20;
@@ -69,9 +66,9 @@ internal static class CatalogRequestParser
                     continue;
                 }
 
-                if (++conditions > MaxConditions)
+                if (++conditions > CatalogLimits.MaxFilterConditions)
                 {
-                    throw BackstageApiException.Input($"Invalid filter, more than {MaxConditions} conditions in one request.");
+                    throw BackstageApiException.Input($"Invalid filter, more than {CatalogLimits.MaxFilterConditions} conditions in one request.");
                 }
 
                 var equals = statement.IndexOf('=', StringComparison.Ordinal);
@@ -165,8 +162,8 @@ internal static class CatalogRequestParser
         return new EntityOrder(Path(field.Trim(), where), Descending: direction == "desc");
     }
 
-    public static IReadOnlyList<EntityOrder> CheckOrderCount(List<EntityOrder> order) => order.Count > MaxOrderFields
-        ? throw BackstageApiException.Input($"Invalid orderField, more than {MaxOrderFields} fields.")
+    public static IReadOnlyList<EntityOrder> CheckOrderCount(List<EntityOrder> order) => order.Count > CatalogLimits.MaxOrderFields
+        ? throw BackstageApiException.Input($"Invalid orderField, more than {CatalogLimits.MaxOrderFields} fields.")
         : order;
 
     /// <summary>A case-insensitive substring search; an empty term searches nothing.</summary>
@@ -184,9 +181,9 @@ internal static class CatalogRequestParser
             return null;
         }
 
-        if (term.Length > MaxFullTextTermLength)
+        if (term.Length > CatalogLimits.MaxSearchLength)
         {
-            throw BackstageApiException.Input($"Invalid fullTextFilterTerm, longer than {MaxFullTextTermLength} characters.");
+            throw BackstageApiException.Input($"Invalid fullTextFilterTerm, longer than {CatalogLimits.MaxSearchLength} characters.");
         }
 
         return new FullTextFilter(term, fields.Count > 0 ? fields : null);
@@ -271,22 +268,10 @@ internal static class CatalogRequestParser
     /// <summary>
     /// A full entity reference, <c>kind:[namespace/]name</c> (the namespace defaults to <c>default</c>), in canonical form.
     /// </summary>
-    public static string EntityRefText(string? text, string where)
-    {
-        if (text is { Length: > MaxRefLength })
-        {
-            throw BackstageApiException.Input($"Invalid {where}: the entity ref is longer than {MaxRefLength} characters.");
-        }
-
-        if (text is not null && text.Any(char.IsControl))
-        {
-            throw BackstageApiException.Input($"Invalid {where}: '{Printable(text)}' contains a control character.");
-        }
-
-        return EntityRef.TryParse(text, null, "default", out var parsed, out var error)
+    public static string EntityRefText(string? text, string where) =>
+        EntityRef.TryParseRequested(text, null, out var parsed, out var error)
             ? parsed.Canonical
             : throw BackstageApiException.Input($"Invalid {where}: {error}.");
-    }
 
     private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

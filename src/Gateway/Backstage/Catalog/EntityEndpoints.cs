@@ -16,7 +16,6 @@ namespace Portal.Gateway.Backstage.Catalog;
 /// </summary>
 internal static class EntityEndpoints
 {
-    public const int MaxRefs = 10_000;
     private const string Actor = "backstage-api";
 
     /// <summary><c>GET /entities/by-query</c>: <c>{items, totalItems, pageInfo: {nextCursor?, prevCursor?}}</c>.</summary>
@@ -143,9 +142,9 @@ internal static class EntityEndpoints
             throw BackstageApiException.Input("Invalid request body: 'entityRefs' is required and must be an array of entity refs.");
         }
 
-        if (refsElement.GetArrayLength() > MaxRefs)
+        if (refsElement.GetArrayLength() > CatalogLimits.MaxRefsPerRequest)
         {
-            throw BackstageApiException.Input($"Invalid entityRefs: at most {MaxRefs} refs per request.");
+            throw BackstageApiException.Input($"Invalid entityRefs: at most {CatalogLimits.MaxRefsPerRequest} refs per request.");
         }
 
         var refs = refsElement.EnumerateArray().Select((item, i) => CatalogRequestParser.EntityRefText(
@@ -235,7 +234,7 @@ internal static class EntityEndpoints
             ? locationElement.GetString()!
             : null;
         var colon = location?.IndexOf(':', StringComparison.Ordinal) ?? -1;
-        if (location is null || colon <= 0 || colon == location.Length - 1 || location.Length > LocationEndpoints.MaxTargetLength)
+        if (location is null || colon <= 0 || colon == location.Length - 1 || location.Length > CatalogLimits.MaxLocationTargetLength)
         {
             errors.Add($"Invalid location ref '{location}': 'location' is required, written <type>:<target>, e.g. url:https://host/path/catalog-info.yaml.");
         }

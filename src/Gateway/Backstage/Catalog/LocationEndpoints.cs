@@ -1,3 +1,4 @@
+using Portal.Catalog;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Model;
 using Portal.Catalog.Queries;
@@ -7,10 +8,6 @@ namespace Portal.Gateway.Backstage.Catalog;
 /// <summary>The location routes of Backstage's catalog REST API.</summary>
 internal static class LocationEndpoints
 {
-    /// <summary>Longest location target (a URL or path) the API accepts.</summary>
-    public const int MaxTargetLength = 4096;
-
-    private const int MaxTypeLength = 64;
     private const int MaxProblemsInMessage = 10;
 
     /// <summary><c>GET /locations</c>: <c>[{data: {id, type, target}}]</c>.</summary>
@@ -82,9 +79,10 @@ internal static class LocationEndpoints
             target = CatalogRequestBody.RequiredString(body.RootElement, "target");
         }
 
-        if (type.Length > MaxTypeLength || target.Length > MaxTargetLength)
+        if (type.Length > CatalogLimits.MaxLocationTypeLength || target.Length > CatalogLimits.MaxLocationTargetLength)
         {
-            throw BackstageApiException.Input($"Invalid location: the type is limited to {MaxTypeLength} characters and the target to {MaxTargetLength}.");
+            throw BackstageApiException.Input(
+                $"Invalid location: the type is limited to {CatalogLimits.MaxLocationTypeLength} characters and the target to {CatalogLimits.MaxLocationTargetLength}.");
         }
 
         var locations = context.RequestServices.GetRequiredService<LocationService>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Portal.Catalog;
 using Portal.Catalog.Queries;
 
 namespace Portal.Gateway.Backstage.Catalog;
@@ -11,9 +12,9 @@ namespace Portal.Gateway.Backstage.Catalog;
 /// </summary>
 internal sealed class PredicateParser
 {
-    // Below the catalog's own bound of 16 (each level here may add a wrapper there), so a predicate accepted here is
-    // never refused by the catalog after a round trip.
-    private const int MaxDepth = 12;
+    // Below the catalog's own bound (a multi-key object here becomes an all-of there, and the request's any-of and
+    // search wrap the whole), so a predicate accepted here is never refused by the catalog after a round trip.
+    private const int MaxDepth = CatalogLimits.MaxFilterDepth - 4;
     private int _conditions;
 
     private PredicateParser()
@@ -72,9 +73,9 @@ internal sealed class PredicateParser
 
     private EntityFilter Condition(string key, JsonElement value, string where)
     {
-        if (++_conditions > CatalogRequestParser.MaxConditions)
+        if (++_conditions > CatalogLimits.MaxFilterConditions)
         {
-            throw BackstageApiException.Input($"Invalid query: more than {CatalogRequestParser.MaxConditions} conditions.");
+            throw BackstageApiException.Input($"Invalid query: more than {CatalogLimits.MaxFilterConditions} conditions.");
         }
 
         if (Primitive(value, where, required: false) is { } text)

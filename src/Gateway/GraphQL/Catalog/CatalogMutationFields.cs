@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GraphQL;
 using GraphQL.Types;
+using Portal.Catalog;
 using Portal.Catalog.Entities;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
@@ -20,9 +21,13 @@ internal static class CatalogMutationFields
             .Argument<NonNullGraphType<StringGraphType>>("type")
             .Argument<NonNullGraphType<StringGraphType>>("target")
             .Argument<BooleanGraphType>("dryRun", a => a.DefaultValue = false))
-            .ResolveAsync(async c => c.GetArgument("dryRun", false)
-                ? (object?)LocationResult.Of(await c.Service<LocationService>().PreviewAsync(c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.CancellationToken))
-                : LocationResult.Of(await c.Service<LocationService>().RegisterAsync(c.GetArgument<string>("type"), c.GetArgument<string>("target"), c.CancellationToken)));
+            .ResolveAsync(async c =>
+            {
+                var (type, target) = (Bounded(c.GetArgument<string>("type"), "type", CatalogLimits.MaxLocationTypeLength), Bounded(c.GetArgument<string>("target"), "target", CatalogLimits.MaxLocationTargetLength));
+                return c.GetArgument("dryRun", false)
+                    ? (object?)LocationResult.Of(await c.Service<LocationService>().PreviewAsync(type, target, c.CancellationToken))
+                    : LocationResult.Of(await c.Service<LocationService>().RegisterAsync(type, target, c.CancellationToken));
+            });
 
         mutation.Field<NonNullGraphType<LocationResultGraphType>>("refreshLocation")
             .Description("Reads a location again and applies what changed. A read that fails keeps the last good entities and reports the problem.")
@@ -96,6 +101,10 @@ internal static class CatalogMutationFields
                     : throw new GraphQLNotFoundException($"No entity is {entityRef}.");
             });
     }
+
+    private static string Bounded(string value, string argument, int maxLength) => value.Length <= maxLength
+        ? value
+        : throw new InvalidQueryException($"{argument} is {value.Length} characters; at most {maxLength}.");
 
     /// <summary>Who made a change, for the entity's history.</summary>
     private static string Actor(IResolveFieldContext context) =>

@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.Options;
+using Portal.Catalog;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Model;
 using Portal.Catalog.Queries;
@@ -11,10 +12,6 @@ namespace Portal.Gateway.GraphQL.Catalog;
 /// <summary>The catalog's root query fields: one entity, pages of entities, batches by ref, facets, nodes, locations.</summary>
 internal static class CatalogQueryFields
 {
-    public const int MaxRefsPerBatch = 500;
-    public const int MaxSearchLength = 200;
-    public const int MaxOrderFields = 5;
-
     public static void AddTo(ObjectGraphType query)
     {
         query.Field<EntityInterface>("entity")
@@ -23,14 +20,14 @@ internal static class CatalogQueryFields
             .Resolve(c => c.Portal().Entities.Load(ParseRef(c.GetArgument<string>("ref"), "ref").Canonical, EntitySelection.PartsFor(c)));
 
         query.Field<NonNullGraphType<ListGraphType<EntityInterface>>>("entitiesByRefs")
-            .Description($"Entities by reference, in the order asked, null where there is none; at most {MaxRefsPerBatch}.")
+            .Description($"Entities by reference, in the order asked, null where there is none; at most {CatalogLimits.MaxRefsPerRequest}.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("refs")
             .ResolveAsync(async c =>
             {
                 var refs = c.GetArgument<List<string>>("refs");
-                if (refs.Count > MaxRefsPerBatch)
+                if (refs.Count > CatalogLimits.MaxRefsPerRequest)
                 {
-                    throw new InvalidQueryException($"refs holds {refs.Count} references; ask for at most {MaxRefsPerBatch} at a time.");
+                    throw new InvalidQueryException($"refs holds {refs.Count} references; ask for at most {CatalogLimits.MaxRefsPerRequest} at a time.");
                 }
 
                 var keys = refs.Select((r, i) => ParseRef(r, $"refs[{i}]").Canonical).ToList();
@@ -54,15 +51,15 @@ internal static class CatalogQueryFields
                 }
 
                 var search = c.GetArgument<string?>("search");
-                if (search is { Length: > MaxSearchLength })
+                if (search is { Length: > CatalogLimits.MaxSearchLength })
                 {
-                    throw new InvalidQueryException($"search is {search.Length} characters; at most {MaxSearchLength}.");
+                    throw new InvalidQueryException($"search is {search.Length} characters; at most {CatalogLimits.MaxSearchLength}.");
                 }
 
                 var orderBy = c.GetArgument<List<EntityOrderInput>?>("orderBy") ?? [];
-                if (orderBy.Count > MaxOrderFields)
+                if (orderBy.Count > CatalogLimits.MaxOrderFields)
                 {
-                    throw new InvalidQueryException($"orderBy names {orderBy.Count} fields; at most {MaxOrderFields}.");
+                    throw new InvalidQueryException($"orderBy names {orderBy.Count} fields; at most {CatalogLimits.MaxOrderFields}.");
                 }
 
                 var page = await c.Service<EntityQueryService>().QueryAsync(new EntityQuery
@@ -112,7 +109,7 @@ internal static class CatalogQueryFields
     }
 
     public static EntityRef ParseRef(string text, string argument) =>
-        EntityRef.TryParse(text, null, "default", out var parsed, out var error)
+        EntityRef.TryParseRequested(text, null, out var parsed, out var error)
             ? parsed
             : throw new InvalidQueryException($"{argument}: {error}");
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GraphQL;
 using GraphQL.Types;
+using Portal.Catalog;
 using Portal.Catalog.Queries;
 using Portal.Gateway.GraphQL.Execution;
 using Portal.Gateway.GraphQL.Execution.Prepared;
@@ -58,7 +59,7 @@ internal static class EntityFields
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<HistoryItemGraphType>>>>("history")
             .Description("Recorded changes, newest first.")
             .Argument<IntGraphType>("limit", a => a.DefaultValue = 20)
-            .ResolveAsync(async c => await c.Service<EntityQueryService>().HistoryAsync(c.Source.Ref, Math.Clamp(c.GetArgument("limit", 20), 1, 100), c.CancellationToken));
+            .ResolveAsync(async c => await c.Service<EntityQueryService>().HistoryAsync(c.Source.Ref, Math.Clamp(c.GetArgument("limit", 20), 1, CatalogLimits.MaxHistoryItems), c.CancellationToken));
     }
 
     private static JsonObject? Metadata(CatalogEntity entity) => entity.Document["metadata"] as JsonObject;

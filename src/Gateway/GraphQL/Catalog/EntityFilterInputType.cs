@@ -1,4 +1,5 @@
 using GraphQL.Types;
+using Portal.Catalog;
 using Portal.Catalog.Model;
 using Portal.Catalog.Queries;
 
@@ -76,9 +77,10 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
 
     private static EntityFilter ToCatalogFilter(EntityFilterInput input, int depth)
     {
-        if (depth > 8)
+        // Each level of not here is two in the catalog's filter (an all-of holding a negation).
+        if (depth > CatalogLimits.MaxFilterDepth / 2)
         {
-            throw new InvalidQueryException("filter.not is nested deeper than 8 levels");
+            throw new InvalidQueryException($"filter.not is nested deeper than {CatalogLimits.MaxFilterDepth / 2} levels");
         }
 
         var conditions = new List<EntityFilter>();
@@ -86,8 +88,8 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
         AddValues(conditions, "metadata.namespace", input.Namespace, "filter.namespace");
         AddValues(conditions, "spec.type", input.Type, "filter.type");
         AddValues(conditions, "spec.lifecycle", input.Lifecycle, "filter.lifecycle");
-        AddValues(conditions, "relations.ownedBy", Refs(input.Owner, "group", "filter.owner"), "filter.owner");
-        AddValues(conditions, "relations.partOf", Refs(input.System, "system", "filter.system"), "filter.system");
+        Add(conditions, input.Owner, "filter.owner", owners => EntityFilter.OwnedBy(owners, "filter.owner"));
+        Add(conditions, input.System, "filter.system", systems => EntityFilter.PartOfSystem(systems, "filter.system"));
         AddValues(conditions, "metadata.tags", input.Tags, "filter.tags");
         foreach (var (field, index) in (input.Fields ?? []).Select((f, i) => (f, i)))
         {
@@ -107,7 +109,7 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
                 throw new InvalidQueryException($"{where}.type must not be empty");
             }
 
-            AddValues(conditions, "relations." + relation.Type, Refs(relation.Targets, null, where + ".targets"), where + ".targets");
+            AddValues(conditions, "relations." + relation.Type, Refs(relation.Targets, where + ".targets"), where + ".targets");
         }
 
         if (input.Not is not null)
@@ -118,7 +120,11 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
         return conditions.Count == 1 ? conditions[0] : new AllOf(conditions);
     }
 
-    private static void AddValues(List<EntityFilter> conditions, string key, IReadOnlyList<string>? values, string where)
+    private static void AddValues(List<EntityFilter> conditions, string key, IReadOnlyList<string>? values, string where) =>
+        Add(conditions, values, where, given => EntityFilter.Equal(key, [.. given]));
+
+    /// <summary>A condition the catalog builds from the values (an owner's default kind, say), when the values are given.</summary>
+    private static void Add(List<EntityFilter> conditions, IReadOnlyList<string>? values, string where, Func<IReadOnlyList<string>, EntityFilter> condition)
     {
         if (values is null)
         {
@@ -130,12 +136,12 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
             throw new InvalidQueryException($"{where} is an empty list: leave it out to match any value");
         }
 
-        conditions.Add(EntityFilter.Equal(key, [.. values]));
+        conditions.Add(condition(values));
     }
 
-    /// <summary>Completes short references with the field's default kind, so "team-a" finds group:default/team-a.</summary>
-    private static List<string>? Refs(IReadOnlyList<string>? values, string? defaultKind, string where) =>
-        values?.Select(value => EntityRef.TryParse(value, defaultKind, "default", out var parsed, out var error)
+    /// <summary>Full references (no default kind), in canonical form.</summary>
+    private static List<string>? Refs(IReadOnlyList<string>? values, string where) =>
+        values?.Select(value => EntityRef.TryParseRequested(value, null, out var parsed, out var error)
             ? parsed.Canonical
             : throw new InvalidQueryException($"{where}: {error}")).ToList();
 }

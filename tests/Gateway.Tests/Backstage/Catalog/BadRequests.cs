@@ -1,4 +1,5 @@
 using System.Net;
+using Portal.Catalog;
 
 namespace Portal.Gateway.Tests.Backstage.Catalog;
 
@@ -25,7 +26,7 @@ internal static class BadRequests
         ["filter statement without a key"] = Get("/entities/by-query?filter=kind=component,=service", "'=service' is not a valid statement"),
         ["filter key with an empty segment"] = Get("/entities/by-query?filter=spec..type=service", "'spec..type' has an empty segment"),
         ["filter key with a space"] = Get("/entities/by-query?filter=spec.%20type=service", "contains a space"),
-        ["filter with too many conditions"] = Get("/entities/by-query?filter=" + string.Join(',', Enumerable.Range(0, 101).Select(i => $"k{i}=v")), "more than 100 conditions"),
+        ["filter with too many conditions"] = Get("/entities/by-query?filter=" + string.Join(',', Enumerable.Range(0, CatalogLimits.MaxFilterConditions + 1).Select(i => $"k{i}=v")), $"more than {CatalogLimits.MaxFilterConditions} conditions"),
         ["orderField with an unknown direction"] = Get("/entities/by-query?orderField=metadata.name,up", "must be asc or desc"),
         ["orderField with three parts"] = Get("/entities/by-query?orderField=metadata.name,asc,1", "expected <field>,asc or <field>,desc"),
         ["limit that is not an integer"] = Get("/entities/by-query?limit=ten", "Invalid limit, 'ten' is not an integer"),
