@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Portal.Gateway.GraphQL.Execution;
 using Portal.Gateway.GraphQL.Execution.Prepared;
 using Portal.Gateway.GraphQL.Protection;
+using Portal.Gateway.GraphQL.Subscriptions;
 using Portal.Gateway.GraphQL.Transport;
 using Portal.Gateway.GraphQL.Transport.WebSockets;
 using Portal.Gateway.Hosting.Telemetry;

@@ -1,71 +1,35 @@
-using System.Buffers;
 using System.Text.Json;
-using Microsoft.Net.Http.Headers;
 using Portal.Catalog.Queries;
+using Portal.Gateway.Hosting.Http;
 
 namespace Portal.Gateway.Backstage.Catalog;
 
 /// <summary>
-/// JSON request bodies of the catalog REST API: <c>application/json</c> only, bounded in size while reading (a missing
-/// or false Content-Length is not trusted) and in depth, and always an object at the root.
+/// JSON request bodies of the catalog REST API: read within the gateway's bounds (<see cref="BoundedJsonBody"/>: media
+/// type, size, depth), always an object at the root, and refused with Backstage's error names.
 /// </summary>
 internal static class CatalogRequestBody
 {
-    private const int MaxDepth = 64;
-
-    public static async Task<JsonDocument> ReadAsync(HttpContext context, int maxBytes)
+    public static async Task<BoundedJsonBody> ReadAsync(HttpContext context, int maxBytes)
     {
-        var request = context.Request;
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-            || !contentType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        var body = await BoundedJsonBody.ReadAsync(context.Request, maxBytes, context.RequestAborted);
+        var refused = body.Failure switch
         {
-            throw new BackstageApiException(StatusCodes.Status415UnsupportedMediaType, "UnsupportedMediaTypeError",
-                $"The request body must be application/json; got '{request.ContentType ?? "no Content-Type"}'.");
+            JsonBodyFailure.UnsupportedMediaType => new BackstageApiException(StatusCodes.Status415UnsupportedMediaType, "UnsupportedMediaTypeError",
+                $"The request body must be application/json; got '{context.Request.ContentType ?? "no Content-Type"}'."),
+            JsonBodyFailure.TooLarge => TooLarge(maxBytes),
+            JsonBodyFailure.Empty => BackstageApiException.Input("The request body is empty; send a JSON object."),
+            JsonBodyFailure.InvalidJson => BackstageApiException.Input($"The request body is not valid JSON: {body.ParseError}"),
+            _ when body.RootElement.ValueKind != JsonValueKind.Object => BackstageApiException.Input("The request body must be a JSON object."),
+            _ => null,
+        };
+        if (refused is not null)
+        {
+            body.Dispose();
+            throw refused;
         }
 
-        if (request.ContentLength > maxBytes)
-        {
-            throw TooLarge(maxBytes);
-        }
-
-        var body = new ArrayBufferWriter<byte>(4096);
-        while (true)
-        {
-            var read = await request.Body.ReadAsync(body.GetMemory(16 * 1024), context.RequestAborted);
-            if (read == 0)
-            {
-                break;
-            }
-
-            body.Advance(read);
-            if (body.WrittenCount > maxBytes)
-            {
-                throw TooLarge(maxBytes);
-            }
-        }
-
-        if (body.WrittenCount == 0)
-        {
-            throw BackstageApiException.Input("The request body is empty; send a JSON object.");
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxDepth });
-        }
-        catch (JsonException exception)
-        {
-            throw BackstageApiException.Input($"The request body is not valid JSON: {exception.Message}");
-        }
-
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            document.Dispose();
-            throw BackstageApiException.Input("The request body must be a JSON object.");
-        }
-
-        return document;
+        return body;
     }
 
     /// <summary>The body of <c>POST /entities/by-query</c>, Backstage's predicate form of the same query.</summary>

@@ -13,33 +13,17 @@ namespace Portal.Gateway.GraphQL.Catalog;
 public sealed record CatalogChange(string Ref, string Change, long CatalogVersion, DateTimeOffset At);
 
 /// <summary>
-/// The catalog's changes as they reach this replica over the bus, handed to live subscribers (GraphQL
-/// subscriptions). Each subscriber has a filter and a bounded queue: a subscriber whose queue is full when a change
-/// arrives is dropped (its queue ends with <see cref="SubscriberTooSlowException"/>), so one stalled client never
-/// makes the replica buffer without limit. Filters are evaluated once per message for all subscribers sharing them,
-/// in one database round trip.
+/// The catalog's changes as they reach this replica over the bus, handed to live subscribers (GraphQL subscriptions)
+/// through a <see cref="ChangeFeed{TChange, TFilter}"/>: bounded queues, slow subscribers dropped, redeliveries
+/// ignored. What is the catalog's own: each subscriber's filter is an entity filter, evaluated once per message for all
+/// subscribers sharing it, in one database round trip; and the feed keeps the catalog version it has heard of.
 /// </summary>
 public sealed class CatalogChangeFeed(ChangeMatcher matcher, ILogger<CatalogChangeFeed> logger)
 {
-    // Enough to recognise a redelivery; the relay repeats a message only around a crash or a broker reconnect.
-    private const int RememberedMessages = 10_000;
-
-    private readonly Lock _gate = new();
-    private readonly List<ChangeSubscription> _subscribers = [];
-    private readonly HashSet<Guid> _delivered = [];
-    private readonly Queue<Guid> _deliveredOrder = new();
+    private readonly ChangeFeed<CatalogChange, SubscriberFilter?> _feed = new("catalog change", logger);
     private long _catalogVersion;
 
-    public int SubscriberCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _subscribers.Count;
-            }
-        }
-    }
+    public int SubscriberCount => _feed.SubscriberCount;
 
     /// <summary>The largest catalog version this replica has heard of (0 before the first change).</summary>
     public long CatalogVersion => Interlocked.Read(ref _catalogVersion);
@@ -48,61 +32,23 @@ public sealed class CatalogChangeFeed(ChangeMatcher matcher, ILogger<CatalogChan
     /// Starts receiving changes the filter selects (every change when it is null). At most <paramref name="capacity"/>
     /// changes wait in the subscription; dispose it to stop.
     /// </summary>
-    public ChangeSubscription Subscribe(EntityFilter? filter, int capacity)
+    public ChangeSubscription<CatalogChange> Subscribe(EntityFilter? filter, int capacity)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         if (filter is not null)
         {
             ChangeMatcher.Validate(filter);
         }
 
-        var subscription = new ChangeSubscription(this, filter, filter is null ? null : JsonSerializer.Serialize(filter), capacity);
-        lock (_gate)
-        {
-            _subscribers.Add(subscription);
-        }
-
-        return subscription;
+        return _feed.Subscribe(filter is null ? null : new SubscriberFilter(filter, JsonSerializer.Serialize(filter)), capacity);
     }
 
     /// <summary>Hands one bus message to the subscribers it concerns; a message already delivered is ignored.</summary>
     public async Task DeliverAsync(Guid messageId, EntitiesChanged message, CancellationToken cancellationToken)
     {
-        ChangeSubscription[] subscribers;
-        lock (_gate)
-        {
-            // Claimed before the first await, so a repeat arriving meanwhile is ignored too; released if delivery fails.
-            if (!_delivered.Add(messageId))
-            {
-                logger.LogDebug("Catalog change message {MessageId} was delivered already; ignored", messageId);
-                return;
-            }
-
-            _deliveredOrder.Enqueue(messageId);
-            if (_deliveredOrder.Count > RememberedMessages)
-            {
-                _delivered.Remove(_deliveredOrder.Dequeue());
-            }
-
-            subscribers = [.. _subscribers];
-        }
-
         var changes = message.Changes ?? [];
-        try
+        if (!await _feed.DeliverAsync(messageId, (subscribers, token) => DispatchAsync(subscribers, message, changes, token), cancellationToken))
         {
-            if (subscribers.Length > 0 && changes.Count > 0)
-            {
-                await DispatchAsync(subscribers, message, changes, cancellationToken);
-            }
-        }
-        catch
-        {
-            lock (_gate)
-            {
-                _delivered.Remove(messageId);
-            }
-
-            throw;
+            return;
         }
 
         long seen;
@@ -113,17 +59,25 @@ public sealed class CatalogChangeFeed(ChangeMatcher matcher, ILogger<CatalogChan
     }
 
     private async Task DispatchAsync(
-        ChangeSubscription[] subscribers, EntitiesChanged message, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+        IReadOnlyList<(ChangeSubscription<CatalogChange> Subscription, SubscriberFilter? Filter)> subscribers,
+        EntitiesChanged message,
+        IReadOnlyList<EntityChange> changes,
+        CancellationToken cancellationToken)
     {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
         // Subscribers with the same filter share its evaluation.
         var filters = new List<EntityFilter>();
         var filterIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var subscriber in subscribers)
+        foreach (var (_, filter) in subscribers)
         {
-            if (subscriber.FilterKey is { } key && !filterIndex.ContainsKey(key))
+            if (filter is not null && !filterIndex.ContainsKey(filter.Key))
             {
-                filterIndex[key] = filters.Count;
-                filters.Add(subscriber.Filter!);
+                filterIndex[filter.Key] = filters.Count;
+                filters.Add(filter.Filter);
             }
         }
 
@@ -152,9 +106,9 @@ public sealed class CatalogChangeFeed(ChangeMatcher matcher, ILogger<CatalogChan
             }
         }
 
-        foreach (var subscriber in subscribers)
+        foreach (var (subscriber, filter) in subscribers)
         {
-            var wanted = subscriber.FilterKey is { } key ? selected[filterIndex[key]] : null;
+            var wanted = filter is not null ? selected[filterIndex[filter.Key]] : null;
             foreach (var change in changes)
             {
                 if (wanted is not null && !wanted.Contains(change.Ref))
@@ -162,21 +116,14 @@ public sealed class CatalogChangeFeed(ChangeMatcher matcher, ILogger<CatalogChan
                     continue;
                 }
 
-                if (!subscriber.TryWrite(new CatalogChange(change.Ref, change.Change, message.CatalogVersion, message.At)))
+                if (!_feed.Send(subscriber, new CatalogChange(change.Ref, change.Change, message.CatalogVersion, message.At)))
                 {
-                    logger.LogInformation("Dropped a catalog change subscriber: {Capacity} changes were already waiting for it", subscriber.Capacity);
-                    subscriber.Drop();
                     break;
                 }
             }
         }
     }
 
-    internal void Remove(ChangeSubscription subscription)
-    {
-        lock (_gate)
-        {
-            _subscribers.Remove(subscription);
-        }
-    }
+    /// <summary>A subscriber's entity filter, with its identity: subscribers with equal keys share one evaluation.</summary>
+    private sealed record SubscriberFilter(EntityFilter Filter, string Key);
 }

@@ -1,26 +1,22 @@
 using System.Threading.Channels;
-using Portal.Catalog.Queries;
-using Portal.Gateway.GraphQL.Catalog;
 
 namespace Portal.Gateway.GraphQL.Subscriptions;
 
 /// <summary>
-/// One subscriber of the <see cref="CatalogChangeFeed"/>: the changes its filter selects, queued up to a capacity.
-/// Read <see cref="Changes"/> until it completes; it completes with <see cref="SubscriberTooSlowException"/> when the
-/// subscriber fell behind. Dispose to unsubscribe.
+/// One subscriber of a <see cref="ChangeFeed{TChange, TFilter}"/>: the changes its filter selects, queued up to a
+/// capacity. Read <see cref="Changes"/> until it completes; it completes with <see cref="SubscriberTooSlowException"/>
+/// when the subscriber fell behind. Dispose to unsubscribe.
 /// </summary>
-public sealed class ChangeSubscription : IDisposable
+public sealed class ChangeSubscription<TChange> : IDisposable
 {
-    private readonly CatalogChangeFeed _feed;
-    private readonly Channel<CatalogChange> _queue;
+    private readonly Action<ChangeSubscription<TChange>> _unsubscribe;
+    private readonly Channel<TChange> _queue;
 
-    internal ChangeSubscription(CatalogChangeFeed feed, EntityFilter? filter, string? filterKey, int capacity)
+    internal ChangeSubscription(Action<ChangeSubscription<TChange>> unsubscribe, int capacity)
     {
-        _feed = feed;
-        Filter = filter;
-        FilterKey = filterKey;
+        _unsubscribe = unsubscribe;
         Capacity = capacity;
-        _queue = Channel.CreateBounded<CatalogChange>(new BoundedChannelOptions(capacity)
+        _queue = Channel.CreateBounded<TChange>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full, and the feed drops the subscriber
             SingleReader = true,
@@ -28,27 +24,22 @@ public sealed class ChangeSubscription : IDisposable
         });
     }
 
-    public EntityFilter? Filter { get; }
-
     public int Capacity { get; }
 
-    public ChannelReader<CatalogChange> Changes => _queue.Reader;
+    public ChannelReader<TChange> Changes => _queue.Reader;
 
-    /// <summary>The filter's identity: subscribers with equal keys share one evaluation.</summary>
-    internal string? FilterKey { get; }
-
-    internal bool TryWrite(CatalogChange change) => _queue.Writer.TryWrite(change);
+    internal bool TryWrite(TChange change) => _queue.Writer.TryWrite(change);
 
     internal void Drop()
     {
         _queue.Writer.TryComplete(new SubscriberTooSlowException(Capacity));
-        _feed.Remove(this);
+        _unsubscribe(this);
     }
 
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        _feed.Remove(this);
+        _unsubscribe(this);
     }
 }
 

@@ -3,9 +3,9 @@ using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Transport;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 using Portal.Gateway.GraphQL.Execution;
 using Portal.Gateway.GraphQL.Protection;
+using Portal.Gateway.Hosting.Http;
 
 namespace Portal.Gateway.GraphQL.Transport;
 
@@ -113,104 +113,60 @@ internal sealed class GraphQLHttpEndpoint(
 
     private async Task<ParsedRequest> ReadPostRequestAsync(HttpContext context)
     {
-        var http = context.Request;
-        if (!MediaTypeHeaderValue.TryParse(http.ContentType, out var contentType)
-            || !contentType.MediaType.Equals(JsonMediaType, StringComparison.OrdinalIgnoreCase))
-        {
-            return ParsedRequest.Fail(StatusCodes.Status415UnsupportedMediaType,
-                $"The request body must be {JsonMediaType}; got '{http.ContentType ?? "no Content-Type"}'.");
-        }
-
         var limit = options.Value.MaxRequestBytes;
-        if (http.ContentLength > limit)
+        using var body = await BoundedJsonBody.ReadAsync(context.Request, limit, context.RequestAborted);
+        switch (body.Failure)
         {
-            return ParsedRequest.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.");
+            case JsonBodyFailure.UnsupportedMediaType:
+                return ParsedRequest.Fail(StatusCodes.Status415UnsupportedMediaType,
+                    $"The request body must be {JsonMediaType}; got '{context.Request.ContentType ?? "no Content-Type"}'.");
+
+            case JsonBodyFailure.TooLarge:
+                return ParsedRequest.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.");
+
+            // An empty body is not JSON either: GraphQL answers it with the parser's words.
+            case JsonBodyFailure.Empty or JsonBodyFailure.InvalidJson:
+                return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"The request body is not valid JSON: {body.ParseError}");
         }
 
-        // A missing Content-Length (chunked upload) is bounded while reading, not trusted.
-        var body = await ReadBoundedAsync(http.Body, http.ContentLength, limit, context.RequestAborted);
-        if (body is null)
+        switch (body.RootElement.ValueKind)
         {
-            return ParsedRequest.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.");
-        }
+            case JsonValueKind.Object:
+                return GraphQLRequestReader.Read(body.RootElement, serializer, out var invalid) is { } single
+                    ? new ParsedRequest(single, null, null)
+                    : ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Invalid request: {invalid}.");
 
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException exception)
-        {
-            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"The request body is not valid JSON: {exception.Message}");
-        }
+            case JsonValueKind.Array when !options.Value.AllowBatching:
+                return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                    "Batched requests (a JSON array of operations) are not enabled on this server; send one operation per request.");
 
-        using (document)
-        {
-            switch (document.RootElement.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    return GraphQLRequestReader.Read(document.RootElement, serializer, out var invalid) is { } single
-                        ? new ParsedRequest(single, null, null)
-                        : ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Invalid request: {invalid}.");
-
-                case JsonValueKind.Array when !options.Value.AllowBatching:
+            case JsonValueKind.Array:
+                var count = body.RootElement.GetArrayLength();
+                if (count == 0 || count > options.Value.MaxBatchSize)
+                {
                     return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
-                        "Batched requests (a JSON array of operations) are not enabled on this server; send one operation per request.");
+                        $"A batch must hold between 1 and {options.Value.MaxBatchSize} operations; this one holds {count}.");
+                }
 
-                case JsonValueKind.Array:
-                    var count = document.RootElement.GetArrayLength();
-                    if (count == 0 || count > options.Value.MaxBatchSize)
+                var batch = new List<GraphQLRequest>(count);
+                var index = 0;
+                foreach (var element in body.RootElement.EnumerateArray())
+                {
+                    if (GraphQLRequestReader.Read(element, serializer, out var error) is not { } request)
                     {
-                        return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
-                            $"A batch must hold between 1 and {options.Value.MaxBatchSize} operations; this one holds {count}.");
+                        return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Operation {index} of the batch: {error}.");
                     }
 
-                    var batch = new List<GraphQLRequest>(count);
-                    var index = 0;
-                    foreach (var element in document.RootElement.EnumerateArray())
-                    {
-                        if (GraphQLRequestReader.Read(element, serializer, out var error) is not { } request)
-                        {
-                            return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Operation {index} of the batch: {error}.");
-                        }
+                    batch.Add(request);
+                    index++;
+                }
 
-                        batch.Add(request);
-                        index++;
-                    }
+                return new ParsedRequest(null, batch, null);
 
-                    return new ParsedRequest(null, batch, null);
-
-                default:
-                    return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
-                        "The request body must be a JSON object with a 'query' member.");
-            }
+            default:
+                return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
+                    "The request body must be a JSON object with a 'query' member.");
         }
-    }
-
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long? contentLength, int limit, CancellationToken cancellationToken)
-    {
-        // The common case: the length is declared (and already checked against the limit), so read it in one buffer.
-        if (contentLength is { } length)
-        {
-            var exact = new byte[length];
-            await body.ReadExactlyAsync(exact, cancellationToken);
-            return exact;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     private static string? NegotiateMediaType(HttpRequest request)
