@@ -209,7 +209,7 @@ public sealed class Caching_documents(Caching_documents.FrugalPortal portal) : I
 
         (await graph.PostAsync(Names)).Ok();
         AssertCached(Names);
-        authorizer.Denied = "Query.entities";
+        authorizer.Denied = CatalogOperations.EntitiesRead;
         try
         {
             var refused = await graph.PostAsync(Names);

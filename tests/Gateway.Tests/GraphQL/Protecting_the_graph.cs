@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Portal.Gateway.GraphQL.Execution;
 using Portal.Gateway.GraphQL.Execution.Prepared;
+using Portal.Gateway.Hosting.Authorization;
 
 namespace Portal.Gateway.Tests.GraphQL;
 
@@ -151,7 +152,7 @@ public sealed class Configured_protections(Configured_protections.ReadOnlyPortal
 
         Assert.Equal(HttpStatusCode.BadRequest, mutation.Status);
         Assert.Equal("FORBIDDEN", (string?)mutation.Errors[0]!["extensions"]!["code"]);
-        Assert.Contains("Mutation.deleteEntity", (string?)mutation.Errors[0]!["message"], StringComparison.Ordinal);
+        Assert.Contains(CatalogOperations.EntitiesDelete, (string?)mutation.Errors[0]!["message"], StringComparison.Ordinal);
         Assert.Equal(0, roundTrips.Count);
         Assert.Equal(0, (int)query.Ok()["entities"]!["totalCount"]!);
     }
@@ -231,7 +232,7 @@ public sealed class Configured_protections(Configured_protections.ReadOnlyPortal
 
         dryRun.Ok();
         Assert.Equal(HttpStatusCode.BadRequest, real.Status);
-        Assert.Contains("Mutation.registerLocation", (string?)real.Error("FORBIDDEN")["message"], StringComparison.Ordinal);
+        Assert.Contains(CatalogOperations.LocationsRegister, (string?)real.Error("FORBIDDEN")["message"], StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, unsaid.Status);
         unsaid.Error("FORBIDDEN");
     }

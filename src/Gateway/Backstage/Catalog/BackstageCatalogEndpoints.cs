@@ -16,29 +16,30 @@ public static class BackstageCatalogEndpoints
         var options = BackstageApiOptions.From(endpoints.ServiceProvider.GetRequiredService<IConfiguration>());
         var api = endpoints.MapGroup(BasePath);
 
-        // Each route names itself once: the authorization check point sees the same method and pattern it is mapped to.
-        void Map(string method, string pattern, Func<HttpContext, bool> writes, Func<HttpContext, Task> handler) =>
-            api.MapMethods(pattern, [method], Handle(Guard($"{method} {pattern}", writes, handler)));
+        // Each route names the operation it performs, as the GraphQL field of the same operation does, so an
+        // authorization rule names it once (CatalogOperations).
+        void Map(string method, string pattern, string operation, Func<HttpContext, bool> writes, Func<HttpContext, Task> handler) =>
+            api.MapMethods(pattern, [method], Handle(Guard(operation, writes, handler)));
 
-        Map("GET", "/entities", Reads, EntityEndpoints.ListAsync);
-        Map("GET", "/entities/by-query", Reads, EntityEndpoints.QueryAsync);
-        Map("POST", "/entities/by-query", Reads, context => EntityEndpoints.QueryByPredicateAsync(context, options));
-        Map("GET", "/entities/by-name/{kind}/{namespace}/{name}", Reads, EntityEndpoints.ByNameAsync);
-        Map("GET", "/entities/by-uid/{uid}", Reads, EntityEndpoints.ByUidAsync);
-        Map("DELETE", "/entities/by-uid/{uid}", Writes, EntityEndpoints.DeleteByUidAsync);
-        Map("POST", "/entities/by-refs", Reads, context => EntityEndpoints.ByRefsAsync(context, options));
-        Map("GET", "/entity-facets", Reads, EntityEndpoints.FacetsAsync);
-        Map("POST", "/entity-facets", Reads, context => EntityEndpoints.FacetsByPredicateAsync(context, options));
-        Map("POST", "/refresh", Writes, context => EntityEndpoints.RefreshAsync(context, options));
-        Map("POST", "/validate-entity", Reads, context => EntityEndpoints.ValidateAsync(context, options));
+        Map("GET", "/entities", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.ListAsync);
+        Map("GET", "/entities/by-query", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.QueryAsync);
+        Map("POST", "/entities/by-query", CatalogOperations.EntitiesRead, Reads, context => EntityEndpoints.QueryByPredicateAsync(context, options));
+        Map("GET", "/entities/by-name/{kind}/{namespace}/{name}", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.ByNameAsync);
+        Map("GET", "/entities/by-uid/{uid}", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.ByUidAsync);
+        Map("DELETE", "/entities/by-uid/{uid}", CatalogOperations.EntitiesDelete, Writes, EntityEndpoints.DeleteByUidAsync);
+        Map("POST", "/entities/by-refs", CatalogOperations.EntitiesRead, Reads, context => EntityEndpoints.ByRefsAsync(context, options));
+        Map("GET", "/entity-facets", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.FacetsAsync);
+        Map("POST", "/entity-facets", CatalogOperations.EntitiesRead, Reads, context => EntityEndpoints.FacetsByPredicateAsync(context, options));
+        Map("POST", "/refresh", CatalogOperations.EntitiesRefresh, Writes, context => EntityEndpoints.RefreshAsync(context, options));
+        Map("POST", "/validate-entity", CatalogOperations.EntitiesValidate, Reads, context => EntityEndpoints.ValidateAsync(context, options));
 
-        Map("GET", "/locations", Reads, LocationEndpoints.ListAsync);
+        Map("GET", "/locations", CatalogOperations.LocationsRead, Reads, LocationEndpoints.ListAsync);
 
         // A dry run reads and validates the target and stores nothing: it is a read. No other route has a dry run.
-        Map("POST", "/locations", context => !LocationEndpoints.DryRun(context.Request.Query), context => LocationEndpoints.CreateAsync(context, options));
-        Map("GET", "/locations/{id}", Reads, LocationEndpoints.GetAsync);
-        Map("DELETE", "/locations/{id}", Writes, LocationEndpoints.DeleteAsync);
-        Map("GET", "/locations/by-entity/{kind}/{namespace}/{name}", Reads, LocationEndpoints.ByEntityAsync);
+        Map("POST", "/locations", CatalogOperations.LocationsRegister, context => !LocationEndpoints.DryRun(context.Request.Query), context => LocationEndpoints.CreateAsync(context, options));
+        Map("GET", "/locations/{id}", CatalogOperations.LocationsRead, Reads, LocationEndpoints.GetAsync);
+        Map("DELETE", "/locations/{id}", CatalogOperations.LocationsUnregister, Writes, LocationEndpoints.DeleteAsync);
+        Map("GET", "/locations/by-entity/{kind}/{namespace}/{name}", CatalogOperations.LocationsRead, Reads, LocationEndpoints.ByEntityAsync);
 
         // Anything else under the API answers in the API's error shape, not with an empty 404.
         api.MapFallback(Handle(context => throw BackstageApiException.NotFound(
@@ -51,10 +52,10 @@ public static class BackstageCatalogEndpoints
     private static bool Writes(HttpContext context) => true;
 
     /// <summary>The authorization check point: every route asks before it reads a byte of the body.</summary>
-    private static Func<HttpContext, Task> Guard(string resource, Func<HttpContext, bool> writes, Func<HttpContext, Task> handler) => context =>
+    private static Func<HttpContext, Task> Guard(string operation, Func<HttpContext, bool> writes, Func<HttpContext, Task> handler) => context =>
     {
         var authorizer = context.RequestServices.GetRequiredService<IPortalAuthorizer>();
-        return authorizer.Deny(new AccessRequest(context.User, BasePath + " " + resource, writes(context))) is { } reason
+        return authorizer.Deny(new AccessRequest(context.User, operation, writes(context))) is { } reason
             ? throw BackstageApiException.NotAllowed(reason)
             : handler(context);
     };

@@ -8,6 +8,7 @@ using Portal.Catalog.Queries;
 using Portal.Gateway.GraphQL.Execution;
 using Portal.Gateway.GraphQL.Protection;
 using Portal.Gateway.GraphQL.Scalars;
+using Portal.Gateway.Hosting.Authorization;
 
 namespace Portal.Gateway.GraphQL.Catalog;
 
@@ -16,11 +17,11 @@ internal static class CatalogMutationFields
 {
     public static void AddTo(ObjectGraphType mutation)
     {
-        GraphQLAuthorizationRule.WritesUnlessDryRun(mutation.Field<NonNullGraphType<LocationResultGraphType>>("registerLocation")
+        GraphQLAuthorizationRule.WritesUnlessDryRun(mutation.Field<NonNullGraphType<LocationResultGraphType>>("registerLocation"), CatalogOperations.LocationsRegister)
             .Description("Registers a location (file, url or git) and ingests it; its entities are queryable when this returns. dryRun: read and validate only.")
             .Argument<NonNullGraphType<StringGraphType>>("type")
             .Argument<NonNullGraphType<StringGraphType>>("target")
-            .Argument<BooleanGraphType>("dryRun", a => a.DefaultValue = false))
+            .Argument<BooleanGraphType>("dryRun", a => a.DefaultValue = false)
             .ResolveAsync(async c =>
             {
                 var (type, target) = (Bounded(c.GetArgument<string>("type"), "type", CatalogLimits.MaxLocationTypeLength), Bounded(c.GetArgument<string>("target"), "target", CatalogLimits.MaxLocationTargetLength));
@@ -29,7 +30,7 @@ internal static class CatalogMutationFields
                     : LocationResult.Of(await c.Service<LocationService>().RegisterAsync(type, target, c.CancellationToken));
             });
 
-        mutation.Field<NonNullGraphType<LocationResultGraphType>>("refreshLocation")
+        GraphQLAuthorizationRule.Writes(mutation.Field<NonNullGraphType<LocationResultGraphType>>("refreshLocation"), CatalogOperations.LocationsRefresh)
             .Description("Reads a location again and applies what changed. A read that fails keeps the last good entities and reports the problem.")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async c =>
@@ -40,7 +41,7 @@ internal static class CatalogMutationFields
                     : throw new GraphQLNotFoundException($"No location has id {id}.");
             });
 
-        mutation.Field<NonNullGraphType<BooleanGraphType>>("unregisterLocation")
+        GraphQLAuthorizationRule.Writes(mutation.Field<NonNullGraphType<BooleanGraphType>>("unregisterLocation"), CatalogOperations.LocationsUnregister)
             .Description("Removes a location and every entity it manages.")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async c =>
@@ -51,7 +52,7 @@ internal static class CatalogMutationFields
                     : throw new GraphQLNotFoundException($"No location has id {id}.");
             });
 
-        mutation.Field<NonNullGraphType<LocationResultGraphType>>("refreshEntity")
+        GraphQLAuthorizationRule.Writes(mutation.Field<NonNullGraphType<LocationResultGraphType>>("refreshEntity"), CatalogOperations.EntitiesRefresh)
             .Description("Refreshes the location that manages the entity.")
             .Argument<NonNullGraphType<StringGraphType>>("ref")
             .ResolveAsync(async c =>
@@ -67,14 +68,14 @@ internal static class CatalogMutationFields
                 };
             });
 
-        GraphQLAuthorizationRule.ChangesNothing(mutation.Field<NonNullGraphType<ValidationReportGraphType>>("validateEntities"))
+        GraphQLAuthorizationRule.Reads(mutation.Field<NonNullGraphType<ValidationReportGraphType>>("validateEntities"), CatalogOperations.EntitiesValidate)
             .Description("Validates YAML or JSON descriptors (one or more documents) and reports each problem with its document and field. Stores nothing.")
             .Argument<NonNullGraphType<StringGraphType>>("content")
             .Argument<StringGraphType>("source", a => a.DefaultValue = "input")
             // The descriptor reader applies Catalog:Descriptors:MaxFileBytes and reports a larger content as a problem.
             .Resolve(c => c.Service<EntityService>().Validate(c.GetArgument("source", "input"), c.GetArgument<string>("content")));
 
-        mutation.Field<NonNullGraphType<EntityInterface>>("upsertEntity")
+        GraphQLAuthorizationRule.Writes(mutation.Field<NonNullGraphType<EntityInterface>>("upsertEntity"), CatalogOperations.EntitiesUpsert)
             .Description("Creates or replaces an API-managed entity (one no location manages). etag: write only if the stored entity still has it (\"\" = only if it does not exist yet).")
             .Argument<NonNullGraphType<JsonGraphType>>("entity")
             .Argument<StringGraphType>("etag")
@@ -89,7 +90,7 @@ internal static class CatalogMutationFields
                 return await c.Service<EntityQueryService>().GetAsync(entityRef, c.CancellationToken);
             });
 
-        mutation.Field<NonNullGraphType<BooleanGraphType>>("deleteEntity")
+        GraphQLAuthorizationRule.Writes(mutation.Field<NonNullGraphType<BooleanGraphType>>("deleteEntity"), CatalogOperations.EntitiesDelete)
             .Description("Deletes an API-managed entity. etag: delete only if the stored entity still has it.")
             .Argument<NonNullGraphType<StringGraphType>>("ref")
             .Argument<StringGraphType>("etag")

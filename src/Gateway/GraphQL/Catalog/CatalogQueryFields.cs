@@ -6,6 +6,8 @@ using Portal.Catalog.Locations;
 using Portal.Catalog.Model;
 using Portal.Catalog.Queries;
 using Portal.Gateway.GraphQL.Execution;
+using Portal.Gateway.GraphQL.Protection;
+using Portal.Gateway.Hosting.Authorization;
 
 namespace Portal.Gateway.GraphQL.Catalog;
 
@@ -14,12 +16,12 @@ internal static class CatalogQueryFields
 {
     public static void AddTo(ObjectGraphType query)
     {
-        query.Field<EntityInterface>("entity")
+        GraphQLAuthorizationRule.Reads(query.Field<EntityInterface>("entity"), CatalogOperations.EntitiesRead)
             .Description("One entity by reference (kind:namespace/name; the namespace defaults to default). Null when there is none.")
             .Argument<NonNullGraphType<StringGraphType>>("ref")
             .Resolve(c => c.Portal().Entities.Load(ParseRef(c.GetArgument<string>("ref"), "ref").Canonical, EntitySelection.PartsFor(c)));
 
-        query.Field<NonNullGraphType<ListGraphType<EntityInterface>>>("entitiesByRefs")
+        GraphQLAuthorizationRule.Reads(query.Field<NonNullGraphType<ListGraphType<EntityInterface>>>("entitiesByRefs"), CatalogOperations.EntitiesRead)
             .Description($"Entities by reference, in the order asked, null where there is none; at most {CatalogLimits.MaxRefsPerRequest}.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("refs")
             .ResolveAsync(async c =>
@@ -34,7 +36,7 @@ internal static class CatalogQueryFields
                 return await c.Portal().Entities.GetAsync(keys, EntitySelection.PartsFor(c), c.CancellationToken);
             });
 
-        query.Field<NonNullGraphType<EntityConnectionGraphType>>("entities")
+        GraphQLAuthorizationRule.Reads(query.Field<NonNullGraphType<EntityConnectionGraphType>>("entities"), CatalogOperations.EntitiesRead)
             .Description("A page of entities. filter: a list of filters, any of which may match (each one's conditions all must). search: a case-insensitive substring of name, title, description or tags.")
             .Argument<ListGraphType<NonNullGraphType<EntityFilterInputType>>>("filter")
             .Argument<StringGraphType>("search")
@@ -80,7 +82,7 @@ internal static class CatalogQueryFields
                 return page;
             });
 
-        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<FacetGraphType>>>>("facets")
+        GraphQLAuthorizationRule.Reads(query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<FacetGraphType>>>>("facets"), CatalogOperations.EntitiesRead)
             .Description("Value counts per field (kind, spec.type, metadata.tags, any dot path) over the entities the filter matches.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("fields")
             .Argument<ListGraphType<NonNullGraphType<EntityFilterInputType>>>("filter")
@@ -92,18 +94,18 @@ internal static class CatalogQueryFields
                 return fields.Select(f => new Facet(f, facets.GetValueOrDefault(f) ?? [])).ToList();
             });
 
-        query.Field<NodeInterface>("node")
+        GraphQLAuthorizationRule.Reads(query.Field<NodeInterface>("node"), CatalogOperations.EntitiesRead)
             .Description("Any object by its global id.")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Resolve(c => EntityId.RefOf(c.GetArgument<string>("id")) is { } entityRef
                 ? c.Portal().Entities.Load(entityRef, EntitySelection.PartsFor(c))
                 : throw new InvalidQueryException($"id {c.GetArgument<string>("id")} is not a Portal node id."));
 
-        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<LocationGraphType>>>>("locations")
+        GraphQLAuthorizationRule.Reads(query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<LocationGraphType>>>>("locations"), CatalogOperations.LocationsRead)
             .Description("Registered locations, with the problems of their last read.")
             .ResolveAsync(async c => await c.Service<LocationService>().ListAsync(c.CancellationToken));
 
-        query.Field<LocationGraphType>("location")
+        GraphQLAuthorizationRule.Reads(query.Field<LocationGraphType>("location"), CatalogOperations.LocationsRead)
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async c => await c.Service<LocationService>().GetAsync(ParseLocationId(c.GetArgument<string>("id")), c.CancellationToken));
     }

@@ -2,7 +2,9 @@ using GraphQL;
 using GraphQL.Types;
 using Portal.Catalog.Queries;
 using Portal.Gateway.GraphQL.Execution;
+using Portal.Gateway.GraphQL.Protection;
 using Portal.Gateway.GraphQL.Subscriptions;
+using Portal.Gateway.Hosting.Authorization;
 
 namespace Portal.Gateway.GraphQL.Catalog;
 
@@ -16,7 +18,7 @@ internal static class CatalogSubscriptionFields
 
     public static void AddTo(ObjectGraphType subscription)
     {
-        subscription.Field<NonNullGraphType<EntityChangedEventType>>("entityChanged")
+        GraphQLAuthorizationRule.Reads(subscription.Field<NonNullGraphType<EntityChangedEventType>>("entityChanged"), CatalogOperations.EntitiesRead)
             .Description("""
                 Catalog entities as they are created, updated, deleted or orphaned, from the moment the subscription
                 starts; catalogVersion orders them. With a filter, only the entities it selects (the same filter as the

@@ -7,10 +7,11 @@ using Portal.Gateway.Hosting.Authorization;
 namespace Portal.Gateway.GraphQL.Protection;
 
 /// <summary>
-/// Asks the authorizer about every field the document selects, during validation: a denied field fails the whole
-/// request before any resolver runs (and before anything reaches the database). It runs once argument values are
-/// known, because whether some mutations write depends on them (<c>registerLocation(dryRun: true)</c> stores nothing),
-/// and it judges them as the REST API judges the same operations.
+/// Asks the authorizer about every operation the document performs (each root field it selects), during validation: a
+/// denied operation fails the whole request before any resolver runs (and before anything reaches the database).
+/// Fields below a root field are part of its answer. It runs once argument values are known, because whether some
+/// mutations write depends on them (<c>registerLocation(dryRun: true)</c> stores nothing), and it asks about the same
+/// operation names (<see cref="CatalogOperations"/>) as the REST API does.
 /// </summary>
 internal sealed class GraphQLAuthorizationRule(IPortalAuthorizer authorizer) : ValidationRuleBase
 {
@@ -25,7 +26,10 @@ internal sealed class GraphQLAuthorizationRule(IPortalAuthorizer authorizer) : V
             }
         }));
 
-    /// <summary>What the authorizer is asked about for a field of a parent type; null for a field the schema lacks.</summary>
+    /// <summary>
+    /// What the authorizer is asked about for a field of a parent type: the operation of a root field (a root field that
+    /// names none is asked about as <c>Type.field</c>, a write when it is a mutation); null for any other field.
+    /// </summary>
     public static AccessResource? Resource(ISchema schema, IGraphType? parent, FieldType? definition, GraphQLField field)
     {
         if (parent is null || definition is null)
@@ -33,11 +37,13 @@ internal sealed class GraphQLAuthorizationRule(IPortalAuthorizer authorizer) : V
             return null; // unknown fields are reported by the core rules
         }
 
-        var access = definition.GetMetadata<Access?>(AccessKey);
-        return new AccessResource(
-            $"{parent.Name}.{field.Name.StringValue}",
-            IsWrite: parent == schema.Mutation && access is not Access.ChangesNothing,
-            DryRunArgument: access is Access.WritesUnlessDryRun ? "dryRun" : null);
+        if (parent != schema.Query && parent != schema.Mutation && parent != schema.Subscription)
+        {
+            return null;
+        }
+
+        return definition.GetMetadata<AccessResource?>(AccessKey)
+            ?? new AccessResource($"{parent.Name}.{field.Name.StringValue}", IsWrite: parent == schema.Mutation);
     }
 
     /// <summary>Asks about one field; a prepared operation calls this with the resources it found once.</summary>
@@ -52,29 +58,27 @@ internal sealed class GraphQLAuthorizationRule(IPortalAuthorizer authorizer) : V
         }
     }
 
-    /// <summary>Marks a mutation that stores nothing (validation): a read-only server allows it.</summary>
-    public static FieldBuilder<TSource, TReturn> ChangesNothing<TSource, TReturn>(FieldBuilder<TSource, TReturn> field)
-    {
-        field.FieldType.Metadata[AccessKey] = Access.ChangesNothing;
-        return field;
-    }
+    /// <summary>Names the operation a root field performs that changes nothing (a query, a subscription, a validation).</summary>
+    public static FieldBuilder<TSource, TReturn> Reads<TSource, TReturn>(FieldBuilder<TSource, TReturn> field, string operation) =>
+        Mark(field, new AccessResource(operation, IsWrite: false));
 
-    /// <summary>Marks a mutation that stores nothing when its <c>dryRun</c> argument is true.</summary>
-    public static FieldBuilder<TSource, TReturn> WritesUnlessDryRun<TSource, TReturn>(FieldBuilder<TSource, TReturn> field)
-    {
-        field.FieldType.Metadata[AccessKey] = Access.WritesUnlessDryRun;
-        return field;
-    }
+    /// <summary>Names the operation a mutation performs, which writes.</summary>
+    public static FieldBuilder<TSource, TReturn> Writes<TSource, TReturn>(FieldBuilder<TSource, TReturn> field, string operation) =>
+        Mark(field, new AccessResource(operation, IsWrite: true));
 
-    private enum Access
+    /// <summary>Names the operation a mutation performs, which writes unless its <c>dryRun</c> argument is true.</summary>
+    public static FieldBuilder<TSource, TReturn> WritesUnlessDryRun<TSource, TReturn>(FieldBuilder<TSource, TReturn> field, string operation) =>
+        Mark(field, new AccessResource(operation, IsWrite: true, DryRunArgument: "dryRun"));
+
+    private static FieldBuilder<TSource, TReturn> Mark<TSource, TReturn>(FieldBuilder<TSource, TReturn> field, AccessResource resource)
     {
-        ChangesNothing,
-        WritesUnlessDryRun,
+        field.FieldType.Metadata[AccessKey] = resource;
+        return field;
     }
 }
 
 /// <summary>
-/// A GraphQL field as the authorizer sees it: <c>Type.field</c>, whether it changes the catalog, and the argument
-/// that, when true, makes it change nothing.
+/// A root field as the authorizer sees it: the operation's name, whether it changes anything, and the argument that,
+/// when true, makes it change nothing.
 /// </summary>
 internal sealed record AccessResource(string Name, bool IsWrite, string? DryRunArgument = null);

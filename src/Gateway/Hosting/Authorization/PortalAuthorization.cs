@@ -21,7 +21,11 @@ public sealed class AuthorizationOptions
     public AuthorizationMode? Mode { get; set; }
 }
 
-/// <summary>One thing a caller wants to do: a GraphQL field (<c>Mutation.registerLocation</c>) or a REST route.</summary>
+/// <summary>One thing a caller wants to do, whichever surface it arrives on.</summary>
+/// <param name="User">Who asks; null or anonymous when nobody signed in.</param>
+/// <param name="Resource">The operation (<see cref="CatalogOperations"/>: <c>catalog.locations.register</c>, ...); a
+/// GraphQL root field that names no operation is asked about as <c>Type.field</c>.</param>
+/// <param name="IsWrite">Whether it changes anything (a dry run does not).</param>
 public sealed record AccessRequest(ClaimsPrincipal? User, string Resource, bool IsWrite);
 
 /// <summary>
