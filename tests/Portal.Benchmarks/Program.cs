@@ -224,7 +224,7 @@ internal static class Benchmark
             // In-process reference for the GraphQL page: the same reads the gateway makes for it (the page with its total and
             // its owners and systems in one round trip, all columns only: the query selects no descriptor field or relation).
             async Task PageWithOwnersAsync() =>
-                await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, Parts = EntityParts.Columns, OwnersAndSystems = EntityParts.Columns }, CancellationToken.None);
+                await queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20, Parts = EntityParts.Columns, Include = new RelatedEntities(EntityReferences.Owner | EntityReferences.System, EntityParts.Columns) }, CancellationToken.None);
 
             // The GraphQL executor without HTTP, for the probe.
             var executer = (GraphQL.IDocumentExecuter<Portal.Gateway.GraphQL.PortalSchema>)app.Services.GetService(typeof(GraphQL.IDocumentExecuter<Portal.Gateway.GraphQL.PortalSchema>))!;

@@ -3,12 +3,12 @@ using System.Text.Json.Nodes;
 namespace Portal.Catalog.Queries;
 
 /// <summary>
-/// An entity as stored, with the columns the gateway reads without parsing the document, and the Backstage-shaped
-/// JSON (<see cref="ToBackstageJson"/>) with metadata.uid/etag, relations and status. Reads may leave the descriptor
-/// and the relations out (<see cref="EntityParts"/>): they are most of a row's bytes and cost, and a page that shows
-/// names, owners and systems needs neither. <see cref="Status"/> holds the stored processing items, followed by a
-/// warning per dangling relation when <see cref="WarnsOfDanglingRelations"/> (read with
-/// <see cref="EntityParts.DanglingWarnings"/>).
+/// An entity as stored: the columns every read has (names, type, lifecycle, owner, system, etag, location, status,
+/// timestamps), read without parsing the descriptor. The descriptor and the relations are most of a row's bytes and
+/// cost, and a page that shows names, owners and systems needs neither, so a read includes them only when asked
+/// (<see cref="EntityParts"/>); each is simply null when the read left it out. <see cref="Status"/> holds the stored
+/// processing items, followed by a warning per dangling relation when the read asked for them
+/// (<see cref="EntityParts.DanglingWarnings"/>, <see cref="StatusWarnsOfDanglingRelations"/>).
 /// </summary>
 public sealed record CatalogEntity(
     Guid Uid,
@@ -25,66 +25,44 @@ public sealed record CatalogEntity(
     string Etag,
     Guid? LocationId,
     bool Orphan,
-    byte[]? LoadedDocumentUtf8,
-    IReadOnlyList<RelationView>? LoadedRelations,
     IReadOnlyList<StatusItem> Status,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    bool WarnsOfDanglingRelations)
+    DateTimeOffset UpdatedAt)
 {
-    private JsonObject? _document;
+    /// <summary>The stored descriptor; null when the read left it out (<see cref="EntityParts.Document"/>).</summary>
+    public EntityDescriptor? Descriptor { get; init; }
+
+    /// <summary>Relations from this entity; null when the read left them out (<see cref="EntityParts.Relations"/>).</summary>
+    public IReadOnlyList<RelationView>? Relations { get; init; }
+
+    /// <summary><see cref="Status"/> includes the dangling-relation warnings (<see cref="EntityParts.DanglingWarnings"/>).</summary>
+    public bool StatusWarnsOfDanglingRelations { get; init; }
 
     /// <summary>
-    /// The stored descriptor as UTF-8 JSON text, as the database sends it: writers copy it through without a detour
-    /// over UTF-16. A read that left it out throws here rather than answer "empty".
+    /// The system the entity is part of: <see cref="SystemRef"/> when it names a System (Backstage's <c>spec.system</c>
+    /// defaults to that kind, but a descriptor may name another kind there, which is no system).
     /// </summary>
-    public ReadOnlyMemory<byte> DocumentUtf8 => LoadedDocumentUtf8
-        ?? throw new InvalidOperationException($"The descriptor of {Ref} was not read; read it with EntityParts.Document.");
-
-    /// <summary>Relations from this entity. A read that left them out throws here rather than answer "none".</summary>
-    public IReadOnlyList<RelationView> Relations => LoadedRelations
-        ?? throw new InvalidOperationException($"The relations of {Ref} were not read; read it with EntityParts.Relations.");
+    public string? SystemEntityRef => SystemRef is { } system && system.StartsWith("system:", StringComparison.Ordinal) ? system : null;
 
     /// <summary>The optional parts this read holds.</summary>
     public EntityParts Parts =>
-        (LoadedDocumentUtf8 is null ? EntityParts.Columns : EntityParts.Document)
-        | (LoadedRelations is null ? EntityParts.Columns : EntityParts.Relations)
-        | (WarnsOfDanglingRelations ? EntityParts.DanglingWarnings : EntityParts.Columns);
+        (Descriptor is null ? EntityParts.Columns : EntityParts.Document)
+        | (Relations is null ? EntityParts.Columns : EntityParts.Relations)
+        | (StatusWarnsOfDanglingRelations ? EntityParts.DanglingWarnings : EntityParts.Columns);
 
     public bool Has(EntityParts parts) => (Parts & parts) == parts;
+}
 
-    /// <summary>The stored descriptor, parsed on first use (pages that only show columns never pay for it).</summary>
-    public JsonObject Document => _document ??= (JsonObject)JsonNode.Parse(DocumentUtf8.Span)!;
+/// <summary>An entity's stored descriptor, as the UTF-8 JSON text the database sent, parsed on first use.</summary>
+public sealed class EntityDescriptor(byte[] utf8)
+{
+    private JsonObject? _json;
 
-    /// <summary>The entity in Backstage's REST shape.</summary>
-    public JsonObject ToBackstageJson()
-    {
-        var json = (JsonObject)Document.DeepClone();
-        var metadata = json["metadata"] as JsonObject ?? [];
-        json["metadata"] = metadata;
-        metadata["namespace"] ??= Namespace;
-        metadata["uid"] = Uid.ToString();
-        metadata["etag"] = Etag;
-        json["relations"] = new JsonArray(Relations.Select(r => (JsonNode)new JsonObject
-        {
-            ["type"] = r.Type,
-            ["targetRef"] = r.TargetRef,
-        }).ToArray());
-        if (Status.Count > 0)
-        {
-            json["status"] = new JsonObject
-            {
-                ["items"] = new JsonArray(Status.Select(s => (JsonNode)new JsonObject
-                {
-                    ["type"] = s.Type,
-                    ["level"] = s.Level,
-                    ["message"] = s.Message,
-                }).ToArray()),
-            };
-        }
+    /// <summary>The descriptor's JSON text: writers copy it through without a detour over UTF-16.</summary>
+    public ReadOnlyMemory<byte> Utf8 { get; } = utf8;
 
-        return json;
-    }
+    /// <summary>The descriptor parsed (pages that only show columns never pay for it).</summary>
+    public JsonObject Json => _json ??= (JsonObject)JsonNode.Parse(Utf8.Span)!;
 }
 
 /// <summary>

@@ -86,17 +86,33 @@ public sealed record EntityQuery
     public EntityParts Parts { get; init; } = EntityParts.All;
 
     /// <summary>
-    /// When set, the page also carries the owners and systems of its entities (<see cref="EntityPage.Related"/>), read
-    /// with these parts in the same round trip: a page that shows them needs no second query.
+    /// When set, the page also carries the entities its items refer to (<see cref="EntityPage.Related"/>), read with the
+    /// include's parts in the same round trip: a page that shows its items' owners, say, needs no second query.
     /// </summary>
-    public EntityParts? OwnersAndSystems { get; init; }
+    public RelatedEntities? Include { get; init; }
+}
+
+/// <summary>The entities a page's items refer to, by which references, and what to read of them.</summary>
+public sealed record RelatedEntities(EntityReferences References, EntityParts Parts);
+
+/// <summary>The references an entity holds in its own row.</summary>
+[Flags]
+public enum EntityReferences
+{
+    None = 0,
+
+    /// <summary><c>spec.owner</c>.</summary>
+    Owner = 1,
+
+    /// <summary><c>spec.system</c>.</summary>
+    System = 2,
 }
 
 public sealed record EntityPage(IReadOnlyList<CatalogEntity> Items, int? TotalCount, bool HasMore)
 {
     private string? _nextCursor;
 
-    /// <summary>The owners and systems of the items, when the query asked for them; each once, in no particular order.</summary>
+    /// <summary>The entities the items refer to, when the query asked for them (<see cref="EntityQuery.Include"/>); each once, in no particular order.</summary>
     public IReadOnlyList<CatalogEntity> Related { get; init; } = [];
 
     /// <summary>Makes the cursor that resumes right after item i; computed on demand (Relay edges ask for it).</summary>

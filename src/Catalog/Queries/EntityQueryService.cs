@@ -67,6 +67,10 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
 
+    // The stored columns that hold a ref to another entity, by the reference an include names.
+    private static readonly (EntityReferences Reference, string Column)[] ReferenceColumns =
+        [(EntityReferences.Owner, "owner_ref"), (EntityReferences.System, "system_ref")];
+
     // Facets scan every matching row, so they are cached per catalog version: any write bumps the version, and every
     // replica checks it (one indexed single-row read) before answering from its cache.
     private readonly ConcurrentDictionary<string, (long Version, Lazy<Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>>> Facets)> _facetCache = new();
@@ -194,12 +198,13 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             batch.BatchCommands.Add(count);
         }
 
-        if (query.OwnersAndSystems is { } relatedParts)
+        if (query.Include is { References: not EntityReferences.None } include)
         {
-            // The page's rows again (an index range the page query has just warmed), for their owner and system refs.
+            // The page's rows again (an index range the page query has just warmed), for the refs they hold.
+            var refColumns = string.Join(", ", ReferenceColumns.Where(c => include.References.HasFlag(c.Reference)).Select(c => "p." + c.Column));
             var related = new NpgsqlBatchCommand($"""
-                SELECT {ColumnsFor(relatedParts)} FROM catalog.entities e WHERE e.ref IN (
-                    SELECT unnest(ARRAY[p.owner_ref, p.system_ref]) FROM (
+                SELECT {ColumnsFor(include.Parts)} FROM catalog.entities e WHERE e.ref IN (
+                    SELECT unnest(ARRAY[{refColumns}]) FROM (
                         SELECT e.owner_ref, e.system_ref{sortColumns} FROM catalog.entities e
                         WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit} OFFSET {query.Offset}) p)
                 """);
@@ -235,11 +240,11 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 total = (int)reader.GetInt64(0);
             }
 
-            if (query.OwnersAndSystems is { } partsOfRelated && await reader.NextResultAsync(cancellationToken))
+            if (query.Include is { References: not EntityReferences.None } included && await reader.NextResultAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    relatedItems.Add(Read(reader, 0, partsOfRelated));
+                    relatedItems.Add(Read(reader, 0, included.Parts));
                 }
             }
         }
@@ -477,7 +482,12 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         return new CatalogEntity(
             uid, entityRef, kind, @namespace, name, title, description, type, lifecycle, owner, system, etag, location, orphan,
-            document, relations, status, createdAt, updatedAt, parts.HasFlag(EntityParts.DanglingWarnings));
+            status, createdAt, updatedAt)
+        {
+            Descriptor = document is null ? null : new EntityDescriptor(document),
+            Relations = relations,
+            StatusWarnsOfDanglingRelations = parts.HasFlag(EntityParts.DanglingWarnings),
+        };
     }
 
     /// <summary>

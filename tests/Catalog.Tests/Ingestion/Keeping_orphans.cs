@@ -36,13 +36,13 @@ public sealed class Keeping_orphans(KeepingOrphans app) : IClassFixture<KeepingO
         Assert.Equal(1, outcome!.Removed);
         var orphan = await Queries.GetAsync("component:default/strays-a", Cancellation);
         Assert.True(orphan!.Orphan);
-        Assert.Equal("true", orphan.ToBackstageJson()["metadata"]!["annotations"]![OrphanAnnotation]!.GetValue<string>());
+        Assert.Equal("true", orphan.Descriptor!.Json["metadata"]!["annotations"]![OrphanAnnotation]!.GetValue<string>());
         Assert.NotEqual(before!.Etag, orphan.Etag);
-        Assert.Contains(orphan.Relations, r => r.Type == "ownedBy");
+        Assert.Contains(orphan.Relations!, r => r.Type == "ownedBy");
         Assert.Equal(["orphaned", "created"], (await Queries.HistoryAsync(orphan.Ref, 10, Cancellation)).Select(h => h.Change));
         var kept = await Queries.GetAsync("component:default/stays-a", Cancellation);
         Assert.False(kept!.Orphan);
-        Assert.Null(kept.ToBackstageJson()["metadata"]!["annotations"]?[OrphanAnnotation]);
+        Assert.Null(kept.Descriptor!.Json["metadata"]!["annotations"]?[OrphanAnnotation]);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class Keeping_orphans(KeepingOrphans app) : IClassFixture<KeepingO
 
         var adopted = await Queries.GetAsync("component:default/returns-c", Cancellation);
         Assert.False(adopted!.Orphan);
-        Assert.Null(adopted.ToBackstageJson()["metadata"]!["annotations"]?[OrphanAnnotation]);
+        Assert.Null(adopted.Descriptor!.Json["metadata"]!["annotations"]?[OrphanAnnotation]);
         Assert.Equal(["updated", "orphaned", "created"], (await Queries.HistoryAsync(adopted.Ref, 10, Cancellation)).Select(h => h.Change));
         var orphans = await Queries.QueryAsync(
             new EntityQuery { Filter = EntityFilter.Equal("metadata.annotations.backstage.io/orphan", "true"), Limit = 100 }, Cancellation);

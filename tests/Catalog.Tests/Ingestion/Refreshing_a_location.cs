@@ -219,7 +219,7 @@ public sealed class Refreshing_a_location(ModuleHost app) : IClassFixture<Module
 
         var entity = await app.Get<EntityQueryService>().GetAsync("component:default/lonely-k", Cancellation);
 
-        Assert.Contains(entity!.Relations, r => r.Type == "ownedBy" && r.TargetRef == "group:default/nobody-k");
+        Assert.Contains(entity!.Relations!, r => r.Type == "ownedBy" && r.TargetRef == "group:default/nobody-k");
         var warning = Assert.Single(entity.Status);
         Assert.Equal("warning", warning.Level);
         Assert.Contains("group:default/nobody-k", warning.Message, StringComparison.Ordinal);

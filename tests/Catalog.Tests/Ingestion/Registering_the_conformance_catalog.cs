@@ -26,7 +26,7 @@ public sealed class Registering_the_conformance_catalog(AcmeCatalog app) : IClas
         foreach (var entity in stored.Items)
         {
             // Each edge once (a group's parent and its parent's children emit the same two), in one stable order.
-            Assert.Equal(expectedEntities[entity.Ref], entity.Relations.Select(r => $"{r.Type} {r.TargetRef}").ToList());
+            Assert.Equal(expectedEntities[entity.Ref], entity.Relations!.Select(r => $"{r.Type} {r.TargetRef}").ToList());
         }
     }
 

@@ -135,7 +135,7 @@ public sealed class Paging_through_everything(AwkwardSortValues app) : IClassFix
         "metadata.name" => entity.Name,
         "metadata.description" => entity.Description ?? "",
         "spec.lifecycle" => entity.Lifecycle ?? "",
-        Rank => entity.Document["metadata"]?["annotations"]?["example.com/rank"]?.GetValue<string>() ?? "",
+        Rank => entity.Descriptor!.Json["metadata"]?["annotations"]?["example.com/rank"]?.GetValue<string>() ?? "",
         _ => throw new ArgumentOutOfRangeException(nameof(field), field, null),
     };
 }

@@ -34,7 +34,7 @@ internal static class EntityJson
 
     public static void Write(Utf8JsonWriter json, CatalogEntity entity, FieldSelection fields)
     {
-        using var document = JsonDocument.Parse(entity.DocumentUtf8);
+        using var document = JsonDocument.Parse((entity.Descriptor ?? throw NotRead(entity, "descriptor")).Utf8);
         var root = document.RootElement;
         json.WriteStartObject();
 
@@ -62,7 +62,7 @@ internal static class EntityJson
         if (fields.KeepsWhole("relations"))
         {
             json.WriteStartArray("relations");
-            foreach (var relation in entity.Relations)
+            foreach (var relation in entity.Relations ?? throw NotRead(entity, "relations"))
             {
                 json.WriteStartObject();
                 json.WriteString(TypeName, relation.Type);
@@ -166,6 +166,25 @@ internal static class EntityJson
         json.WriteEndArray();
         json.WriteEndObject();
     }
+
+    /// <summary>
+    /// The entity in Backstage's REST shape as a JSON value, for GraphQL's <c>descriptor</c>: the same writer as the REST
+    /// API's, so both surfaces show an entity the same way. Needs the descriptor and the relations.
+    /// </summary>
+    public static JsonElement ToElement(CatalogEntity entity)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            Write(json, entity, FieldSelection.All);
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    private static InvalidOperationException NotRead(CatalogEntity entity, string part) =>
+        new($"The {part} of {entity.Ref} was not read; read it with EntityJson.PartsWritten.");
 
     /// <summary>Backstage's <c>Location</c>: <c>{id, type, target}</c>.</summary>
     public static void Write(Utf8JsonWriter json, LocationInfo location)

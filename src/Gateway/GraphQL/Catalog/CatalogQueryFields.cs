@@ -75,7 +75,9 @@ internal static class CatalogQueryFields
                     // The total is one more aggregate: only when the query selects it.
                     IncludeTotal = c.SubFields?.ContainsKey("totalCount") ?? false,
                     Parts = EntitySelection.NodePartsFor(c),
-                    OwnersAndSystems = EntitySelection.OwnerAndSystemPartsFor(c),
+                    Include = EntitySelection.OwnerAndSystemPartsFor(c) is { } related
+                        ? new RelatedEntities(EntityReferences.Owner | EntityReferences.System, related)
+                        : null,
                 }, c.CancellationToken);
                 c.Portal().Entities.Prime(page.Items);
                 c.Portal().Entities.Prime(page.Related);

@@ -3,6 +3,7 @@ using GraphQL;
 using GraphQL.Types;
 using Portal.Catalog;
 using Portal.Catalog.Queries;
+using Portal.Gateway.Backstage.Catalog;
 using Portal.Gateway.GraphQL.Execution;
 using Portal.Gateway.GraphQL.Execution.Prepared;
 using Portal.Gateway.GraphQL.Scalars;
@@ -32,11 +33,11 @@ internal static class EntityFields
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<LinkGraphType>>>>("links").Reads(EntityParts.Document)
             .Resolve(c => FromDocument(c, e => Metadata(e)?["links"] is JsonArray links ? links.OfType<JsonObject>().ToList() : []));
         graph.Field<JsonGraphType>("spec").Description("The descriptor's spec, as written.").Reads(EntityParts.Document)
-            .Resolve(c => FromDocument(c, e => e.Document["spec"]?.DeepClone()));
+            .Resolve(c => FromDocument(c, e => Descriptor(e)["spec"]?.DeepClone()));
         // With the dangling-relation warnings always, as REST by-name shows them, whatever else the query selects.
         graph.Field<NonNullGraphType<JsonGraphType>>("descriptor").Description("The whole descriptor in Backstage's REST shape (metadata.uid/etag, relations, status).")
             .Reads(EntityParts.All | EntityParts.DanglingWarnings)
-            .Resolve(c => c.Portal().Entities.With(EntityParts.All | EntityParts.DanglingWarnings, c.Source, entity => entity.ToBackstageJson()));
+            .Resolve(c => c.Portal().Entities.With(EntityParts.All | EntityParts.DanglingWarnings, c.Source, EntityJson.ToElement));
         graph.Field<NonNullGraphType<BooleanGraphType>>("orphan").Description("Its location no longer emits it (kept by Catalog:OrphanStrategy=Keep).").ResolveProperty(e => e.Orphan);
         graph.Field<IdGraphType>("locationId").Description("The location that manages it; null for API-managed entities.").ResolveProperty(e => e.LocationId);
         graph.Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").ResolveProperty(e => e.CreatedAt);
@@ -50,7 +51,7 @@ internal static class EntityFields
                 var relationType = c.GetArgument<string?>("type");
                 return c.Portal().Entities.With(EntityParts.Relations, c.Source, entity => relationType is null
                     ? entity.Relations
-                    : entity.Relations.Where(r => r.Type.Equals(relationType, StringComparison.OrdinalIgnoreCase)).ToList());
+                    : entity.Relations?.Where(r => r.Type.Equals(relationType, StringComparison.OrdinalIgnoreCase)).ToList());
             });
         graph.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StatusItemGraphType>>>>("status")
             .Description("Processing errors and warnings (status.items), with a warning per relation whose target is not in the catalog (as the REST API shows them).")
@@ -62,7 +63,11 @@ internal static class EntityFields
             .ResolveAsync(async c => await c.Service<EntityQueryService>().HistoryAsync(c.Source.Ref, Math.Clamp(c.GetArgument("limit", 20), 1, CatalogLimits.MaxHistoryItems), c.CancellationToken));
     }
 
-    private static JsonObject? Metadata(CatalogEntity entity) => entity.Document["metadata"] as JsonObject;
+    private static JsonObject? Metadata(CatalogEntity entity) => Descriptor(entity)["metadata"] as JsonObject;
+
+    /// <summary>The descriptor of an entity <see cref="FromDocument"/> made sure was read with it.</summary>
+    public static JsonObject Descriptor(CatalogEntity entity) =>
+        (entity.Descriptor ?? throw new InvalidOperationException($"The descriptor of {entity.Ref} was not read.")).Json;
 
     /// <summary>A value from the descriptor, which the loader reads first if the entity was read without it.</summary>
     public static object? FromDocument<T>(IResolveFieldContext<CatalogEntity> context, Func<CatalogEntity, T> value) =>

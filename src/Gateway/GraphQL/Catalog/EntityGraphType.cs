@@ -59,7 +59,7 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
 
     protected void SpecString(string field, string? description = null) =>
         Field<StringGraphType>(field).Description(description ?? $"spec.{field}").Reads(EntityParts.Document)
-            .Resolve(c => EntityFields.FromDocument(c, e => e.Document["spec"]?[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null));
+            .Resolve(c => EntityFields.FromDocument(c, e => EntityFields.Descriptor(e)["spec"]?[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null));
 
     /// <summary>spec.type and spec.lifecycle have their own columns: pages that show them never parse the document.</summary>
     protected void SpecType() => Field<StringGraphType>("type").Description("spec.type").ResolveProperty(e => e.Type);
@@ -68,7 +68,7 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
 
     protected void SpecJson(string field) =>
         Field<JsonGraphType>(field).Description($"spec.{field}").Reads(EntityParts.Document)
-            .Resolve(c => EntityFields.FromDocument(c, e => e.Document["spec"]?[field]?.DeepClone()));
+            .Resolve(c => EntityFields.FromDocument(c, e => EntityFields.Descriptor(e)["spec"]?[field]?.DeepClone()));
 
     /// <summary>The first target of a relation type (optionally of one kind), loaded in the execution's batch.</summary>
     protected void One(string field, string relationType, string? targetKind, string description) =>
@@ -83,7 +83,7 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
     /// <summary>
     /// spec.owner and spec.system: their targets are columns of the entity's row (the same refs as its ownedBy and
     /// partOf-system relations), so showing an owner or a system never needs the relations. A page brings its owners
-    /// and systems along (<see cref="EntityQuery.OwnersAndSystems"/>): those resolve at once, without a batch.
+    /// and systems along (<see cref="EntityQuery.Include"/>): those resolve at once, without a batch.
     /// </summary>
     protected void OneFromColumn(string field, Func<CatalogEntity, string?> target, string description) =>
         Field<EntityInterface>(field).Description(description).Resolve(c =>
@@ -101,7 +101,7 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
     protected void Owner() => OneFromColumn("owner", e => e.OwnerRef, "spec.owner");
 
     protected void System() =>
-        OneFromColumn("system", e => e.SystemRef is { } system && system.StartsWith("system:", StringComparison.Ordinal) ? system : null, "spec.system");
+        OneFromColumn("system", e => e.SystemEntityRef, "spec.system");
 
     /// <summary>Every target of a relation type that exists in the catalog, loaded in the execution's batch.</summary>
     protected void Many(string field, string relationType, string? targetKind, string description) =>
@@ -140,8 +140,9 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
     /// <summary>Most entities one dependencies/dependents field returns: a hub's graph must not load the catalog.</summary>
     public const int MaxGraphEntities = 100;
 
+    // Called inside With(EntityParts.Relations, ...), which read them.
     private static IEnumerable<string> Targets(CatalogEntity entity, string relationType, string? targetKind) =>
-        entity.Relations
+        (entity.Relations ?? [])
             .Where(r => r.Type == relationType && (targetKind is null || r.TargetRef.StartsWith(targetKind + ":", StringComparison.Ordinal)))
             .Select(r => r.TargetRef);
 }

@@ -84,8 +84,8 @@ public sealed class EntityLoader(EntityQueryService queries)
             ? next(entity)
             : Load(entity.Ref, parts | entity.Parts).Then(read => next(read ?? entity with
             {
-                LoadedDocumentUtf8 = entity.LoadedDocumentUtf8 ?? "{}"u8.ToArray(),
-                LoadedRelations = entity.LoadedRelations ?? [],
+                Descriptor = entity.Descriptor ?? new EntityDescriptor("{}"u8.ToArray()),
+                Relations = entity.Relations ?? [],
             }));
 
     /// <summary>Entities for refs, with null for misses, in order; one round trip for everything pending.</summary>
@@ -142,10 +142,10 @@ public sealed class EntityLoader(EntityQueryService queries)
         _loaded[key] = entity is not null && _loaded.GetValueOrDefault(key) is { } known && !entity.Has(known.Parts)
             ? entity with
             {
-                LoadedDocumentUtf8 = entity.LoadedDocumentUtf8 ?? known.LoadedDocumentUtf8,
-                LoadedRelations = entity.LoadedRelations ?? known.LoadedRelations,
-                Status = entity.WarnsOfDanglingRelations || !known.WarnsOfDanglingRelations ? entity.Status : known.Status,
-                WarnsOfDanglingRelations = entity.WarnsOfDanglingRelations || known.WarnsOfDanglingRelations,
+                Descriptor = entity.Descriptor ?? known.Descriptor,
+                Relations = entity.Relations ?? known.Relations,
+                Status = entity.StatusWarnsOfDanglingRelations || !known.StatusWarnsOfDanglingRelations ? entity.Status : known.Status,
+                StatusWarnsOfDanglingRelations = entity.StatusWarnsOfDanglingRelations || known.StatusWarnsOfDanglingRelations,
             }
             : entity;
     }
