@@ -30,7 +30,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private const int MaxCursorLength = 16 * 1024;
 
     /// <summary>How many columns an entity takes at the start of a row (a page's sort keys follow them).</summary>
-    private const int EntityColumnCount = 20;
+    internal const int EntityColumnCount = 20;
 
     private const string ColumnsBeforeDocument = """
         e.id, e.ref, e.kind, e.namespace, e.name, e.title, e.description, e.type, e.lifecycle, e.owner_ref, e.system_ref,
@@ -58,7 +58,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private static readonly string[] ColumnLists = [.. Enumerable.Range(0, (int)(EntityParts.All | EntityParts.DanglingWarnings) + 1)
         .Select(parts => BuildColumns((EntityParts)parts))];
 
-    private static string ColumnsFor(EntityParts parts) => ColumnLists[(int)parts];
+    internal static string ColumnsFor(EntityParts parts) => ColumnLists[(int)parts];
 
     private static string BuildColumns(EntityParts parts) =>
         ColumnsBeforeDocument + (parts.HasFlag(EntityParts.Document) ? "e.document_text" : "NULL::text") + ColumnsAfterDocument
