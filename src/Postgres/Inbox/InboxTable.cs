@@ -15,11 +15,7 @@ public sealed class InboxTable
 
     public InboxTable(string schema)
     {
-        if (!ModuleDatabaseRegistration.SchemaName().IsMatch(schema))
-        {
-            throw new ArgumentException($"'{schema}' is not a plain lower-case schema name.", nameof(schema));
-        }
-
+        ModuleDatabaseRegistration.RequireSchemaName(schema);
         Schema = schema;
         Name = $"{schema}.inbox";
         _claim = $"INSERT INTO {Name} (consumer, message_id) VALUES (@consumer, @id) ON CONFLICT DO NOTHING";

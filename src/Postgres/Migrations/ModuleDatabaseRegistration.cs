@@ -18,11 +18,7 @@ public static partial class ModuleDatabaseRegistration
     public static IServiceCollection AddModuleDatabase<TContext>(this IServiceCollection services, string schema)
         where TContext : DbContext
     {
-        if (!SchemaName().IsMatch(schema))
-        {
-            throw new ArgumentException($"'{schema}' is not a plain lower-case schema name.", nameof(schema));
-        }
-
+        RequireSchemaName(schema);
         services.AddDbContextPool<TContext>((provider, options) => options.UseNpgsql(
             provider.GetRequiredService<NpgsqlDataSource>(),
             npgsql => npgsql.MigrationsHistoryTable(HistoryTable, schema)));
@@ -43,8 +39,20 @@ public static partial class ModuleDatabaseRegistration
         .UseNpgsql("Host=design-time", npgsql => npgsql.MigrationsHistoryTable(HistoryTable, schema))
         .Options;
 
+    /// <summary>
+    /// Refuses a schema name that is not a plain lower-case identifier: module tables are named into SQL text
+    /// (<c>{schema}.outbox</c>), so nothing there may end one name and start another.
+    /// </summary>
+    internal static void RequireSchemaName(string schema)
+    {
+        if (!SchemaName().IsMatch(schema))
+        {
+            throw new ArgumentException($"'{schema}' is not a plain lower-case schema name.", nameof(schema));
+        }
+    }
+
     private const string HistoryTable = "__EFMigrationsHistory";
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
-    internal static partial Regex SchemaName();
+    private static partial Regex SchemaName();
 }

@@ -19,11 +19,7 @@ public sealed class OutboxTable
 
     public OutboxTable(string schema)
     {
-        if (!ModuleDatabaseRegistration.SchemaName().IsMatch(schema))
-        {
-            throw new ArgumentException($"'{schema}' is not a plain lower-case schema name.", nameof(schema));
-        }
-
+        ModuleDatabaseRegistration.RequireSchemaName(schema);
         Schema = schema;
         Name = $"{schema}.outbox";
         // WITH ORDINALITY keeps the rows in the order of the messages, which is the order they are published in.
