@@ -308,10 +308,10 @@ public sealed class LocationService
     }
 
     public async Task<IReadOnlyList<LocationInfo>> ListAsync(CancellationToken cancellationToken) =>
-        await SelectAsync("", null, cancellationToken);
+        await SelectAsync("", cancellationToken);
 
     public async Task<LocationInfo?> GetAsync(Guid id, CancellationToken cancellationToken) =>
-        (await SelectAsync("WHERE id = @id", id, cancellationToken)).FirstOrDefault();
+        (await SelectAsync("WHERE id = @id", cancellationToken, ("id", id))).FirstOrDefault();
 
     /// <summary>Inserts the location row; false when the target is registered already (the unique index).</summary>
     private static async Task<bool> TryInsertAsync(NpgsqlConnection connection, LocationInfo location, CancellationToken cancellationToken)
@@ -334,22 +334,16 @@ public sealed class LocationService
 
     /// <summary>The location registered for a target, if any (one index lookup).</summary>
     private async Task<LocationInfo?> FindAsync(string type, string target, CancellationToken cancellationToken) =>
-        (await SelectAsync("WHERE type = @type AND target = @target", null, cancellationToken, parameters: [("type", type), ("target", target)])).FirstOrDefault();
+        (await SelectAsync("WHERE type = @type AND target = @target", cancellationToken, ("type", type), ("target", target))).FirstOrDefault();
 
     /// <summary>How the entities' history names a location's writes.</summary>
     private static string Actor(LocationInfo location) => $"location:{location.Type}:{location.Target}";
 
-    private async Task<List<LocationInfo>> SelectAsync(
-        string where, Guid? id, CancellationToken cancellationToken, (string Name, string Value)[]? parameters = null)
+    private async Task<List<LocationInfo>> SelectAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         var text = $"SELECT id, type, target, refreshed_at, problems::text FROM catalog.locations {where} ORDER BY created_at, id";
         await using var command = _dataSource.CreateCommand(text);
-        if (id is { } value)
-        {
-            command.Parameters.AddWithValue("id", value);
-        }
-
-        foreach (var (name, parameter) in parameters ?? [])
+        foreach (var (name, parameter) in parameters)
         {
             command.Parameters.AddWithValue(name, parameter);
         }

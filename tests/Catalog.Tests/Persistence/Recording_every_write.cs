@@ -47,6 +47,20 @@ public sealed class Recording_every_write(ModuleHost app) : IClassFixture<Module
     }
 
     [Fact]
+    public async Task One_write_announces_its_changes_in_the_order_it_made_them_created_before_deleted()
+    {
+        var file = _folder.Write("catalog-info.yaml", CatalogFolder.Component("ordered-old"));
+        var locations = app.Get<LocationService>();
+        var registered = await locations.RegisterAsync("file", file, Cancellation);
+        _folder.Write("catalog-info.yaml", CatalogFolder.Component("ordered-new"));
+
+        var refreshed = await RecordedAsync(() => locations.RefreshAsync(registered.Location.Id, Cancellation));
+
+        Assert.Equal([("component:default/ordered-new", "created"), ("component:default/ordered-old", "deleted")], refreshed.Announced);
+        Assert.Equal(refreshed.Announced, refreshed.History.Select(h => (h.Ref, h.Change)));
+    }
+
+    [Fact]
     public async Task A_registration_answers_with_its_entities_as_stored_and_a_refresh_with_the_same_uids_and_etags()
     {
         var file = _folder.Write("catalog-info.yaml", CatalogFolder.Component("answered-a") + "\n---\n" + CatalogFolder.Component("answered-b"));

@@ -81,15 +81,12 @@ internal sealed class CatalogWrite(NpgsqlConnection connection, NpgsqlTransactio
 
     public string Actor { get; } = actor;
 
-    /// <summary>The version the catalog had when this write committed; 0 before, and when nothing changed.</summary>
-    public long CommittedVersion { get; private set; }
-
     /// <summary>Notes entity changes for the history and the bus; <see cref="CatalogWriter"/> calls it as it writes.</summary>
     internal void Changed(IEnumerable<HistoryEntry> changes) => _changes.AddRange(changes);
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        CommittedVersion = await CatalogWriter.RecordChangesAsync(Connection, _changes, Actor, cancellationToken);
+        await CatalogWriter.RecordChangesAsync(Connection, _changes, Actor, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 

@@ -38,7 +38,7 @@ internal static class CatalogWriter
             {
                 var id = Guid.NewGuid();
                 inserts.Add((id, record));
-                result.Written.Add(new StoredEntity(id, record.Etag, record.Entity, record.Status));
+                result.Written.Add(record.StoredAs(id));
             }
             else if (current.LocationId != locationId)
             {
@@ -49,20 +49,21 @@ internal static class CatalogWriter
             else if (current.Hash != record.Hash || current.Orphan)
             {
                 updates.Add((current.Id, record));
-                result.Written.Add(new StoredEntity(current.Id, record.Etag, record.Entity, record.Status));
+                result.Written.Add(record.StoredAs(current.Id));
             }
             else
             {
                 result.Unchanged++;
-                result.Written.Add(new StoredEntity(current.Id, record.Etag, record.Entity, record.Status));
+                result.Written.Add(record.StoredAs(current.Id));
             }
         }
 
-        var history = new List<HistoryEntry>();
+        // Each change is noted on the write as it is made, so the history and the announcement keep the order of the
+        // write: created, updated, then deleted or orphaned.
         if (inserts.Count > 0)
         {
             await CopyEntitiesAsync(connection, "catalog.entities", inserts, locationId, cancellationToken);
-            history.AddRange(inserts.Select(i => new HistoryEntry(i.Id, i.Record.Ref, "created", [])));
+            write.Changed(inserts.Select(i => new HistoryEntry(i.Id, i.Record.Ref, "created", [])));
         }
 
         if (updates.Count > 0)
@@ -81,7 +82,7 @@ internal static class CatalogWriter
                 """, cancellationToken);
             await ExecuteAsync(connection, "DELETE FROM catalog.relations WHERE origin_id = ANY(@ids)", cancellationToken,
                 ("ids", updates.Select(u => u.Id).ToArray()));
-            history.AddRange(updates.Select(u => new HistoryEntry(u.Id, u.Record.Ref, "updated",
+            write.Changed(updates.Select(u => new HistoryEntry(u.Id, u.Record.Ref, "updated",
                 before.TryGetValue(u.Id, out var old) ? ChangedFields(old, u.Record.DocumentJson) : [])));
         }
 
@@ -108,12 +109,11 @@ internal static class CatalogWriter
                         etag = left(md5(etag || ':orphan'), 20)
                     WHERE id = ANY(@ids)
                     """, cancellationToken, ("ids", newlyOrphaned.Select(g => g.Id).ToArray()));
-                history.AddRange(newlyOrphaned.Select(g => new HistoryEntry(g.Id, g.Ref, "orphaned", [])));
+                write.Changed(newlyOrphaned.Select(g => new HistoryEntry(g.Id, g.Ref, "orphaned", [])));
                 result.Orphaned = newlyOrphaned.Count;
             }
         }
 
-        write.Changed(history);
         result.Created = inserts.Count;
         result.Updated = updates.Count;
         return result;
@@ -137,21 +137,20 @@ internal static class CatalogWriter
     /// Records what a write changed, in its transaction (<see cref="CatalogWrite.CommitAsync"/> calls it): the entities'
     /// history, a new catalog version (cached aggregates such as facets made before it are stale), and
     /// <see cref="Portal.Contracts.Catalog.EntitiesChanged"/> messages in the outbox, which the bus carries to
-    /// subscribers once the transaction commits. Returns the new version, or 0 when nothing changed.
+    /// subscribers once the transaction commits.
     /// </summary>
-    internal static async Task<long> RecordChangesAsync(
+    internal static async Task RecordChangesAsync(
         NpgsqlConnection connection, IReadOnlyCollection<HistoryEntry> changes, string actor, CancellationToken cancellationToken)
     {
         if (changes.Count == 0)
         {
-            return 0;
+            return;
         }
 
         await CopyHistoryAsync(connection, changes, actor, cancellationToken);
         await using var bump = new NpgsqlCommand("UPDATE catalog.catalog_state SET version = version + 1 WHERE id = 1 RETURNING version", connection);
         var version = (long)(await bump.ExecuteScalarAsync(cancellationToken))!;
         await ChangeOutbox.WriteAsync(connection, changes, version, cancellationToken);
-        return version;
     }
 
     private static async Task CopyHistoryAsync(

@@ -40,6 +40,9 @@ internal sealed class EntityRecord
 
     public string SearchText { get; }
 
+    /// <summary>The entity as a write leaves it under <paramref name="id"/>.</summary>
+    public StoredEntity StoredAs(Guid id) => new(id, Etag, Entity, Status);
+
     /// <summary>The processing warnings as the entity's status items.</summary>
     public IReadOnlyList<StatusItem> Status { get; }
 

@@ -81,12 +81,16 @@ internal static class EntityJson
         json.WriteEndObject();
     }
 
+    /// <summary>An entity a dry run would ingest: its normalized descriptor and the relations it emits itself.</summary>
+    public static void Write(Utf8JsonWriter json, ProcessedEntity entity) => WriteProcessed(json, entity, stored: null);
+
     /// <summary>
-    /// An entity a dry run would ingest (<paramref name="stored"/> null) or a registration wrote: its normalized
-    /// descriptor with, once written, its <c>metadata.uid</c> and <c>etag</c> and its status; and the relations it emits
-    /// itself. Written from what the write had in hand, without reading the entity back.
+    /// An entity a registration wrote, from what the write had in hand (no read back): as a dry run shows it, with its
+    /// <c>metadata.uid</c>, <c>etag</c> and status.
     /// </summary>
-    public static void Write(Utf8JsonWriter json, ProcessedEntity entity, StoredEntity? stored = null)
+    public static void Write(Utf8JsonWriter json, StoredEntity stored) => WriteProcessed(json, stored.Entity, stored);
+
+    private static void WriteProcessed(Utf8JsonWriter json, ProcessedEntity entity, StoredEntity? stored)
     {
         json.WriteStartObject();
         foreach (var name in LeadingKeys)

@@ -128,7 +128,7 @@ internal static class LocationEndpoints
         json.WriteStartArray("entities");
         foreach (var stored in outcome.Entities)
         {
-            EntityJson.Write(json, stored.Entity, stored);
+            EntityJson.Write(json, stored);
             await BackstageResponses.FlushIfLargeAsync(json, context);
         }
 
