@@ -2,15 +2,17 @@ using Portal.Catalog;
 using Portal.Gateway.Backstage.Catalog;
 using Portal.Gateway.GraphQL;
 using Portal.Gateway.GraphQL.Catalog;
+using Portal.Gateway.Hosting;
 using Portal.Gateway.Hosting.Authorization;
 using Portal.Gateway.Hosting.Health;
+using Portal.Gateway.Hosting.Load;
 using Portal.Gateway.Hosting.Telemetry;
 using Portal.Gateway.Messaging;
 using Portal.Postgres;
 using Portal.Postgres.Embedded;
 using Portal.Scaffolder;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = PortalHost.CreateBuilder(args);
 
 builder.AddPortalPostgres();
 builder.AddPortalAuthorization();
@@ -23,12 +25,14 @@ builder.AddPortalBus(bus =>
 });
 builder.AddPortalGraph();
 builder.AddPortalTelemetry();
+builder.AddPortalLoadShedding();
 
 // Disposing the app also stops an embedded PostgreSQL, whatever way the host ended.
 await using var app = builder.Build();
 
 app.LogAuthorizationMode();
 app.UseWebSockets();
+app.UsePortalLoadShedding();
 app.MapPortalHealth();
 app.MapPortalGraph();
 app.MapPortalTelemetry();

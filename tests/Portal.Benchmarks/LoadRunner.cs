@@ -61,7 +61,11 @@ internal sealed record LoadResult(string Name, int Callers, double PerSecond, do
 
     public double? PostgresCpu { get; init; }
 
+    /// <summary>Answers other than 2xx/3xx, for a run where they are expected (shed load, hostile requests).</summary>
+    public int? Refused { get; init; }
+
     public override string ToString() =>
         $"{Name,-34} {Callers,3} callers {PerSecond,9:F0} req/s  p50 {P50,7:F2} ms  p95 {P95,7:F2} ms  p99 {P99,7:F2} ms  (n={Count})"
-        + (ProcessCpu is { } process ? $"  CPU/req: this process {process:F3} ms" + (PostgresCpu is { } postgres ? $", PostgreSQL {postgres:F3} ms" : "") : "");
+        + (ProcessCpu is { } process ? $"  CPU/req: this process {process:F3} ms" + (PostgresCpu is { } postgres ? $", PostgreSQL {postgres:F3} ms" : "") : "")
+        + (Refused is { } refused ? $"  refused {refused}" : "");
 }

@@ -353,6 +353,35 @@ internal static class Benchmark
 
             Console.WriteLine($"{"",-34} REST by-query page p99, median of {restPageP99s.Count} runs: {Median(restPageP99s):F2} ms");
 
+            if (WrkLoad.Available)
+            {
+                // A crowd: 200 connections on the page query. The replica serves Load:MaxConcurrentRequests at once and
+                // queues the rest first come first served, so the p99 stays bounded by the queue, and the probes (never
+                // queued) keep answering.
+                await using (var probes = new HealthProbes(baseAddress))
+                {
+                    var crowd = await WrkLoad.RunAsync("GraphQL page of 20, 200 connections", baseAddress, 200, duration,
+                        [("/graphql", GraphQLBody(PageQuery, new { owner = ownerRef }))], refusalsExpected: true);
+                    Console.WriteLine(crowd);
+                    Console.WriteLine($"{"",-34} {await probes.StopAsync()}");
+                }
+
+                // What a hostile request costs when it is refused: its CPU per request should be microseconds.
+                var aliasBomb = "{ " + string.Concat(Enumerable.Range(0, 60).Select(i => $"a{i}: version ")) + "}";
+                var hostile = new[]
+                {
+                    await WrkLoad.RunAsync("refused: GraphQL with 60 aliases", baseAddress, callers, duration,
+                        [("/graphql", GraphQLBody(aliasBomb, new { }))], refusalsExpected: true),
+                    await WrkLoad.RunAsync("refused: REST with 11 order fields", baseAddress, callers, duration,
+                        [("/api/catalog/entities/by-query?" + string.Join('&', Enumerable.Range(0, 11).Select(i => $"orderField=metadata.name,asc")), null)],
+                        refusalsExpected: true),
+                };
+                foreach (var result in hostile)
+                {
+                    Console.WriteLine(result);
+                }
+            }
+
             // Paging through everything with cursors must not grow memory with the catalog's size: what survives a full
             // collection every 20 pages (the retained heap) must stay flat from the first page to the last.
             var startMemory = GC.GetTotalMemory(forceFullCollection: true);

@@ -17,8 +17,13 @@ internal static class WrkLoad
 {
     public static bool Available { get; } = FindOnPath("wrk") is not null;
 
-    /// <summary>Requests rotate through <paramref name="requests"/> (path and body; a null body is a GET).</summary>
-    public static async Task<LoadResult> RunAsync(string name, Uri baseAddress, int connections, TimeSpan duration, IReadOnlyList<(string Path, string? Body)> requests)
+    /// <summary>
+    /// Requests rotate through <paramref name="requests"/> (path and body; a null body is a GET). With
+    /// <paramref name="refusalsExpected"/> an answer other than 2xx/3xx is counted (<see cref="LoadResult.Refused"/>)
+    /// instead of failing the run: for load that is meant to be shed, and for requests that are meant to be refused.
+    /// </summary>
+    public static async Task<LoadResult> RunAsync(
+        string name, Uri baseAddress, int connections, TimeSpan duration, IReadOnlyList<(string Path, string? Body)> requests, bool refusalsExpected = false)
     {
         var script = Path.Combine(Path.GetTempPath(), $"portal-bench-{Guid.NewGuid():N}.lua");
         await File.WriteAllTextAsync(script, Script(requests));
@@ -31,7 +36,8 @@ internal static class WrkLoad
             var line = await RunWrkAsync(script, baseAddress, connections, duration);
             var parts = line.Split(' ');
             double Part(int i) => double.Parse(parts[i], CultureInfo.InvariantCulture);
-            if (Part(5) > 0)
+            var refused = refusalsExpected ? (int)Part(10) : 0;
+            if (Part(5) - refused > 0)
             {
                 throw new InvalidOperationException($"{name}: {Part(5)} requests failed (connect {parts[6]}, read {parts[7]}, write {parts[8]}, timeout {parts[9]}, status other than 2xx/3xx {parts[10]})");
             }
@@ -39,7 +45,7 @@ internal static class WrkLoad
             // Every GraphQL request is one operation; a run that saw fewer did not run what it claims.
             var (operations, errors) = outcomes.Read();
             var graphRequests = requests.All(r => r.Path == "/graphql") ? (long)Part(0) : 0;
-            if (errors > 0 || operations < graphRequests)
+            if (!refusalsExpected && (errors > 0 || operations < graphRequests))
             {
                 throw new InvalidOperationException($"{name}: the gateway ran {operations} GraphQL operations for {graphRequests} requests, {errors} of them with errors");
             }
@@ -49,6 +55,7 @@ internal static class WrkLoad
             {
                 ProcessCpu = processCpu,
                 PostgresCpu = postgresCpu,
+                Refused = refusalsExpected ? refused : null,
             };
         }
         finally

@@ -27,7 +27,7 @@ public static class TelemetryRegistration
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
-                .AddMeter(GraphQLMetrics.Name)
+                .AddMeter(GraphQLMetrics.Name, Load.LoadShedding.MeterName)
                 .AddPrometheusExporter());
         if (!string.IsNullOrWhiteSpace(otlpEndpoint))
         {
