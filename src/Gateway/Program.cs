@@ -1,5 +1,6 @@
 using Portal.Catalog;
 using Portal.Gateway.Backstage.Catalog;
+using Portal.Gateway.Failures;
 using Portal.Gateway.GraphQL;
 using Portal.Gateway.GraphQL.Catalog;
 using Portal.Gateway.Hosting.Authorization;
@@ -28,6 +29,7 @@ builder.AddPortalTelemetry();
 await using var app = builder.Build();
 
 app.LogAuthorizationMode();
+app.UsePortalErrorBodies();
 app.UseWebSockets();
 app.MapPortalHealth();
 app.MapPortalGraph();
