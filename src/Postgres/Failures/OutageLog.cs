@@ -36,7 +36,7 @@ public sealed class OutageLog(ILogger logger, string work)
             _startedAt = Stopwatch.GetTimestamp();
         }
 
-        logger.LogError(exception, "{Work} failed: {Failure}. It is tried again; further failures are not logged until it works again.",
+        logger.LogError(exception, "{Work} failed: {Failure}. Further failures are counted, not logged, until it works again.",
             work, database is { } kind ? DatabaseFailure.Describe(kind) : exception.Message);
     }
 
