@@ -8,7 +8,9 @@ namespace Portal.Catalog.Locations;
 /// <summary>
 /// Refreshes every registered location every <c>Catalog:Locations:RefreshInterval</c> (zero: never). A round that
 /// finds the database away (or failing in any way but one location's own) is logged once per outage and tried again
-/// with backoff until it passes; the refresh, and the process, outlive any outage.
+/// with backoff until it passes; the refresh, and the process, outlive any outage. Nothing but the host's stop ends
+/// the loop: an exception let out of it would stop the whole host (the default
+/// <c>HostOptions.BackgroundServiceExceptionBehavior</c>, kept, so that a real bug is not left running half-dead).
 /// </summary>
 internal sealed class LocationRefresher(LocationService locations, IOptions<CatalogOptions> options, ILogger<LocationRefresher> logger)
     : BackgroundService

@@ -83,7 +83,8 @@ public sealed record CatalogFailure(CatalogFailureKind Kind, string Message)
     {
         DatabaseFailureKind.Unreachable => Unavailable(kind, UnavailableMessage, RetryAfterSecondsDefault),
         DatabaseFailureKind.ConnectionLost => Unavailable(kind,
-            "The connection to the catalog database was lost (the database may be restarting); try again shortly.", ShortRetryAfterSeconds) with { RetriesReads = true },
+            "The connection to the catalog database was lost (the database may be restarting); try again shortly.", ShortRetryAfterSeconds) with
+        { RetriesReads = true },
         DatabaseFailureKind.PoolExhausted => Unavailable(kind,
             "The catalog is busy: every database connection of this server stayed in use for the whole pool timeout; try again shortly.", ShortRetryAfterSeconds),
         DatabaseFailureKind.StatementTimeout => Unavailable(kind,

@@ -1,4 +1,5 @@
 using GraphQL;
+using GraphQL.DI;
 using GraphQL.Execution;
 using GraphQLParser.AST;
 using Portal.Catalog.Entities;

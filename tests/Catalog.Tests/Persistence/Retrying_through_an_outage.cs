@@ -7,6 +7,8 @@ namespace Portal.Catalog.Tests.Persistence;
 /// <summary>The helpers every background loop of the portal retries with: a bounded, capped, jittered backoff and a log of one line per outage end.</summary>
 public sealed class Retrying_through_an_outage
 {
+    private static readonly int[] Steps = [100, 200, 400, 800, 1000, 1000, 1000, 1000];
+
     [Fact]
     public void The_backoff_doubles_from_its_first_step_to_its_cap_each_wait_in_the_upper_half_of_its_step()
     {
@@ -16,7 +18,7 @@ public sealed class Retrying_through_an_outage
         backoff.Reset();
         var afterReset = backoff.Next();
 
-        TimeSpan[] steps = [.. new[] { 100, 200, 400, 800, 1000, 1000, 1000, 1000 }.Select(ms => TimeSpan.FromMilliseconds(ms))];
+        TimeSpan[] steps = [.. Steps.Select(ms => TimeSpan.FromMilliseconds(ms))];
         Assert.All(waits.Zip(steps), pair => Assert.InRange(pair.First, pair.Second / 2, pair.Second));
         Assert.InRange(afterReset, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100));
     }
