@@ -54,11 +54,14 @@ internal static class GraphQLErrors
         }
         else if (exception is not ExecutionError)
         {
-            // Logged here, once: GraphQL.NET logs nothing of its own, and the answer carries no details.
-            context.ExecutionOptions.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger(typeof(GraphQLErrors))
+            // Logged here, once: GraphQL.NET logs nothing of its own. The answer names no exception type (GraphQL.NET
+            // would make its code of one) and carries the details only in development.
+            var services = context.ExecutionOptions.RequestServices;
+            services?.GetService<ILoggerFactory>()?.CreateLogger(typeof(GraphQLErrors))
                 .LogError(exception, "GraphQL operation {Operation} failed at {Path}",
                     context.ExecutionOptions.OperationName ?? "(unnamed)", context.FieldContext?.Path is { } path ? string.Join('.', path) : "(the operation)");
-            context.ErrorMessage = InternalMessage;
+            var development = services?.GetService<IHostEnvironment>()?.IsDevelopment() == true;
+            context.Exception = new ExecutionError(InternalMessage, development ? exception : null) { Code = GraphQLErrorCodes.Internal };
         }
     }
 
