@@ -23,6 +23,9 @@ public abstract class FaultApp : TestDatabase
     /// <summary>The connection string the gateway gets, from the class database's.</summary>
     protected virtual string GatewayConnectionString(string connectionString) => connectionString;
 
+    /// <summary>The host environment; Production answers as a deployed gateway does (no developer exception page).</summary>
+    protected virtual string Environment => "Development";
+
     /// <summary>Plugs implementations of extension seams into the gateway (registered after its own).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
     {
@@ -46,7 +49,7 @@ public abstract class FaultApp : TestDatabase
             settings[key] = value;
         }
 
-        Factory = new PortalAppFactory(GatewayConnectionString(ConnectionString), settings,
+        Factory = new PortalAppFactory(GatewayConnectionString(ConnectionString), settings, Environment,
             services: services =>
             {
                 services.AddSingleton<ILoggerProvider>(Logs);

@@ -100,3 +100,34 @@ public sealed class Logging_an_unexpected_failure_once(FailingRuleApp app) : ICl
 
     private List<LogLine> Errors() => [.. app.Logs.Lines.Where(line => line.Level >= LogLevel.Error)];
 }
+
+/// <summary>The gateway as deployed (Production): no developer exception page stands between a failure and its answer.</summary>
+public sealed class ProductionApp : FaultApp
+{
+    protected override string Environment => "Production";
+}
+
+/// <summary>
+/// No answer is a 500 with an empty body: an exception that escapes a surface's own handling (here the GraphQL
+/// request reader meeting a lone surrogate in the variables) is answered in the surface's error shape and logged once.
+/// </summary>
+public sealed class Answering_every_failure_with_a_body(ProductionApp app) : IClassFixture<ProductionApp>
+{
+    [Fact]
+    public async Task A_GraphQL_request_the_gateway_fails_on_gets_a_GraphQL_error_body()
+    {
+        using var graph = new GraphClient(app.CreateClient());
+        var before = app.Logs.Lines.Count(line => line.Level >= LogLevel.Error);
+
+        var response = await graph.PostRawAsync("""{"query": "query($r: String!) { entity(ref: $r) { ref } }", "variables": {"r": "\ud800"}}""");
+
+        var error = Assert.Single(response.Errors)!;
+        Assert.False(string.IsNullOrEmpty((string?)error["message"]), response.Text);
+        Assert.False(string.IsNullOrEmpty((string?)error["extensions"]?["code"]), response.Text);
+        if (response.Status == HttpStatusCode.InternalServerError)
+        {
+            Assert.Equal("INTERNAL_ERROR", (string?)error["extensions"]!["code"]);
+            Assert.Equal(before + 1, app.Logs.Lines.Count(line => line.Level >= LogLevel.Error));
+        }
+    }
+}
