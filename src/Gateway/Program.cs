@@ -1,5 +1,6 @@
 using Portal.Catalog;
 using Portal.Gateway.Backstage.Catalog;
+using Portal.Gateway.Failures;
 using Portal.Gateway.GraphQL;
 using Portal.Gateway.GraphQL.Catalog;
 using Portal.Gateway.Hosting;
@@ -31,6 +32,7 @@ builder.AddPortalLoadShedding();
 await using var app = builder.Build();
 
 app.LogAuthorizationMode();
+app.UsePortalErrorBodies();
 app.UseWebSockets();
 app.UsePortalLoadShedding();
 app.MapPortalHealth();

@@ -1,13 +1,16 @@
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Portal.Postgres.Embedded;
+using Portal.Postgres.Failures;
 using Portal.Postgres.Migrations;
 
 namespace Portal.Postgres;
 
-public static class PostgresRegistration
+public static partial class PostgresRegistration
 {
     /// <summary>
     /// Registers the portal's PostgreSQL: the start-up of an embedded cluster when no connection string is set, the
@@ -27,22 +30,25 @@ public static class PostgresRegistration
         // Inserted first: the database starts before, and stops after, every other hosted service of the host.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(services => services.GetRequiredService<PortalDatabase>()));
         builder.Services.AddSingleton<DatabaseMigrator>();
+        builder.Services.AddSingleton<RequestOutageLog>();
         builder.Services.AddSingleton(services =>
         {
             // Hosted services are all constructed before the first one starts, so a service that takes the data source
             // in its constructor can get here before PortalDatabase.StartAsync ran: start it now (once; later calls return).
             var database = services.GetRequiredService<PortalDatabase>();
             database.EnsureStartedAsync(CancellationToken.None).GetAwaiter().GetResult();
-            return CreateDataSource(database.ConnectionString);
+            return CreateDataSource(database.ConnectionString, services.GetRequiredService<IOptions<DatabaseOptions>>().Value);
         });
         return builder;
     }
 
     /// <summary>
     /// The data source for a connection string, with the portal's pool policy: statements prepared after two uses, a
-    /// small pool (<see cref="DefaultMaxPoolSize"/>) and no session reset, each unless the connection string says otherwise.
+    /// small pool (<see cref="DefaultMaxPoolSize"/>) and no session reset, each unless the connection string says
+    /// otherwise; and the server settings of <paramref name="options"/> (<c>statement_timeout</c>, <c>jit</c>) on every
+    /// connection, sent as it opens (the connection string's <c>Options</c>), so no statement runs without them.
     /// </summary>
-    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    public static NpgsqlDataSource CreateDataSource(string connectionString, DatabaseOptions options)
     {
         // Hot queries repeat the same SQL text: let Npgsql prepare them after two uses (server-side plans, no re-parse).
         var connection = new NpgsqlConnectionStringBuilder(connectionString);
@@ -61,6 +67,8 @@ public static class PostgresRegistration
             connection.NoResetOnClose = true;
         }
 
+        connection.Options = WithServerSettings(connection.Options, options);
+
         var dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString);
         dataSource.EnableDynamicJson();
         return dataSource.Build();
@@ -75,6 +83,41 @@ public static class PostgresRegistration
     /// module writes take a connection one at a time, so waiting writers never hold the pool.
     /// </summary>
     public static int DefaultMaxPoolSize => Math.Max(4, 2 * Environment.ProcessorCount);
+
+    /// <summary>
+    /// The <c>Options</c> of a connection string with the portal's server settings added, each unless the operator's
+    /// own options set it already. They travel in the startup packet: a pooler that refuses startup options needs them
+    /// off here (<c>Database:StatementTimeout=00:00:00</c>, <c>Database:Jit=true</c>) and set on the role instead
+    /// (<c>ALTER ROLE ... SET statement_timeout = '20s'</c>).
+    /// </summary>
+    internal static string? WithServerSettings(string? connectionOptions, DatabaseOptions options)
+    {
+        var settings = new List<string>();
+        if (!string.IsNullOrWhiteSpace(connectionOptions))
+        {
+            settings.Add(connectionOptions.Trim());
+        }
+
+        if (options.StatementTimeout > TimeSpan.Zero && !SetsServerSetting(connectionOptions, "statement_timeout"))
+        {
+            settings.Add($"-c statement_timeout={(long)Math.Ceiling(options.StatementTimeout.TotalMilliseconds)}");
+        }
+
+        if (!options.Jit && !SetsServerSetting(connectionOptions, "jit"))
+        {
+            settings.Add("-c jit=off");
+        }
+
+        return settings.Count == 0 ? null : string.Join(' ', settings);
+    }
+
+    private static bool SetsServerSetting(string? connectionOptions, string name) =>
+        connectionOptions is not null && ServerSetting().Matches(connectionOptions)
+            .Any(match => match.Groups["name"].Value.Replace('-', '_').Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    // "-c name=value", "-cname=value" or "--name=value"; PostgreSQL reads '-' in a name as '_'.
+    [GeneratedRegex(@"(?:-c\s*|--)(?<name>[A-Za-z0-9_.\-]+)\s*=")]
+    private static partial Regex ServerSetting();
 
     // Npgsql's builder reports every keyword it knows as present, so look at the keywords actually written; its own
     // string spells each one canonically, whichever synonym (MaxPoolSize, Maximum Pool Size) the operator used.

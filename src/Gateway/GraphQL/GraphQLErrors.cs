@@ -1,8 +1,12 @@
 using GraphQL;
+using GraphQL.DI;
 using GraphQL.Execution;
+using GraphQLParser.AST;
 using Portal.Catalog.Entities;
 using Portal.Catalog.Model;
 using Portal.Gateway.Failures;
+using Portal.Gateway.GraphQL.Execution;
+using Portal.Postgres.Failures;
 
 namespace Portal.Gateway.GraphQL;
 
@@ -26,15 +30,17 @@ public sealed class GraphQLNotFoundException(string message) : Exception(message
 /// <summary>
 /// Turns the catalog's domain exceptions into GraphQL errors with a code (the table both APIs share:
 /// <see cref="CatalogFailure"/>) and, for descriptor problems, the offending fields; anything else becomes an opaque
-/// INTERNAL_ERROR (details only in development, where GraphQL.NET adds them).
+/// INTERNAL_ERROR (details only in development, where GraphQL.NET adds them), logged once with its stack.
 /// </summary>
 internal static class GraphQLErrors
 {
+    public const string InternalMessage = "An internal error occurred; it has been logged.";
+
     public static void Translate(UnhandledExceptionContext context)
     {
         var exception = context.OriginalException;
-        var error = CatalogFailure.Of(exception) is { } failure
-            ? new ExecutionError(failure.Message) { Code = CodeFor(failure.Kind) }
+        ExecutionError? error = CatalogFailure.Of(exception) is { } failure
+            ? new CatalogFailureError(failure, exception, CodeFor(failure.Kind))
             : exception switch
             {
                 // A malformed entity ref in an argument (EntityRef.Parse); REST checks refs before it parses them.
@@ -48,8 +54,44 @@ internal static class GraphQLErrors
         }
         else if (exception is not ExecutionError)
         {
-            context.ErrorMessage = "An internal error occurred; it has been logged.";
+            // Logged here, once: GraphQL.NET logs nothing of its own. The answer names no exception type (GraphQL.NET
+            // would make its code of one) and carries the details only in development.
+            var services = context.ExecutionOptions.RequestServices;
+            services?.GetService<ILoggerFactory>()?.CreateLogger(typeof(GraphQLErrors))
+                .LogError(exception, "GraphQL operation {Operation} failed at {Path}",
+                    context.ExecutionOptions.OperationName ?? "(unnamed)", context.FieldContext?.Path is { } path ? string.Join('.', path) : "(the operation)");
+            var development = services?.GetService<IHostEnvironment>()?.IsDevelopment() == true;
+            context.Exception = new ExecutionError(InternalMessage, development ? exception : null) { Code = GraphQLErrorCodes.Internal };
         }
+    }
+
+    /// <summary>
+    /// A step of every execution (both transports), after the operation has run: a query that lost its database
+    /// connection (a restart) runs once more, on fresh connections and with a fresh loader (a query only reads; a
+    /// mutation is never run twice). What still fails for want of the database is counted in the request outage log,
+    /// once per operation, instead of logging a stack trace per failed request.
+    /// </summary>
+    public static async Task<ExecutionResult> RetryReadsOnceAsync(ExecutionOptions options, ExecutionDelegate next)
+    {
+        var result = await next(options);
+        if (result.Operation?.Operation == OperationType.Query
+            && options.UserContext is GraphQLUserContext portal
+            && !options.CancellationToken.IsCancellationRequested
+            && result.Errors?.OfType<CatalogFailureError>().FirstOrDefault(e => e.Failure.RetriesReads) is { } lost)
+        {
+            options.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger(typeof(GraphQLErrors))
+                .LogInformation("GraphQL operation {Operation} lost its database connection ({Failure}); running it once more",
+                    options.OperationName ?? "(unnamed)", lost.Failure.Database is { } kind ? DatabaseFailure.Describe(kind) : lost.Message);
+            portal.StartEvent();
+            result = await next(options);
+        }
+
+        if (result.Errors?.OfType<CatalogFailureError>().FirstOrDefault(e => e.Failure.Kind == CatalogFailureKind.Unavailable) is { } unavailable)
+        {
+            options.RequestServices?.GetService<RequestOutageLog>()?.Failed(unavailable.Cause);
+        }
+
+        return result;
     }
 
     private static string CodeFor(CatalogFailureKind kind) => kind switch
@@ -74,5 +116,28 @@ internal static class GraphQLErrors
             ["message"] = p.Message,
         }).ToList();
         return error;
+    }
+
+    /// <summary>
+    /// A failure of the catalog's table, with what the execution step above needs: the failure, and the exception it
+    /// came from (kept aside, not as the inner exception: development answers would show that one's details).
+    /// </summary>
+    private sealed class CatalogFailureError : ExecutionError
+    {
+        public CatalogFailureError(CatalogFailure failure, Exception cause, string code)
+            : base(failure.Message)
+        {
+            Failure = failure;
+            Cause = cause;
+            Code = code;
+            if (failure.RetryAfterSeconds is { } seconds)
+            {
+                Extensions = new Dictionary<string, object?> { ["retryAfter"] = seconds };
+            }
+        }
+
+        public CatalogFailure Failure { get; }
+
+        public Exception Cause { get; }
     }
 }

@@ -44,6 +44,7 @@ public static class GraphQLRegistration
             .AddValidationRule<RequestLimitRules>()
             .AddValidationRule<GraphQLAuthorizationRule>()
             .ConfigureExecution((options, next) => options.RequestServices!.GetRequiredService<GraphQLMetrics>().MeasureAsync(options, o => next(o)))
+            .ConfigureExecution(GraphQLErrors.RetryReadsOnceAsync)
             .ConfigureExecutionOptions(options =>
             {
                 var limits = options.RequestServices!.GetRequiredService<IOptions<GraphQLOptions>>().Value;

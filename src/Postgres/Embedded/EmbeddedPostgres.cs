@@ -173,6 +173,24 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    /// <summary>
+    /// Stops the server (fast shutdown: open sessions are ended) and keeps the cluster, so that
+    /// <see cref="StartAgainAsync"/> brings the same databases back on the same port: a database restart or outage as
+    /// its clients see it. Their pools are left as they are, with connections that broke.
+    /// </summary>
+    public async Task StopServerAsync()
+    {
+        var serverPid = ReadServerProcessId();
+        await RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "30"], CancellationToken.None);
+        for (var waited = 0; serverPid is { } pid && IsRunning(pid) && waited < 100; waited++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Starts the server stopped by <see cref="StopServerAsync"/> again, with the same settings and port.</summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken) => StartServerAsync(cancellationToken);
+
     private async Task InitializeAsync(string passwordFile, CancellationToken cancellationToken)
     {
         var password = ConnectionStringPassword();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Portal.Postgres.Failures;
 
 namespace Portal.Postgres.Inbox;
 
@@ -35,29 +36,55 @@ public static class InboxRegistration
         return services;
     }
 
-    /// <summary>Prunes every registered inbox once an hour; a failure is logged and tried again at the next round.</summary>
+    /// <summary>
+    /// Prunes every registered inbox once an hour. A failure (the database away) is logged once per outage and tried
+    /// again with backoff, from a second up to the hour, until it passes.
+    /// </summary>
     private sealed class InboxPruner(
         IEnumerable<InboxTable> tables, NpgsqlDataSource dataSource, IOptions<InboxOptions> options, ILogger<InboxPruner> logger) : BackgroundService
     {
+        private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
-            do
+            var outage = new OutageLog(logger, "Pruning the inboxes");
+            var backoff = new Backoff(TimeSpan.FromSeconds(1), Interval);
+            while (!stoppingToken.IsCancellationRequested)
             {
-                foreach (var table in tables)
+                TimeSpan wait;
+                try
                 {
-                    try
+                    foreach (var table in tables)
                     {
                         var pruned = await table.PruneAsync(dataSource, options.Value.Retention, stoppingToken);
                         logger.LogDebug("Pruned {Count} claim(s) from {Inbox}", pruned, table.Name);
                     }
-                    catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
-                    {
-                        logger.LogWarning(exception, "Pruning {Inbox} failed; trying again in an hour", table.Name);
-                    }
+
+                    outage.Succeeded();
+                    backoff.Reset();
+                    wait = Interval;
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+#pragma warning disable CA1031 // Pruning must outlive any failure (the database away, a bug of one table): logged, tried again.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    outage.Failed(exception);
+                    wait = backoff.Next();
+                }
+
+                try
+                {
+                    await Task.Delay(wait, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
     }
 }

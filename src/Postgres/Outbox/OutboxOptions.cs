@@ -19,7 +19,10 @@ public sealed class OutboxOptions
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Longest wait between retries while the database or the broker fails; retries start at 100 ms and double.</summary>
+    /// <summary>
+    /// Longest wait between retries while the database or the broker fails; retries start at 100 ms and double, each
+    /// wait drawn from the upper half of its step (<see cref="Failures.Backoff"/>).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 }

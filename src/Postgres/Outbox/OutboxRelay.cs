@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Portal.Postgres.Failures;
 
 namespace Portal.Postgres.Outbox;
 
@@ -61,7 +62,8 @@ internal sealed class OutboxRelay(
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         logger.LogInformation("Relaying the {Schema} outbox to the bus ({Delivery})", _schema, delivery);
-        var retryDelay = TimeSpan.Zero;
+        var outage = new OutageLog(logger, $"Relaying the {_schema} outbox");
+        var backoff = new Backoff(FirstRetryDelay, options.Value.MaxRetryDelay);
         var nextPrune = DateTimeOffset.UtcNow;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -76,7 +78,8 @@ internal sealed class OutboxRelay(
                     nextPrune = DateTimeOffset.UtcNow + PruneInterval;
                 }
 
-                retryDelay = TimeSpan.Zero;
+                outage.Succeeded();
+                backoff.Reset();
                 if (relayed < options.Value.BatchSize)
                 {
                     await Task.Delay(options.Value.PollInterval, stoppingToken);
@@ -90,13 +93,11 @@ internal sealed class OutboxRelay(
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                retryDelay = retryDelay == TimeSpan.Zero
-                    ? FirstRetryDelay
-                    : TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, options.Value.MaxRetryDelay.Ticks));
-                logger.LogWarning(exception, "Relaying the {Schema} outbox failed; retrying in {RetryDelay}", _schema, retryDelay);
+                // Once per outage, not once per attempt: the database may be away for minutes.
+                outage.Failed(exception);
                 try
                 {
-                    await Task.Delay(retryDelay, stoppingToken);
+                    await Task.Delay(backoff.Next(), stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {

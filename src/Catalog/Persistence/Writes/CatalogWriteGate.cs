@@ -56,11 +56,14 @@ internal sealed class CatalogWriteGate(NpgsqlDataSource dataSource) : IDisposabl
 
     /// <summary>
     /// Takes the catalog's write lock for the rest of the connection's transaction: one writer at a time across every
-    /// replica, released by commit or rollback, so no session state is left on the pooled connection.
+    /// replica, released by commit or rollback, so no session state is left on the pooled connection. The transaction
+    /// is not held to the connection's statement timeout (Database:StatementTimeout, set for reads): a writer may wait
+    /// for the lock behind a large ingest, and an ingest's statements may take longer. A request's own time limit still
+    /// cancels the write it started.
     /// </summary>
     internal static async Task LockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection);
+        await using var command = new NpgsqlCommand("SET LOCAL statement_timeout = 0; SELECT pg_advisory_xact_lock(@key)", connection);
         command.Parameters.AddWithValue("key", WriteLockKey);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

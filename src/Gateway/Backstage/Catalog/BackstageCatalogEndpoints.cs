@@ -17,9 +17,10 @@ public static class BackstageCatalogEndpoints
         var api = endpoints.MapGroup(BasePath);
 
         // Each route names the operation it performs, as the GraphQL field of the same operation does, so an
-        // authorization rule names it once (CatalogOperations).
+        // authorization rule names it once (CatalogOperations). A route that does not write may run twice when its
+        // database connection was lost (Handle): running a read again changes nothing.
         void Map(string method, string pattern, string operation, Func<HttpContext, bool> writes, Func<HttpContext, Task> handler) =>
-            api.MapMethods(pattern, [method], Handle(Guard(operation, writes, handler)));
+            api.MapMethods(pattern, [method], Handle(Guard(operation, writes, handler), options, context => !writes(context)));
 
         Map("GET", "/entities", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.ListAsync);
         Map("GET", "/entities/by-query", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.QueryAsync);
@@ -43,7 +44,7 @@ public static class BackstageCatalogEndpoints
 
         // Anything else under the API answers in the API's error shape, not with an empty 404.
         api.MapFallback(Handle(context => throw BackstageApiException.NotFound(
-            $"No catalog API route {context.Request.Method} {context.Request.Path}; see the README's Backstage catalog REST API section.")));
+            $"No catalog API route {context.Request.Method} {context.Request.Path}; see the README's Backstage catalog REST API section."), options));
         return endpoints;
     }
 
