@@ -77,14 +77,9 @@ internal static class Benchmark
             var locationId = registered.Location.Id;
             registered = null;
 
-            // The floor gets the same connection settings as the portal (automatic preparation and pool size included).
-            await using var sql = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
-            {
-                MaxAutoPrepare = 256,
-                AutoPrepareMinUsages = 2,
-                MaxPoolSize = PostgresRegistration.DefaultMaxPoolSize,
-                NoResetOnClose = true,
-            }.ConnectionString);
+            // The floor gets the same connection settings as the portal (automatic preparation, pool size, JIT off and the
+            // statement timeout included).
+            await using var sql = PostgresRegistration.CreateDataSource(connectionString, new DatabaseOptions());
             var relations = await ScalarAsync(sql, "SELECT count(*) FROM (SELECT DISTINCT source_ref, type, target_ref FROM catalog.relations) r");
             Console.WriteLine($"relations: {relations} (manifest expects {manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32()})");
             foreach (var table in new[] { "entities", "relations" })

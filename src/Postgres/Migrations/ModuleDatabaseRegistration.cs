@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace Portal.Postgres.Migrations;
@@ -13,7 +15,7 @@ public static partial class ModuleDatabaseRegistration
     /// <summary>
     /// Registers a module's DbContext on the shared data source, with its migration history in the module's own
     /// schema, its migrations for <see cref="DatabaseMigrator"/>, and a readiness check (<c>{schema}-database</c>, tag
-    /// <c>ready</c>) that fails while a migration is pending.
+    /// <c>ready</c>) that fails while a migration is pending or the database does not answer (<see cref="ModuleDatabaseCheck{TContext}"/>).
     /// </summary>
     public static IServiceCollection AddModuleDatabase<TContext>(this IServiceCollection services, string schema)
         where TContext : DbContext
@@ -23,10 +25,13 @@ public static partial class ModuleDatabaseRegistration
             provider.GetRequiredService<NpgsqlDataSource>(),
             npgsql => npgsql.MigrationsHistoryTable(HistoryTable, schema)));
         services.AddSingleton(new ModuleDatabase(typeof(TContext), schema));
-        services.AddHealthChecks().AddDbContextCheck<TContext>(
+        services.TryAddSingleton<ProbeConnection>();
+        services.AddSingleton<ModuleDatabaseCheck<TContext>>(); // one instance: it remembers the migrations it has seen applied
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
             $"{schema}-database",
-            tags: ["ready"],
-            customTestQuery: async (db, cancellationToken) => !(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any());
+            provider => provider.GetRequiredService<ModuleDatabaseCheck<TContext>>(),
+            failureStatus: null,
+            tags: ["ready"]));
         return services;
     }
 

@@ -95,6 +95,39 @@ public sealed class Shedding_excess_load
     }
 
     [Fact]
+    public async Task Readiness_answers_while_every_pooled_connection_is_busy()
+    {
+        var server = await PostgresServer.GetAsync();
+        await using var app = new PortalAppFactory(await server.CreateDatabaseAsync("busyready") + ";Maximum Pool Size=2;Timeout=30", new Dictionary<string, string?>
+        {
+            ["Catalog:Locations:RefreshInterval"] = "00:00:00",
+        });
+        app.UseKestrel(0);
+        app.StartServer();
+        using var client = app.CreateClient();
+        using var before = await client.GetAsync("/readyz", Cancellation);
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+
+        await using var lockHolder = await HoldTheEntitiesTableAsync(app.ConnectionString);
+        // Two requests take the pool's two connections, and wait.
+        var busy = Task.WhenAll(client.PostAsync("/graphql", Json(PageQuery), Cancellation), client.PostAsync("/graphql", Json(PageQuery), Cancellation));
+        await WaitForBlockedQueriesAsync(app.ConnectionString, 2);
+
+        using var probeTimeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        probeTimeout.CancelAfter(TimeSpan.FromSeconds(10));
+        using var ready = await client.GetAsync("/readyz", probeTimeout.Token);
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.False(busy.IsCompleted, "the requests still hold the pool's connections");
+        await lockHolder.DisposeAsync();
+        foreach (var served in await busy)
+        {
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+            served.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Bad_limits_fail_at_start_naming_the_setting()
     {
         var server = await PostgresServer.GetAsync();
