@@ -272,6 +272,10 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
     /// left as git has it: a repository another user owns is refused by git.
     /// </remarks>
     /// <param name="repository">With <paramref name="discover"/>, the folder git looks for a repository from; else the git directory found.</param>
+    /// <param name="arguments">The git command and its arguments.</param>
+    /// <param name="source">The target read, for messages.</param>
+    /// <param name="cancellationToken">Stops git.</param>
+    /// <param name="discover">Whether git finds the repository itself (only to locate it: see <see cref="LocateAsync"/>).</param>
     private async Task<string> GitAsync(
         string repository, IReadOnlyList<string> arguments, GitTarget source, CancellationToken cancellationToken, bool discover = false)
     {

@@ -261,6 +261,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         foreach (var field in fields)
         {
+            QueryBounds.Path(field, "A facet field");
             FilterSql.RequireText(field, () => "A facet field");
         }
 

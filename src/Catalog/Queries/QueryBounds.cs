@@ -141,7 +141,8 @@ internal static class QueryBounds
         }
     }
 
-    private static string Path(string? path, string what)
+    /// <summary>A dot path, present and no longer than <see cref="CatalogLimits.MaxFieldPathLength"/>.</summary>
+    public static string Path(string? path, string what)
     {
         if (path is null)
         {

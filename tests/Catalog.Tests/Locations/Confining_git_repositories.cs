@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
 using Portal.Catalog.Tests.Ingestion;
@@ -47,6 +48,7 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
     }
 
     [Fact]
+    [UnsupportedOSPlatform("windows")]
     public async Task A_repository_under_a_root_is_read_whatever_it_configures_and_none_of_it_runs()
     {
         var marker = Path.Combine(app.Outside, "ran-" + Suffix());

@@ -35,13 +35,13 @@ internal static class CraftedCursor
     public static JsonObject State(
         JsonNode? filter = null, JsonNode? fullText = null, int orderFields = 1, string? orderField = null, JsonArray? keys = null,
         string lastRef = "component:default/a") => new()
-    {
-        ["filter"] = filter,
-        ["fullText"] = fullText,
-        ["order"] = new JsonArray([.. Enumerable.Range(0, orderFields).Select(i => (JsonNode?)new JsonObject { ["field"] = orderField ?? $"spec.f{i}", ["descending"] = false })]),
-        ["keys"] = keys ?? Strings(Enumerable.Repeat("a", orderFields)),
-        ["lastRef"] = lastRef,
-    };
+        {
+            ["filter"] = filter,
+            ["fullText"] = fullText,
+            ["order"] = new JsonArray([.. Enumerable.Range(0, orderFields).Select(i => (JsonNode?)new JsonObject { ["field"] = orderField ?? $"f{i}" })]),
+            ["keys"] = keys ?? Strings(Enumerable.Repeat("a", orderFields)),
+            ["lastRef"] = lastRef,
+        };
 
     public static JsonObject Condition(string key, IEnumerable<string>? values) =>
         new() { ["$t"] = "eq", ["key"] = key, ["values"] = values is null ? null : Strings(values) };
