@@ -77,8 +77,9 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
         File.Delete(marker);
 
         var folder = await Locations.RegisterAsync("git", $"{repository}#main:catalog", Cancellation);
-        var gitlink = await Assert.ThrowsAsync<LocationReadException>(() => Locations.RegisterAsync("git", $"{repository}#main:catalog/module.yaml", Cancellation));
 
+        Assert.False(File.Exists(marker), "git ran a command the repository configured");
+        var gitlink = await Assert.ThrowsAsync<LocationReadException>(() => Locations.RegisterAsync("git", $"{repository}#main:catalog/module.yaml", Cancellation));
         Assert.False(File.Exists(marker), "git ran a command the repository configured");
         Assert.Equal(["component:default/git-configured-a"], folder.EntityRefs);
         Assert.Empty(folder.Problems);
