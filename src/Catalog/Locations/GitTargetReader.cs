@@ -43,7 +43,10 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
         var parsed = Parse(target);
         if (parsed.GitHub is null)
         {
-            new FileTargetReader(options, environment).Validate(parsed.Repository);
+            // Where the repository really keeps its data is known only by asking git: one short call, bounded by the
+            // git timeout. Validate is synchronous, and no synchronization context runs here, so waiting is safe.
+            var files = new FileTargetReader(options, environment);
+            LocateAsync(files, files.Validate(parsed.Repository), parsed, CancellationToken.None).GetAwaiter().GetResult();
         }
 
         return parsed.ToString();
@@ -137,6 +140,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
 
     private async Task<IReadOnlyList<TargetFile>> ReadLocalAsync(GitTarget target, int maxFiles, CancellationToken cancellationToken)
     {
+        // Located again, not only when the target was validated: a .git file or alternates may change between reads.
         var files = new FileTargetReader(options, environment);
         var gitDirectory = await LocateAsync(files, files.Validate(target.Repository), target, cancellationToken);
         var objectName = $"{target.Reference}:{target.Path}";

@@ -116,7 +116,7 @@ public sealed class LocationService
         var read = await ReadAsync(type, target, cancellationToken);
         if (read.RootUnreadable is { } rootError)
         {
-            throw RootFailure(read, rootError);
+            throw new LocationReadException(rootError.Message);
         }
 
         var location = new LocationInfo(Guid.NewGuid(), type, target, DateTimeOffset.UtcNow, []);
@@ -203,7 +203,7 @@ public sealed class LocationService
         var read = await ReadAsync(type, target, cancellationToken);
         if (read.RootUnreadable is { } rootError)
         {
-            throw RootFailure(read, rootError);
+            throw new LocationReadException(rootError.Message);
         }
 
         return new LocationPreview(type, target, existing, read.Entities, read.Problems);
@@ -376,7 +376,6 @@ public sealed class LocationService
         var complete = true;
         var files = 0;
         CatalogProblem? rootUnreadable = null;
-        var rootForbidden = false;
 
         while (queue.TryDequeue(out var next))
         {
@@ -396,7 +395,6 @@ public sealed class LocationService
                 problems.Add(problem);
                 complete = false;
                 rootUnreadable ??= next.Depth == 0 ? problem : null;
-                rootForbidden |= next.Depth == 0 && exception is LocationForbiddenException;
                 continue;
             }
 
@@ -462,7 +460,7 @@ public sealed class LocationService
             }
         }
 
-        return new LocationRead(entities, problems, complete, rootUnreadable, rootForbidden);
+        return new LocationRead(entities, problems, complete, rootUnreadable);
     }
 
     private async Task<LocationOutcome> WriteAsync(CatalogWrite write, LocationInfo location, LocationRead read, CancellationToken cancellationToken)
@@ -496,14 +494,5 @@ public sealed class LocationService
             result.Deleted + result.Orphaned);
     }
 
-    /// <summary>
-    /// Why the target itself could not be read, as the reader said: some refusals can only be made while reading (a
-    /// git repository whose data lies outside the file roots), and they stay refusals (403), not read errors (400).
-    /// </summary>
-    private static Exception RootFailure(LocationRead read, CatalogProblem problem) => read.RootForbidden
-        ? new LocationForbiddenException(problem.Message)
-        : new LocationReadException(problem.Message);
-
-    private sealed record LocationRead(
-        List<ProcessedEntity> Entities, List<CatalogProblem> Problems, bool Complete, CatalogProblem? RootUnreadable, bool RootForbidden);
+    private sealed record LocationRead(List<ProcessedEntity> Entities, List<CatalogProblem> Problems, bool Complete, CatalogProblem? RootUnreadable);
 }
