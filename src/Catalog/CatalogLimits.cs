@@ -24,6 +24,28 @@ public static class CatalogLimits
     public const int MaxFilterConditions = 200;
 
     /// <summary>
+    /// Most values one filter may compare with, across all its conditions (Backstage's <c>$in</c>, repeated
+    /// <c>key=value</c> statements, GraphQL value lists). Each value is a probe of an index and a bound parameter:
+    /// 60,000 took seconds, and 65,536 exceed what PostgreSQL accepts in one statement.
+    /// </summary>
+    public const int MaxFilterValues = 1_000;
+
+    /// <summary>Longest value a filter compares with, in characters.</summary>
+    public const int MaxFilterValueLength = 1_024;
+
+    /// <summary>Longest dot path (a filter key, an order field, a search field), in characters.</summary>
+    public const int MaxFieldPathLength = 256;
+
+    /// <summary>Most fields one full-text search may name.</summary>
+    public const int MaxSearchFields = 100;
+
+    /// <summary>
+    /// Longest cursor, in characters. A cursor carries the filter, search and order of the request that made it,
+    /// which are held to the limits above again when it comes back, as a fresh request would be.
+    /// </summary>
+    public const int MaxCursorLength = 16 * 1024;
+
+    /// <summary>
     /// Deepest nesting of a filter tree (all, any, not). A surface whose own syntax adds a level per construct (a
     /// GraphQL <c>not</c> becomes an all-of holding a negation) allows fewer of its own levels.
     /// </summary>

@@ -10,7 +10,7 @@ public sealed class CatalogOptions
 
     public LocationOptions Locations { get; set; } = new();
 
-    /// <summary>Limits on one descriptor file (size, depth, nodes including alias expansions, documents).</summary>
+    /// <summary>Limits on one descriptor file (size, depth, nodes and text including alias expansions, documents).</summary>
     public DescriptorLimits Descriptors { get; set; } = new();
 
     /// <summary>What happens to an entity its location no longer emits: deleted, or kept and marked orphan.</summary>

@@ -145,6 +145,30 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
         }
     }
 
+    /// <summary>
+    /// Refuses a place a target leads to other than through its own path (a git repository's data, which a <c>.git</c>
+    /// file, git's configuration or alternates may keep anywhere) unless it really lies under a root, its links
+    /// resolved. Outside Development only, as every root check.
+    /// </summary>
+    /// <param name="target">The target, as its refusal names it.</param>
+    /// <param name="place">The place, absolute.</param>
+    /// <param name="what">What the target keeps there, e.g. "git directory".</param>
+    internal void RequireUnderRoots(string target, string place, string what)
+    {
+        if (environment.IsDevelopment())
+        {
+            return;
+        }
+
+        var real = RealPath(place);
+        var realRoots = RealRoots(options.Value.Locations.FileRoots.Select(root => Path.TrimEndingDirectorySeparator(Path.GetFullPath(root))));
+        if (!IsUnder(real, realRoots))
+        {
+            throw new LocationForbiddenException(
+                $"{target} keeps its {what} in {real}, which is not under an allowed folder (Catalog:Locations:FileRoots).");
+        }
+    }
+
     private static bool IsUnder(string path, IEnumerable<string> roots) =>
         roots.Any(root => path == root || path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal));
 

@@ -16,6 +16,20 @@ namespace Portal.Catalog.Locations;
 internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, IHostEnvironment environment) : ILocationTargetReader
 {
     private static readonly TimeSpan GitTimeout = TimeSpan.FromSeconds(30);
+    private const int MaxErrorCharacters = 4 * 1024;
+    private const int MaxAlternatesBytes = 64 * 1024;
+
+    // Configuration given on the command line wins over the repository's own: nothing a repository says is run.
+    private static readonly string[] SafeConfiguration =
+    [
+        "-c", "core.hooksPath=/dev/null",
+        "-c", "core.fsmonitor=false",
+        "-c", "core.pager=cat",
+        "-c", "diff.external=",
+        "-c", "protocol.allow=never",
+        "-c", "core.sshCommand=false",
+        "-c", "credential.helper=",
+    ];
 
     // One client for every read: each GitHubClient owns an HttpClient, and a new one per refresh would leave its
     // connections open until the garbage collector found it.
@@ -29,7 +43,10 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
         var parsed = Parse(target);
         if (parsed.GitHub is null)
         {
-            new FileTargetReader(options, environment).Validate(parsed.Repository);
+            // Where the repository really keeps its data is known only by asking git: one short call, bounded by the
+            // git timeout. Validate is synchronous, and no synchronization context runs here, so waiting is safe.
+            var files = new FileTargetReader(options, environment);
+            LocateAsync(files, files.Validate(parsed.Repository), parsed, CancellationToken.None).GetAwaiter().GetResult();
         }
 
         return parsed.ToString();
@@ -123,42 +140,148 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
 
     private async Task<IReadOnlyList<TargetFile>> ReadLocalAsync(GitTarget target, int maxFiles, CancellationToken cancellationToken)
     {
-        var repository = new FileTargetReader(options, environment).Validate(target.Repository);
-        var type = (await GitAsync(repository, ["cat-file", "-t", $"{target.Reference}:{target.Path}"], target, cancellationToken)).Trim();
-        var paths = type == "tree"
-            ? (await GitAsync(repository, ["ls-tree", "-r", "--name-only", "-z", target.Reference, "--", target.Path.Length == 0 ? "." : target.Path], target, cancellationToken))
-                .Split('\0', StringSplitOptions.RemoveEmptyEntries)
-                .Where(p => DescriptorExtensions.Contains(Path.GetExtension(p), StringComparer.OrdinalIgnoreCase))
-                .ToList()
-            : [target.Path];
+        // Located again, not only when the target was validated: a .git file or alternates may change between reads.
+        var files = new FileTargetReader(options, environment);
+        var gitDirectory = await LocateAsync(files, files.Validate(target.Repository), target, cancellationToken);
+        var objectName = $"{target.Reference}:{target.Path}";
+        var type = (await GitAsync(gitDirectory, ["cat-file", "-t", objectName], target, cancellationToken)).Trim();
+        List<string> paths;
+        if (type == "tree")
+        {
+            // Entries of the tree itself (no pathspec, so no work tree is involved), with their types: only blobs are
+            // files. A gitlink ("commit") named like a descriptor would otherwise be shown as a commit, with a patch
+            // that runs the repository's textconv commands.
+            paths = [];
+            foreach (var entry in (await GitAsync(gitDirectory, ["ls-tree", "-r", "-z", objectName], target, cancellationToken)).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var tab = entry.IndexOf('\t', StringComparison.Ordinal);
+                var fields = tab < 0 ? [] : entry[..tab].Split(' ');
+                var path = tab < 0 ? "" : entry[(tab + 1)..];
+                if (fields is [_, "blob", _] && DescriptorExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase))
+                {
+                    paths.Add(target.Path.Length == 0 ? path : $"{target.Path}/{path}");
+                }
+            }
+        }
+        else if (type == "blob")
+        {
+            paths = [target.Path];
+        }
+        else
+        {
+            throw new LocationReadException($"{target} is a {type}, not a descriptor file or a folder.");
+        }
+
         if (paths.Count > maxFiles)
         {
             throw new LocationReadException($"{target} holds more than {maxFiles} descriptor files (Catalog:Locations:MaxFiles).");
         }
 
-        var files = new List<TargetFile>(paths.Count);
+        var read = new List<TargetFile>(paths.Count);
         foreach (var path in paths)
         {
             var source = target with { Path = path };
             try
             {
-                files.Add(new TargetFile(source.ToString(), await GitAsync(repository, ["show", $"{target.Reference}:{path}"], source, cancellationToken)));
+                // cat-file is plumbing: the blob's bytes as stored, never through textconv, filters or a pager.
+                read.Add(new TargetFile(source.ToString(), await GitAsync(gitDirectory, ["cat-file", "blob", $"{target.Reference}:{path}"], source, cancellationToken)));
             }
             catch (LocationReadException exception) when (type == "tree")
             {
                 // One bad file in a folder is that file's problem; the others are still read.
-                files.Add(TargetFile.Unreadable(source.ToString(), exception.Message));
+                read.Add(TargetFile.Unreadable(source.ToString(), exception.Message));
             }
         }
 
-        return files;
+        return read;
+    }
+
+    /// <summary>
+    /// Where the repository at <paramref name="repository"/> really keeps its data, refused unless every part lies under
+    /// the file roots: a <c>.git</c> file (<c>gitdir: /elsewhere</c>), a linked worktree's common directory, a
+    /// linked objects folder, alternates and the work tree can each lead out of a folder that is itself under a root.
+    /// Returns the git directory, links resolved, which every later command names: what is read is what was checked.
+    /// </summary>
+    private async Task<string> LocateAsync(FileTargetReader files, string repository, GitTarget target, CancellationToken cancellationToken)
+    {
+        var lines = (await GitAsync(repository, ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-inside-work-tree"], target, cancellationToken, discover: true))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length != 3)
+        {
+            throw new LocationReadException($"{target} cannot be read: git did not say where the repository is.");
+        }
+
+        var gitDirectory = FileTargetReader.RealPath(lines[0]);
+        files.RequireUnderRoots(target.ToString(), gitDirectory, "git directory");
+        var commonDirectory = FileTargetReader.RealPath(Path.GetFullPath(lines[1], repository));
+        files.RequireUnderRoots(target.ToString(), commonDirectory, "git common directory");
+        var objects = Path.Combine(commonDirectory, "objects");
+        files.RequireUnderRoots(target.ToString(), objects, "git objects");
+        if (lines[2] == "true")
+        {
+            var workTree = (await GitAsync(repository, ["rev-parse", "--show-toplevel"], target, cancellationToken, discover: true)).Trim();
+            files.RequireUnderRoots(target.ToString(), workTree, "work tree");
+        }
+
+        foreach (var alternate in await AlternatesAsync(FileTargetReader.RealPath(objects), target, cancellationToken))
+        {
+            files.RequireUnderRoots(target.ToString(), alternate, "git objects (through objects/info/alternates)");
+        }
+
+        return gitDirectory;
+    }
+
+    /// <summary>The object folders listed in <c>objects/info/alternates</c>, absolute; git reads objects from them too.</summary>
+    private static async Task<IReadOnlyList<string>> AlternatesAsync(string objects, GitTarget target, CancellationToken cancellationToken)
+    {
+        var file = new FileInfo(Path.Combine(objects, "info", "alternates"));
+        if (!file.Exists)
+        {
+            return [];
+        }
+
+        if (file.Length > MaxAlternatesBytes)
+        {
+            throw new LocationReadException($"{target} cannot be read: its objects/info/alternates is larger than {MaxAlternatesBytes} bytes.");
+        }
+
+        var alternates = new List<string>();
+        foreach (var line in await File.ReadAllLinesAsync(file.FullName, cancellationToken))
+        {
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            // git unquotes C-style quoted paths; rather than parse them the same way, such a repository is not read.
+            if (line.StartsWith('"'))
+            {
+                throw new LocationForbiddenException($"{target} lists a quoted path in objects/info/alternates, which the catalog does not follow.");
+            }
+
+            alternates.Add(Path.GetFullPath(line, objects));
+        }
+
+        return alternates;
     }
 
     /// <summary>
     /// Runs git and returns its output, which may not exceed the descriptor size limit: output is read as it comes and
     /// git is stopped at the limit, so a huge blob never sits in memory. git is stopped on timeout and cancellation too.
     /// </summary>
-    private async Task<string> GitAsync(string repository, IReadOnlyList<string> arguments, GitTarget source, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A repository is data, never code: git is run without system, global or user configuration (no HOME), with no
+    /// hooks, fsmonitor, external diff, pager or transport (a partial clone's lazy fetch would run the repository's
+    /// configured upload-pack), no replace refs, and none of the portal's own <c>GIT_*</c> variables. safe.directory is
+    /// left as git has it: a repository another user owns is refused by git.
+    /// </remarks>
+    /// <param name="repository">With <paramref name="discover"/>, the folder git looks for a repository from; else the git directory found.</param>
+    /// <param name="arguments">The git command and its arguments.</param>
+    /// <param name="source">The target read, for messages.</param>
+    /// <param name="cancellationToken">Stops git.</param>
+    /// <param name="discover">Whether git finds the repository itself (only to locate it: see <see cref="LocateAsync"/>).</param>
+    private async Task<string> GitAsync(
+        string repository, IReadOnlyList<string> arguments, GitTarget source, CancellationToken cancellationToken, bool discover = false)
     {
         var start = new ProcessStartInfo("git")
         {
@@ -167,21 +290,33 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
             StandardOutputEncoding = Encoding.UTF8,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])["-C", repository, "--no-pager", .. arguments])
+        string[] location = discover ? ["-C", repository] : ["-C", repository, "--git-dir=."];
+        foreach (var argument in (string[])[.. location, "--no-pager", .. SafeConfiguration, .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
 
-        // Never ask for credentials or run hooks from a repository's config on behalf of a catalog read.
+        foreach (var name in start.Environment.Keys.Where(key => key.StartsWith("GIT_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        start.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
+        start.Environment["GIT_ATTR_NOSYSTEM"] = "1";
+        start.Environment["GIT_NO_REPLACE_OBJECTS"] = "1";
+        start.Environment["GIT_NO_LAZY_FETCH"] = "1";
+        start.Environment["GIT_OPTIONAL_LOCKS"] = "0";
+        start.Environment["HOME"] = "/dev/null";
+        start.Environment["XDG_CONFIG_HOME"] = "/dev/null";
         var maxBytes = options.Value.Descriptors.MaxFileBytes;
         using var process = Process.Start(start) ?? throw new LocationReadException("git could not be started.");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(GitTimeout);
         try
         {
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+            var stderr = ReadBoundedAsync(process.StandardError, MaxErrorCharacters, timeout.Token);
             var output = new StringBuilder();
             var buffer = new char[16 * 1024];
             int read;
@@ -216,6 +351,20 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
                 process.Kill(entireProcessTree: true);
             }
         }
+    }
+
+    /// <summary>The first <paramref name="limit"/> characters of a stream, reading (and dropping) the rest so git never blocks on it.</summary>
+    private static async Task<string> ReadBoundedAsync(StreamReader reader, int limit, CancellationToken cancellationToken)
+    {
+        var kept = new StringBuilder();
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            kept.Append(buffer, 0, Math.Min(read, limit - kept.Length));
+        }
+
+        return kept.ToString();
     }
 
     private async Task<IReadOnlyList<TargetFile>> ReadGitHubAsync(

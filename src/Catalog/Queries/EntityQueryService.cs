@@ -27,7 +27,6 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     public const int MaxGraphDepth = 10;
     private const int MaxFacetValues = 10_000;
-    private const int MaxCursorLength = 16 * 1024;
 
     /// <summary>How many columns an entity takes at the start of a row (a page's sort keys follow them).</summary>
     internal const int EntityColumnCount = 20;
@@ -66,6 +65,10 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         + ",\n" + (parts.HasFlag(EntityParts.DanglingWarnings) ? DanglingRelationsColumn : "NULL::text");
 
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
+
+    // A cursor's JSON nests two levels per level of its filter (an object and its list) and a few around it: deeper
+    // JSON is refused as it is read, before the deserializer recurses into it.
+    private static readonly JsonSerializerOptions CursorReadJson = new(JsonSerializerDefaults.Web) { MaxDepth = 2 * CatalogLimits.MaxFilterDepth + 8 };
 
     // The stored columns that hold a ref to another entity, by the reference an include names.
     private static readonly (EntityReferences Reference, string Column)[] ReferenceColumns =
@@ -146,11 +149,10 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             after = DecodeCursor(cursor);
             query = query with { Filter = after.Filter, FullText = after.FullText, Order = after.Order, Offset = 0 };
         }
-
-        // Checked here too, not only by the surfaces: a cursor carries its own order list.
-        if (query.Order.Count > CatalogLimits.MaxOrderFields)
+        else
         {
-            throw new InvalidQueryException($"The order names {query.Order.Count} fields; at most {CatalogLimits.MaxOrderFields}.");
+            // Checked here too, not only by the surfaces: a module may call the service directly.
+            QueryBounds.Check(query);
         }
 
         var limit = Math.Clamp(query.Limit, 0, CatalogLimits.MaxPageSize);
@@ -169,11 +171,6 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         var keyset = "TRUE";
         if (after is not null)
         {
-            if (after.Keys.Count != query.Order.Count)
-            {
-                throw new InvalidQueryException("The cursor is malformed.");
-            }
-
             keyset = KeysetCondition(query.Order, sortExpressions, after, parameters);
         }
 
@@ -264,9 +261,12 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         foreach (var field in fields)
         {
+            QueryBounds.Path(field, "A facet field");
             FilterSql.RequireText(field, () => "A facet field");
         }
 
+        // Before the filter is serialized for the cache key: that walks it too.
+        QueryBounds.CheckFilter(filter);
         var cacheKey = JsonSerializer.Serialize(new { fields, filter }, CursorJson);
         var version = await CatalogVersionAsync(cancellationToken);
         if (!_facetCache.TryGetValue(cacheKey, out var entry) || entry.Version != version)
@@ -522,25 +522,47 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     private static string EncodeCursor(CursorState state) =>
         Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(state, CursorJson));
 
+    /// <summary>
+    /// The state a cursor carries, held to the same limits as a fresh request: a cursor is only base64url JSON, and a
+    /// client can write one with any filter, search and order. Whatever is wrong with it, the client is told to pass
+    /// back a cursor the catalog made, and what it asked for beyond the limits.
+    /// </summary>
     private static CursorState DecodeCursor(string cursor)
     {
+        const string Malformed = "The cursor is malformed; pass back the nextCursor of a previous page unchanged.";
+        if (cursor.Length > CatalogLimits.MaxCursorLength)
+        {
+            throw new InvalidQueryException($"{Malformed} It is {cursor.Length} characters long; at most {CatalogLimits.MaxCursorLength}.");
+        }
+
+        CursorState? state;
         try
         {
-            if (cursor.Length > MaxCursorLength)
-            {
-                throw new InvalidQueryException("The cursor is too long.");
-            }
-
-            var state = JsonSerializer.Deserialize<CursorState>(Base64Url.DecodeFromChars(cursor), CursorJson);
-            return state is not null && state.Keys is not null && state.LastRef is not null && state.Order is not null
-                && state.Keys.Append(state.LastRef).All(FilterSql.IsStorable)
-                ? state
-                : throw new InvalidQueryException("The cursor is malformed; pass back the nextCursor of a previous page unchanged.");
+            state = JsonSerializer.Deserialize<CursorState>(Base64Url.DecodeFromChars(cursor), CursorReadJson);
         }
         catch (Exception exception) when (exception is FormatException or JsonException or NotSupportedException)
         {
-            throw new InvalidQueryException("The cursor is malformed; pass back the nextCursor of a previous page unchanged.");
+            throw new InvalidQueryException(Malformed);
         }
+
+        if (state is null || state.Keys is null || state.LastRef is null || state.Order is null
+            || state.Keys.Count != state.Order.Count
+            || state.LastRef.Length > CatalogLimits.MaxRefLength
+            || !state.Keys.Append(state.LastRef).All(key => key is not null && FilterSql.IsStorable(key)))
+        {
+            throw new InvalidQueryException(Malformed);
+        }
+
+        try
+        {
+            QueryBounds.Check(new EntityQuery { Filter = state.Filter, FullText = state.FullText, Order = state.Order });
+        }
+        catch (InvalidQueryException exception)
+        {
+            throw new InvalidQueryException($"{Malformed} It asks for more than a request may: {exception.Message}");
+        }
+
+        return state;
     }
 
     private sealed record CursorState(EntityFilter? Filter, FullTextFilter? FullText, IReadOnlyList<EntityOrder> Order, IReadOnlyList<string> Keys, string LastRef);

@@ -17,11 +17,15 @@ internal sealed class FilterSql
         RelationTypes.Reverse.Keys.ToDictionary(k => k.ToLowerInvariant(), k => k, StringComparer.Ordinal);
 
     private readonly List<NpgsqlParameter> _parameters;
-    private int _conditions;
 
     public FilterSql(List<NpgsqlParameter> parameters) => _parameters = parameters;
 
-    public string Translate(EntityFilter? filter) => filter is null ? "TRUE" : Node(filter, depth: 0);
+    /// <summary>The filter's SQL; held to the limits first (<see cref="QueryBounds"/>), so the recursive walk below is bounded.</summary>
+    public string Translate(EntityFilter? filter)
+    {
+        QueryBounds.CheckFilter(filter);
+        return filter is null ? "TRUE" : Node(filter);
+    }
 
     public string FullText(FullTextFilter? fullText)
     {
@@ -30,11 +34,8 @@ internal sealed class FilterSql
             return "TRUE";
         }
 
+        QueryBounds.CheckFullText(fullText);
         RequireText(fullText.Term, () => "The search term");
-        if (fullText.Term.Length > CatalogLimits.MaxSearchLength)
-        {
-            throw new InvalidQueryException($"The search term is {fullText.Term.Length} characters; at most {CatalogLimits.MaxSearchLength}.");
-        }
 
         var pattern = "%" + EscapeLike(fullText.Term.Trim().ToLowerInvariant()) + "%";
         var parameter = Add(pattern, NpgsqlDbType.Text);
@@ -84,30 +85,17 @@ internal sealed class FilterSql
         return field.Split('.');
     }
 
-    private string Node(EntityFilter filter, int depth)
+    private string Node(EntityFilter filter) => filter switch
     {
-        if (depth > CatalogLimits.MaxFilterDepth)
-        {
-            throw new InvalidQueryException($"The filter nests deeper than {CatalogLimits.MaxFilterDepth} levels.");
-        }
-
-        return filter switch
-        {
-            AllOf all => all.Filters.Count == 0 ? "TRUE" : "(" + string.Join(" AND ", all.Filters.Select(f => Node(f, depth + 1))) + ")",
-            AnyOf any => any.Filters.Count == 0 ? "FALSE" : "(" + string.Join(" OR ", any.Filters.Select(f => Node(f, depth + 1))) + ")",
-            Negation negation => "NOT " + Node(negation.Filter, depth + 1),
-            Condition condition => Condition(condition),
-            _ => throw new InvalidQueryException($"Unsupported filter {filter.GetType().Name}."),
-        };
-    }
+        AllOf all => all.Filters.Count == 0 ? "TRUE" : "(" + string.Join(" AND ", all.Filters.Select(Node)) + ")",
+        AnyOf any => any.Filters.Count == 0 ? "FALSE" : "(" + string.Join(" OR ", any.Filters.Select(Node)) + ")",
+        Negation negation => "NOT " + Node(negation.Filter),
+        Condition condition => Condition(condition),
+        _ => throw new InvalidQueryException($"Unsupported filter {filter.GetType().Name}."),
+    };
 
     private string Condition(Condition condition)
     {
-        if (++_conditions > CatalogLimits.MaxFilterConditions)
-        {
-            throw new InvalidQueryException($"A filter may hold at most {CatalogLimits.MaxFilterConditions} conditions.");
-        }
-
         var key = RequireText(condition.Key, () => $"The filter key {Describe(condition.Key)}").Trim().ToLowerInvariant();
         if (key.Length == 0)
         {
@@ -155,7 +143,8 @@ internal sealed class FilterSql
             return "FALSE";
         }
 
-        // One containment per value: each is answered by the GIN index, and the planner ORs the bitmaps.
+        // One containment per value: each is answered by the GIN index, and the planner ORs the bitmaps. A parameter per
+        // value stays far below PostgreSQL's 65,535 per statement: a filter holds at most CatalogLimits.MaxFilterValues.
         return "(" + string.Join(" OR ", values.Select(value =>
             $"e.facts @> {Add(JsonSerializer.Serialize(new Dictionary<string, string[]> { [key] = [value] }), NpgsqlDbType.Jsonb)}")) + ")";
     }
@@ -192,7 +181,7 @@ internal sealed class FilterSql
     public static bool IsStorable(string text) => StorableText.IsStorable(text);
 
     /// <summary>A key or field, quoted and shortened for an error message, without its unprintable characters.</summary>
-    private static string Describe(string text)
+    internal static string Describe(string text)
     {
         var printable = new string(text.Take(80).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray());
         return $"'{printable}{(text.Length > 80 ? "…" : "")}'";

@@ -218,6 +218,37 @@ public sealed class Reading_descriptor_files
     }
 
     [Fact]
+    public void Counts_the_text_an_alias_of_one_large_scalar_expands_to_and_stops_before_making_the_copies()
+    {
+        // 1,000 aliases of a 10 KB scalar: 1,002 nodes, far under the node limit, but 10 MB of text once expanded.
+        var yaml = Descriptor.Component(spec: "big: &big " + new string('x', 10 * 1024) + "\ncopies: [" + string.Join(", ", Enumerable.Repeat("*big", 1_000)) + "]");
+        var clock = Stopwatch.StartNew();
+
+        var problem = Descriptor.Reject(yaml);
+
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        Assert.Equal(1, problem.Document);
+        Assert.Matches(@"^line 11, column \d+: the file expands to more than 4194304 characters of keys and values, counting alias expansions \(Catalog:Descriptors:MaxExpandedCharacters\)$", problem.Message);
+    }
+
+    [Fact]
+    public void Counts_an_alias_of_a_collection_as_all_the_text_inside_it_recursively()
+    {
+        // b holds ten copies of a (100 characters each) and its own keys; every alias of b brings all of that again.
+        var limits = new DescriptorLimits { MaxExpandedCharacters = 20_000 };
+        var a = new string('a', 100);
+        var under = Descriptor.Component(spec: $"a: &a {a}\nb: &b {{k: [{string.Join(", ", Enumerable.Repeat("*a", 10))}]}}\nc: [*b, *b, *b, *b, *b, *b, *b, *b]");
+        var over = Descriptor.Component(spec: $"a: &a {a}\nb: &b {{k: [{string.Join(", ", Enumerable.Repeat("*a", 10))}]}}\nc: [{string.Join(", ", Enumerable.Repeat("*b", 20))}]");
+
+        var accepted = Descriptor.Read(under, limits);
+        var problem = Descriptor.Reject(over, limits);
+
+        Assert.Empty(accepted.Problems);
+        Assert.Equal(8, accepted.Entities.Single().Document["spec"]!["c"]!.AsArray().Count);
+        Assert.Contains("more than 20000 characters", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rejects_more_documents_than_the_limit()
     {
         var limits = new DescriptorLimits { MaxDocuments = 3 };

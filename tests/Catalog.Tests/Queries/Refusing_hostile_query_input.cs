@@ -143,6 +143,122 @@ public sealed class Holding_queries_to_the_catalog_limits(AcmeCatalog app) : ICl
         Assert.Equal($"The search term is {CatalogLimits.MaxSearchLength + 1} characters; at most {CatalogLimits.MaxSearchLength}.", tooLong.Message);
     }
 
+    [Fact]
+    public async Task More_filter_values_than_the_limit_are_refused_before_the_database_and_the_limit_itself_runs()
+    {
+        var atTheLimit = Enumerable.Range(0, CatalogLimits.MaxFilterValues).Select(i => $"type-{i}").ToArray();
+        var spread = EntityFilter.Any(EntityFilter.Equal("spec.type", atTheLimit[..600]), EntityFilter.Equal("metadata.tags", [.. atTheLimit[600..], "one-more"]));
+
+        var page = await Queries.QueryAsync(new EntityQuery { Filter = EntityFilter.Equal("spec.type", [.. atTheLimit[1..], "service"]) }, Cancellation);
+        var tooMany = await Assert.ThrowsAsync<InvalidQueryException>(() => Queries.QueryAsync(new EntityQuery { Filter = spread }, Cancellation));
+        var postgresLimit = await Assert.ThrowsAsync<InvalidQueryException>(() => Queries.QueryAsync(
+            new EntityQuery { Filter = EntityFilter.Equal("spec.owner", [.. Enumerable.Range(0, 100_000).Select(i => $"team-{i}")]) }, Cancellation));
+
+        Assert.True(page.TotalCount > 0);
+        Assert.StartsWith($"The filter compares with more than {CatalogLimits.MaxFilterValues} values in all (the key '", tooMany.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"The filter compares with more than {CatalogLimits.MaxFilterValues} values", postgresLimit.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_filter_deeper_than_the_limit_is_refused_before_anything_walks_it_even_for_facets()
+    {
+        EntityFilter deep = EntityFilter.Equal("kind", "component");
+        for (var i = 0; i < 100_000; i++)
+        {
+            deep = new Negation(deep);
+        }
+
+        var query = await Assert.ThrowsAsync<InvalidQueryException>(() => Queries.QueryAsync(new EntityQuery { Filter = deep }, Cancellation));
+        var facets = await Assert.ThrowsAsync<InvalidQueryException>(() => Queries.FacetsAsync(["kind"], deep, Cancellation));
+        var subscription = Assert.Throws<InvalidQueryException>(() => ChangeMatcher.Validate(deep));
+
+        Assert.All(new[] { query, facets, subscription }, e => Assert.Equal($"The filter nests deeper than {CatalogLimits.MaxFilterDepth} levels.", e.Message));
+    }
+
+    [Theory]
+    [InlineData("key", "A filter key 'xxxxxxxx")]
+    [InlineData("value", "A value of the filter key 'spec.type' is 1025 characters; at most 1024.")]
+    [InlineData("order", "An order field 'xxxxxxxx")]
+    [InlineData("search field", "A search field 'xxxxxxxx")]
+    public async Task A_path_or_value_longer_than_the_limit_is_refused_naming_it(string part, string message)
+    {
+        var path = new string('x', CatalogLimits.MaxFieldPathLength + 1);
+        var query = part switch
+        {
+            "key" => new EntityQuery { Filter = EntityFilter.Exists(path) },
+            "value" => new EntityQuery { Filter = EntityFilter.Equal("spec.type", new string('v', CatalogLimits.MaxFilterValueLength + 1)) },
+            "order" => new EntityQuery { Order = [new EntityOrder(path)] },
+            _ => new EntityQuery { FullText = new FullTextFilter("x", [path]) },
+        };
+
+        var refused = await Assert.ThrowsAsync<InvalidQueryException>(() => Queries.QueryAsync(query, Cancellation));
+
+        Assert.StartsWith(message, refused.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string> CraftedCursors => new()
+    {
+        { "300 order fields", $"The order names 300 fields; at most {CatalogLimits.MaxOrderFields}." },
+        { "2,000 values", $"The filter compares with more than {CatalogLimits.MaxFilterValues} values in all" },
+        { "201 conditions", $"A filter may hold at most {CatalogLimits.MaxFilterConditions} conditions." },
+        { "a filter 30 levels deep", $"The filter nests deeper than {CatalogLimits.MaxFilterDepth} levels." },
+        { "a long order field", $"An order field 'xxx" },
+        { "200 search fields", $"The search names 200 fields; at most {CatalogLimits.MaxSearchFields}." },
+        { "a long search term", $"The search term is 300 characters; at most {CatalogLimits.MaxSearchLength}." },
+        { "an all-of without its list", "The filter holds an all-of or any-of without its list." },
+        { "a condition without a key", "A filter key is missing." },
+        { "a null value", "A value of the filter key 'kind' is missing." },
+    };
+
+    [Theory]
+    [MemberData(nameof(CraftedCursors))]
+    public async Task A_crafted_cursor_is_held_to_the_limits_of_a_fresh_request_and_refused_as_malformed(string crafted, string reason)
+    {
+        var cursor = CraftedCursor.For(crafted);
+
+        var refused = await Assert.ThrowsAsync<InvalidQueryException>(() => Queries.QueryAsync(new EntityQuery { Cursor = cursor }, Cancellation));
+
+        Assert.StartsWith("The cursor is malformed; pass back the nextCursor of a previous page unchanged. It asks for more than a request may: ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("keys of numbers")]
+    [InlineData("keys that do not match the order")]
+    [InlineData("a last ref longer than any ref")]
+    [InlineData("JSON nested past any filter")]
+    [InlineData("a cursor longer than the limit")]
+    public async Task A_cursor_of_the_wrong_shape_is_refused_as_malformed(string crafted)
+    {
+        var cursor = CraftedCursor.For(crafted);
+
+        var refused = await Assert.ThrowsAsync<InvalidQueryException>(() => Queries.QueryAsync(new EntityQuery { Cursor = cursor }, Cancellation));
+
+        Assert.StartsWith("The cursor is malformed; pass back the nextCursor of a previous page unchanged.", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cursor_of_a_query_at_every_limit_still_pages()
+    {
+        EntityFilter deep = EntityFilter.Any(EntityFilter.Equal("kind", "component", "api"), EntityFilter.Equal("spec.type", "service"));
+        for (var depth = 1; depth < CatalogLimits.MaxFilterDepth; depth++)
+        {
+            deep = EntityFilter.All(deep);
+        }
+
+        var first = await Queries.QueryAsync(new EntityQuery
+        {
+            Filter = deep,
+            Order = [.. Enumerable.Range(0, CatalogLimits.MaxOrderFields - 1).Select(i => new EntityOrder($"spec.f{i}")), new EntityOrder("metadata.name")],
+            FullText = new FullTextFilter("a", [.. Enumerable.Range(0, 20).Select(i => "metadata.name")]),
+            Limit = 1,
+        }, Cancellation);
+
+        var second = await Queries.QueryAsync(new EntityQuery { Cursor = first.NextCursor, Limit = 1 }, Cancellation);
+
+        Assert.NotEqual(first.Items[0].Ref, second.Items[0].Ref);
+    }
+
     [Theory]
     [InlineData("team-a", "group:default/team-a")]
     [InlineData("group:ops/team-b", "group:ops/team-b")]

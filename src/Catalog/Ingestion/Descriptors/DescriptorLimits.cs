@@ -20,6 +20,16 @@ public sealed class DescriptorLimits
     [Range(1, int.MaxValue)]
     public int MaxNodes { get; set; } = 250_000;
 
+    /// <summary>
+    /// Most characters of text (every key and scalar value) one file may expand to, counting each alias as the text
+    /// it brings, recursively. The node limit alone lets a few thousand aliases of one large scalar through, and every
+    /// copy is later validated, serialized and stored: a 100 KB file once grew the process by 3 GB. At or above
+    /// <see cref="MaxFileBytes"/>, a file without aliases never reaches it (a UTF-8 file holds at most as many
+    /// characters as bytes).
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxExpandedCharacters { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>Most documents (<c>---</c> separated) in one file, empty ones included.</summary>
     [Range(1, int.MaxValue)]
     public int MaxDocuments { get; set; } = 10_000;

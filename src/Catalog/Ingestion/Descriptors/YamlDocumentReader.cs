@@ -14,9 +14,9 @@ internal sealed record YamlReadResult(IReadOnlyList<ParsedDocument> Documents, C
 
 /// <summary>
 /// Turns a YAML (or JSON) stream into System.Text.Json nodes from YamlDotNet's event stream, never through its
-/// deserializer or representation model: those expand aliases and nest without bounds. Depth, node count (with alias
-/// expansions) and document count are checked on every event, so a hostile file stops early. Not thread-safe: one
-/// instance reads one file.
+/// deserializer or representation model: those expand aliases and nest without bounds. Depth, node count and text
+/// size (both with alias expansions) and document count are checked on every event, so a hostile file stops early.
+/// Not thread-safe: one instance reads one file.
 /// </summary>
 internal sealed class YamlDocumentReader
 {
@@ -26,6 +26,9 @@ internal sealed class YamlDocumentReader
     private readonly Dictionary<string, Anchor> _anchors = new(StringComparer.Ordinal);
     private readonly List<ParsedDocument> _documents = [];
     private long _nodes;
+
+    // Characters of every key and scalar value so far, each alias counted as the text it expands to.
+    private long _characters;
     private int _depth;
     private int _documentIndex;
     private bool _inDocument;
@@ -153,7 +156,7 @@ internal sealed class YamlDocumentReader
             return null;
         }
 
-        _frames.Add(new Frame(isMapping ? new JsonObject() : new JsonArray(), AnchorOf(start), _nodes));
+        _frames.Add(new Frame(isMapping ? new JsonObject() : new JsonArray(), AnchorOf(start), _nodes, _characters));
         return null;
     }
 
@@ -167,7 +170,7 @@ internal sealed class YamlDocumentReader
 
         var frame = _frames[^1];
         _frames.RemoveAt(_frames.Count - 1);
-        Add(frame.Node, frame.Anchor, _nodes - frame.NodesAtStart + 1, frame.Height);
+        Add(frame.Node, frame.Anchor, new Expansion(_nodes - frame.NodesAtStart + 1, _characters - frame.CharactersAtStart, frame.Height));
     }
 
     private string? OnScalar(Scalar scalar)
@@ -182,6 +185,12 @@ internal sealed class YamlDocumentReader
             return null;
         }
 
+        _characters += scalar.Value.Length;
+        if (_characters > _limits.MaxExpandedCharacters)
+        {
+            return TooMuchText(scalar);
+        }
+
         if (_frames.Count > 0 && _frames[^1] is { Node: JsonObject mapping, Key: null } frame)
         {
             // JSON keys are strings: the key is taken as written, as Backstage's yaml.toJSON() does.
@@ -194,13 +203,13 @@ internal sealed class YamlDocumentReader
             frame.Key = scalar.Value;
             if (AnchorOf(scalar) is { } keyAnchor)
             {
-                _anchors[keyAnchor] = new Anchor(JsonValue.Create(scalar.Value), 1, 0);
+                _anchors[keyAnchor] = new Anchor(JsonValue.Create(scalar.Value), new Expansion(1, scalar.Value.Length, 0));
             }
 
             return null;
         }
 
-        Add(YamlScalars.Resolve(scalar), AnchorOf(scalar), 1, 0);
+        Add(YamlScalars.Resolve(scalar), AnchorOf(scalar), new Expansion(1, scalar.Value.Length, 0));
         return null;
     }
 
@@ -217,14 +226,20 @@ internal sealed class YamlDocumentReader
             return null;
         }
 
-        // Check the expansion before making it: this is what stops an alias bomb.
-        _nodes += anchor.Nodes;
+        // Check the expansion before making it: this is what stops an alias bomb, of many nodes or of much text.
+        _nodes += anchor.Size.Nodes;
         if (_nodes > _limits.MaxNodes)
         {
             return TooManyNodes(alias);
         }
 
-        if (_depth + anchor.Height > _limits.MaxDepth)
+        _characters += anchor.Size.Characters;
+        if (_characters > _limits.MaxExpandedCharacters)
+        {
+            return TooMuchText(alias);
+        }
+
+        if (_depth + anchor.Size.Height > _limits.MaxDepth)
         {
             return TooDeep(alias);
         }
@@ -235,16 +250,16 @@ internal sealed class YamlDocumentReader
             return null;
         }
 
-        Add(anchor.Node?.DeepClone(), null, anchor.Nodes, anchor.Height);
+        Add(anchor.Node?.DeepClone(), null, anchor.Size);
         return null;
     }
 
     /// <summary>Places a finished node in its parent, or makes it the document's root.</summary>
-    private void Add(JsonNode? node, string? anchorName, long nodes, int height)
+    private void Add(JsonNode? node, string? anchorName, Expansion size)
     {
         if (anchorName is not null)
         {
-            _anchors[anchorName] = new Anchor(node, nodes, height);
+            _anchors[anchorName] = new Anchor(node, size);
         }
 
         if (_frames.Count == 0)
@@ -254,7 +269,7 @@ internal sealed class YamlDocumentReader
         }
 
         var parent = _frames[^1];
-        parent.Height = Math.Max(parent.Height, height + 1);
+        parent.Height = Math.Max(parent.Height, size.Height + 1);
         if (parent.Node is JsonObject mapping)
         {
             mapping.Add(parent.Key!, node);
@@ -296,18 +311,23 @@ internal sealed class YamlDocumentReader
     private string TooManyNodes(ParsingEvent at) =>
         $"line {at.Start.Line}, column {at.Start.Column}: the file has more than {_limits.MaxNodes} nodes, counting alias expansions (Catalog:Descriptors:MaxNodes)";
 
+    private string TooMuchText(ParsingEvent at) =>
+        $"line {at.Start.Line}, column {at.Start.Column}: the file expands to more than {_limits.MaxExpandedCharacters} characters of keys and values, counting alias expansions (Catalog:Descriptors:MaxExpandedCharacters)";
+
     private string TooDeep(ParsingEvent at) =>
         $"line {at.Start.Line}, column {at.Start.Column}: mappings and sequences nest deeper than {_limits.MaxDepth} levels (Catalog:Descriptors:MaxDepth)";
 
     private static string? AnchorOf(NodeEvent node) => node.Anchor.IsEmpty ? null : node.Anchor.Value;
 
-    private sealed class Frame(JsonNode node, string? anchor, long nodesAtStart)
+    private sealed class Frame(JsonNode node, string? anchor, long nodesAtStart, long charactersAtStart)
     {
         public JsonNode Node { get; } = node;
 
         public string? Anchor { get; } = anchor;
 
         public long NodesAtStart { get; } = nodesAtStart;
+
+        public long CharactersAtStart { get; } = charactersAtStart;
 
         /// <summary>Levels of nesting from this collection down, itself included.</summary>
         public int Height { get; set; } = 1;
@@ -316,5 +336,8 @@ internal sealed class YamlDocumentReader
         public string? Key { get; set; }
     }
 
-    private readonly record struct Anchor(JsonNode? Node, long Nodes, int Height);
+    /// <summary>What a node costs each time an alias repeats it: its nodes, its characters of text, its levels of nesting.</summary>
+    private readonly record struct Expansion(long Nodes, long Characters, int Height);
+
+    private readonly record struct Anchor(JsonNode? Node, Expansion Size);
 }

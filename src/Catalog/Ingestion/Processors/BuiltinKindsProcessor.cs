@@ -113,13 +113,13 @@ public sealed class BuiltinKindsProcessor : IEntityProcessor
                 break;
             case BuiltinKind.Group:
                 reader.String("type", required: true);
-                reader.Object("profile");
+                reader.Profile();
                 reader.Relate(reader.Ref("parent", "Group"), RelationTypes.ChildOf);
                 reader.Relate(reader.Refs("children", "Group", required: true), RelationTypes.ParentOf);
                 reader.Relate(reader.Refs("members", "User"), RelationTypes.HasMember);
                 break;
             case BuiltinKind.User:
-                reader.Object("profile");
+                reader.Profile();
                 reader.Relate(reader.Refs("memberOf", "Group", required: true), RelationTypes.MemberOf);
                 break;
             case BuiltinKind.Location:
@@ -162,6 +162,21 @@ public sealed class BuiltinKindsProcessor : IEntityProcessor
             if (spec.TryGetPropertyValue(key, out var node) && node is not JsonObject)
             {
                 context.Error("spec." + key, $"must be an object, found {DescriptorText.Describe(node)}");
+            }
+        }
+
+        /// <summary>
+        /// A Group's or User's <c>profile</c>: an object, whose <c>picture</c> a portal shows as an image, so it is held to
+        /// the rule of <c>metadata.links</c>.
+        /// </summary>
+        public void Profile()
+        {
+            Object("profile");
+            if (spec["profile"] is JsonObject profile
+                && JsonFields.OptionalString(context, profile, "picture", "spec.profile.picture") is { Length: > 0 } picture
+                && !DescriptorRules.IsSafeUrl(picture))
+            {
+                EnvelopeProcessor.UnsafeUrl(context, "spec.profile.picture", self.Canonical, "picture", picture);
             }
         }
 

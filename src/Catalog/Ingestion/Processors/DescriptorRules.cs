@@ -22,6 +22,34 @@ internal static partial class DescriptorRules
 
     public const string KeyRule = "[<dns-subdomain>/]<name>, where the name follows the entity name rule (" + NameRule + ")";
 
+    public const string UrlRule = "an absolute http, https or mailto URL";
+
+    /// <summary>
+    /// A URL a portal may render as a link or an image (<see cref="UrlRule"/>): only schemes that cannot run script.
+    /// A <c>javascript:</c> (or <c>data:</c>, <c>vbscript:</c>, <c>file:</c>) URL would be stored XSS, or worse.
+    /// </summary>
+    public static bool IsSafeUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        return uri.Scheme == Uri.UriSchemeMailto
+            || ((uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0);
+    }
+
+    /// <summary>
+    /// Annotations whose value a portal links to: Backstage's <c>view-url</c> and <c>edit-url</c>, and by convention
+    /// any key ending in <c>-url</c> or <c>/url</c>. (<c>backstage.io/source-location</c> is a link only in its
+    /// <c>url:</c> form; see <see cref="SourceLocationAnnotation"/>.)
+    /// </summary>
+    public static bool IsUrlAnnotation(string key) =>
+        key.EndsWith("-url", StringComparison.OrdinalIgnoreCase) || key.EndsWith("/url", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary><c>&lt;type&gt;:&lt;target&gt;</c>, as Backstage writes locations; a portal links to it when the type is <c>url</c>.</summary>
+    public const string SourceLocationAnnotation = "backstage.io/source-location";
+
     public static bool IsValidObjectName(ReadOnlySpan<char> value) => value.Length is >= 1 and <= 63 && ObjectName().IsMatch(value);
 
     public static bool IsValidDnsLabel(ReadOnlySpan<char> value) => value.Length is >= 1 and <= 63 && DnsLabel().IsMatch(value);

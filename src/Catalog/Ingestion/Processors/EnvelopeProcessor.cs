@@ -48,7 +48,7 @@ public sealed class EnvelopeProcessor : IEntityProcessor
             context.Error("spec", $"must be an object, found {DescriptorText.Describe(spec)}");
         }
 
-        var (name, @namespace) = ValidateMetadata(context, document);
+        var (name, @namespace) = ValidateMetadata(context, document, kind);
 
         // relations and status are outputs of the catalog: taking them from input would let a descriptor claim edges
         // that its spec does not declare.
@@ -106,7 +106,7 @@ public sealed class EnvelopeProcessor : IEntityProcessor
         }
     }
 
-    private static (string? Name, string? Namespace) ValidateMetadata(EntityProcessingContext context, JsonObject document)
+    private static (string? Name, string? Namespace) ValidateMetadata(EntityProcessingContext context, JsonObject document, string? kind)
     {
         if (!document.TryGetPropertyValue("metadata", out var metadataNode) || metadataNode is null)
         {
@@ -153,15 +153,27 @@ public sealed class EnvelopeProcessor : IEntityProcessor
 
         JsonFields.OptionalString(context, metadata, "title", "metadata.title");
         JsonFields.OptionalString(context, metadata, "description", "metadata.description");
-        ValidateMap(context, metadata, "labels", isLabels: true);
-        ValidateMap(context, metadata, "annotations", isLabels: false);
+        var entity = EntityText(kind, @namespace, name);
+        ValidateMap(context, metadata, "labels", entity);
+        ValidateMap(context, metadata, "annotations", entity);
         ValidateTags(context, metadata);
         ValidateLinks(context, metadata);
         return (name, @namespace);
     }
 
-    private static void ValidateMap(EntityProcessingContext context, JsonObject metadata, string key, bool isLabels)
+    /// <summary>The entity for a message, as its reference would read, or "the entity" when its identity is itself wrong.</summary>
+    internal static string EntityText(string? kind, string? @namespace, string? name) =>
+        kind is not null && @namespace is not null && name is not null
+            ? $"{kind}:{@namespace}/{name}".ToLowerInvariant()
+            : "the entity";
+
+    /// <summary>The error for a URL a portal would link to that breaks <see cref="DescriptorRules.UrlRule"/>.</summary>
+    internal static void UnsafeUrl(EntityProcessingContext context, string field, string entity, string what, string url) =>
+        context.Error(field, $"the {what} of {entity}, {DescriptorText.Quote(url)}, is not {DescriptorRules.UrlRule}");
+
+    private static void ValidateMap(EntityProcessingContext context, JsonObject metadata, string key, string entity)
     {
+        var isLabels = key == "labels";
         if (!metadata.TryGetPropertyValue(key, out var node))
         {
             return;
@@ -190,6 +202,29 @@ public sealed class EnvelopeProcessor : IEntityProcessor
             {
                 context.Error(entryField, $"{DescriptorText.Quote(value)} is not a valid label value: empty, or {DescriptorRules.NameRule}");
             }
+            else if (!isLabels && value.Length > 0)
+            {
+                ValidateLinkedAnnotation(context, entryField, entryKey, value, entity);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Annotations a portal renders as links are held to the rule of <c>metadata.links</c>. An empty value links to
+    /// nothing and is kept; a source location of another type (<c>file:</c>, <c>github:</c>) is not a link.
+    /// </summary>
+    private static void ValidateLinkedAnnotation(EntityProcessingContext context, string field, string key, string value, string entity)
+    {
+        if (key == DescriptorRules.SourceLocationAnnotation)
+        {
+            if (value.StartsWith("url:", StringComparison.Ordinal) && !DescriptorRules.IsSafeUrl(value["url:".Length..]))
+            {
+                context.Error(field, $"the source location of {entity}, {DescriptorText.Quote(value)}, is not url: followed by {DescriptorRules.UrlRule}");
+            }
+        }
+        else if (DescriptorRules.IsUrlAnnotation(key) && !DescriptorRules.IsSafeUrl(value))
+        {
+            UnsafeUrl(context, field, entity, "link", value);
         }
     }
 
@@ -242,9 +277,9 @@ public sealed class EnvelopeProcessor : IEntityProcessor
             }
 
             var url = JsonFields.RequiredString(context, link, "url", field + ".url");
-            if (url is not null && !IsSafeUrl(url))
+            if (url is not null && !DescriptorRules.IsSafeUrl(url))
             {
-                context.Error(field + ".url", $"{DescriptorText.Quote(url)} is not an absolute http, https or mailto URL");
+                context.Error(field + ".url", $"{DescriptorText.Quote(url)} is not {DescriptorRules.UrlRule}");
             }
 
             JsonFields.OptionalString(context, link, "title", field + ".title");
@@ -255,20 +290,5 @@ public sealed class EnvelopeProcessor : IEntityProcessor
                 context.Error(field + ".icon", $"{DescriptorText.Quote(icon)} is not a valid icon name: {DescriptorRules.NameRule}");
             }
         }
-    }
-
-    /// <summary>
-    /// Links are rendered as anchors in the portal, so only schemes that cannot run script are allowed; a
-    /// <c>javascript:</c> link would be stored XSS.
-    /// </summary>
-    private static bool IsSafeUrl(string url)
-    {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
-        {
-            return false;
-        }
-
-        return uri.Scheme == Uri.UriSchemeMailto
-            || ((uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0);
     }
 }

@@ -14,8 +14,6 @@ namespace Portal.Gateway.Backstage.Catalog;
 /// </summary>
 internal static class CatalogRequestParser
 {
-    public const int MaxPathLength = 256;
-    public const int MaxValueLength = 1024;
     public const int MaxFields = 100;
     public const int MaxFacets = 20;
 
@@ -171,9 +169,9 @@ internal static class CatalogRequestParser
     {
         var fields = fieldParameters.SelectMany(p => (p ?? "").Split(',')).Select(f => f.Trim()).Where(f => f.Length > 0)
             .Select(f => Path(f, "fullTextFilterFields")).ToList();
-        if (fields.Count > MaxFields)
+        if (fields.Count > CatalogLimits.MaxSearchFields)
         {
-            throw BackstageApiException.Input($"Invalid fullTextFilterFields, more than {MaxFields} fields.");
+            throw BackstageApiException.Input($"Invalid fullTextFilterFields, more than {CatalogLimits.MaxSearchFields} fields.");
         }
 
         if (string.IsNullOrWhiteSpace(term))
@@ -242,9 +240,9 @@ internal static class CatalogRequestParser
             throw BackstageApiException.Input($"Invalid {where}: the path is empty.");
         }
 
-        if (path.Length > MaxPathLength)
+        if (path.Length > CatalogLimits.MaxFieldPathLength)
         {
-            throw BackstageApiException.Input($"Invalid {where}: the path is longer than {MaxPathLength} characters.");
+            throw BackstageApiException.Input($"Invalid {where}: the path is longer than {CatalogLimits.MaxFieldPathLength} characters.");
         }
 
         if (path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
@@ -261,9 +259,9 @@ internal static class CatalogRequestParser
     }
 
     /// <summary>A value to compare with; bounded.</summary>
-    public static string Value(string value, string where) => value.Length <= MaxValueLength
+    public static string Value(string value, string where) => value.Length <= CatalogLimits.MaxFilterValueLength
         ? value
-        : throw BackstageApiException.Input($"Invalid {where}: the value is longer than {MaxValueLength} characters.");
+        : throw BackstageApiException.Input($"Invalid {where}: the value is longer than {CatalogLimits.MaxFilterValueLength} characters.");
 
     /// <summary>
     /// A full entity reference, <c>kind:[namespace/]name</c> (the namespace defaults to <c>default</c>), in canonical form.

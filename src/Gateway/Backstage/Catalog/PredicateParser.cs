@@ -16,6 +16,7 @@ internal sealed class PredicateParser
     // search wrap the whole), so a predicate accepted here is never refused by the catalog after a round trip.
     private const int MaxDepth = CatalogLimits.MaxFilterDepth - 4;
     private int _conditions;
+    private int _values;
 
     private PredicateParser()
     {
@@ -80,6 +81,7 @@ internal sealed class PredicateParser
 
         if (Primitive(value, where, required: false) is { } text)
         {
+            CountValues(1, where);
             return EntityFilter.Equal(key, text);
         }
 
@@ -104,6 +106,7 @@ internal sealed class PredicateParser
                 return Relation(matcher.Value, at);
             case "$contains":
                 // Array items match as values of their array's path (metadata.tags=java), as in the GET filter.
+                CountValues(1, at);
                 return EntityFilter.Equal(key, Primitive(matcher.Value, at, required: true)!);
             case "$hasPrefix" or "$startsWith":
                 throw BackstageApiException.Input($"Invalid {at}: prefix matching is not supported by this catalog; use $in or fullTextFilter.");
@@ -113,7 +116,7 @@ internal sealed class PredicateParser
     }
 
     /// <summary><c>{"relations": {"$contains": {"type": "ownedBy", "targetRef": "group:default/a" | {"$in": [...]}}}}</c>.</summary>
-    private static EntityFilter Relation(JsonElement value, string where)
+    private EntityFilter Relation(JsonElement value, string where)
     {
         if (value.ValueKind != JsonValueKind.Object
             || !value.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
@@ -130,6 +133,7 @@ internal sealed class PredicateParser
 
         if (Primitive(target, $"{where}.targetRef", required: false) is { } single)
         {
+            CountValues(1, $"{where}.targetRef");
             return EntityFilter.Equal(key, single);
         }
 
@@ -141,9 +145,28 @@ internal sealed class PredicateParser
         throw BackstageApiException.Input($"Invalid {where}.targetRef: expected an entity ref or {{\"$in\": [...]}}.");
     }
 
-    private static List<string> Primitives(JsonElement value, string where) => value.ValueKind == JsonValueKind.Array
-        ? value.EnumerateArray().Select((item, i) => Primitive(item, $"{where}[{i}]", required: true)!).ToList()
-        : throw BackstageApiException.Input($"Invalid {where}: expected an array of strings, numbers or booleans.");
+    private List<string> Primitives(JsonElement value, string where)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw BackstageApiException.Input($"Invalid {where}: expected an array of strings, numbers or booleans.");
+        }
+
+        // Counted before the items are read: a list past the limit costs no more than its length.
+        CountValues(value.GetArrayLength(), where);
+        return value.EnumerateArray().Select((item, i) => Primitive(item, $"{where}[{i}]", required: true)!).ToList();
+    }
+
+    /// <summary>Every value of the whole query counts against one limit, as the catalog counts them.</summary>
+    private void CountValues(int count, string where)
+    {
+        _values += count;
+        if (_values > CatalogLimits.MaxFilterValues)
+        {
+            throw BackstageApiException.Input(
+                $"Invalid {where}: the query compares with more than {CatalogLimits.MaxFilterValues} values in all ($in lists included).");
+        }
+    }
 
     /// <summary>A string, number or boolean as the text it is compared by; null for anything else unless required.</summary>
     private static string? Primitive(JsonElement value, string where, bool required)

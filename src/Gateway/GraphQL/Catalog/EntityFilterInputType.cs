@@ -68,14 +68,18 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
     }
 
     /// <summary>The catalog filter for a list of GraphQL filters: OR across the list, AND inside each one.</summary>
-    public static EntityFilter? ToCatalogFilter(IReadOnlyList<EntityFilterInput>? filters) => filters switch
+    public static EntityFilter? ToCatalogFilter(IReadOnlyList<EntityFilterInput>? filters)
     {
-        null or [] => null,
-        [var only] => ToCatalogFilter(only, depth: 0),
-        _ => new AnyOf(filters.Select(f => ToCatalogFilter(f, depth: 0)).ToList()),
-    };
+        var count = new ValueCount();
+        return filters switch
+        {
+            null or [] => null,
+            [var only] => ToCatalogFilter(only, depth: 0, count),
+            _ => new AnyOf(filters.Select(f => ToCatalogFilter(f, depth: 0, count)).ToList()),
+        };
+    }
 
-    private static EntityFilter ToCatalogFilter(EntityFilterInput input, int depth)
+    private static EntityFilter ToCatalogFilter(EntityFilterInput input, int depth, ValueCount count)
     {
         // Each level of not here is two in the catalog's filter (an all-of holding a negation).
         if (depth > CatalogLimits.MaxFilterDepth / 2)
@@ -84,20 +88,23 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
         }
 
         var conditions = new List<EntityFilter>();
-        AddValues(conditions, "kind", input.Kind, "filter.kind");
-        AddValues(conditions, "metadata.namespace", input.Namespace, "filter.namespace");
-        AddValues(conditions, "spec.type", input.Type, "filter.type");
-        AddValues(conditions, "spec.lifecycle", input.Lifecycle, "filter.lifecycle");
-        Add(conditions, input.Owner, "filter.owner", owners => EntityFilter.OwnedBy(owners, "filter.owner"));
-        Add(conditions, input.System, "filter.system", systems => EntityFilter.PartOfSystem(systems, "filter.system"));
-        AddValues(conditions, "metadata.tags", input.Tags, "filter.tags");
+        AddValues(conditions, "kind", input.Kind, "filter.kind", count);
+        AddValues(conditions, "metadata.namespace", input.Namespace, "filter.namespace", count);
+        AddValues(conditions, "spec.type", input.Type, "filter.type", count);
+        AddValues(conditions, "spec.lifecycle", input.Lifecycle, "filter.lifecycle", count);
+        Add(conditions, input.Owner, "filter.owner", count, owners => EntityFilter.OwnedBy(owners, "filter.owner"));
+        Add(conditions, input.System, "filter.system", count, systems => EntityFilter.PartOfSystem(systems, "filter.system"));
+        AddValues(conditions, "metadata.tags", input.Tags, "filter.tags", count);
         foreach (var (field, index) in (input.Fields ?? []).Select((f, i) => (f, i)))
         {
+            var where = $"filter.fields[{index}]";
             if (string.IsNullOrWhiteSpace(field.Path))
             {
-                throw new InvalidQueryException($"filter.fields[{index}].path must not be empty");
+                throw new InvalidQueryException($"{where}.path must not be empty");
             }
 
+            CheckPath(field.Path, where + ".path");
+            count.Add(field.Values?.Count ?? 0, where + ".values");
             conditions.Add(field.Values is { Count: > 0 } values ? EntityFilter.Equal(field.Path, [.. values]) : EntityFilter.Exists(field.Path));
         }
 
@@ -109,22 +116,28 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
                 throw new InvalidQueryException($"{where}.type must not be empty");
             }
 
-            AddValues(conditions, "relations." + relation.Type, Refs(relation.Targets, where + ".targets"), where + ".targets");
+            CheckPath("relations." + relation.Type, where + ".type");
+
+            // Counted before the targets are parsed as refs.
+            count.Add(relation.Targets?.Count ?? 0, where + ".targets");
+            Add(conditions, Refs(relation.Targets, where + ".targets"), where + ".targets", counted: null,
+                targets => EntityFilter.Equal("relations." + relation.Type, [.. targets]));
         }
 
         if (input.Not is not null)
         {
-            conditions.Add(new Negation(ToCatalogFilter(input.Not, depth + 1)));
+            conditions.Add(new Negation(ToCatalogFilter(input.Not, depth + 1, count)));
         }
 
         return conditions.Count == 1 ? conditions[0] : new AllOf(conditions);
     }
 
-    private static void AddValues(List<EntityFilter> conditions, string key, IReadOnlyList<string>? values, string where) =>
-        Add(conditions, values, where, given => EntityFilter.Equal(key, [.. given]));
+    private static void AddValues(List<EntityFilter> conditions, string key, IReadOnlyList<string>? values, string where, ValueCount count) =>
+        Add(conditions, values, where, count, given => EntityFilter.Equal(key, [.. given]));
 
     /// <summary>A condition the catalog builds from the values (an owner's default kind, say), when the values are given.</summary>
-    private static void Add(List<EntityFilter> conditions, IReadOnlyList<string>? values, string where, Func<IReadOnlyList<string>, EntityFilter> condition)
+    private static void Add(
+        List<EntityFilter> conditions, IReadOnlyList<string>? values, string where, ValueCount? counted, Func<IReadOnlyList<string>, EntityFilter> condition)
     {
         if (values is null)
         {
@@ -136,7 +149,33 @@ public sealed class EntityFilterInputType : InputObjectGraphType<EntityFilterInp
             throw new InvalidQueryException($"{where} is an empty list: leave it out to match any value");
         }
 
+        // Counted before the values are parsed or copied; null when the caller counted them already.
+        counted?.Add(values.Count, where);
         conditions.Add(condition(values));
+    }
+
+    private static void CheckPath(string path, string where)
+    {
+        if (path.Length > CatalogLimits.MaxFieldPathLength)
+        {
+            throw new InvalidQueryException($"{where} is {path.Length} characters long; at most {CatalogLimits.MaxFieldPathLength}");
+        }
+    }
+
+    /// <summary>The values of a whole filter list, which count against one limit however they are spread.</summary>
+    private sealed class ValueCount
+    {
+        private int _values;
+
+        public void Add(int count, string where)
+        {
+            _values += count;
+            if (_values > CatalogLimits.MaxFilterValues)
+            {
+                throw new InvalidQueryException(
+                    $"{where} brings the filter to more than {CatalogLimits.MaxFilterValues} values in all (every list of every filter counts)");
+            }
+        }
     }
 
     /// <summary>Full references (no default kind), in canonical form.</summary>
