@@ -76,7 +76,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
     // Facets scan every matching row, so they are cached per catalog version: any write bumps the version, and every
     // replica checks it (one indexed single-row read) before answering from its cache.
-    private readonly ConcurrentDictionary<string, (long Version, Lazy<Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>>> Facets)> _facetCache = new();
+    private readonly ConcurrentDictionary<string, (long Version, SharedComputation<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>> Facets)> _facetCache = new();
 
     /// <summary>One entity, with warnings for its relations whose target is not in the catalog (one round trip).</summary>
     public async Task<CatalogEntity?> GetAsync(string entityRef, CancellationToken cancellationToken)
@@ -269,30 +269,45 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
         QueryBounds.CheckFilter(filter);
         var cacheKey = JsonSerializer.Serialize(new { fields, filter }, CursorJson);
         var version = await CatalogVersionAsync(cancellationToken);
-        if (!_facetCache.TryGetValue(cacheKey, out var entry) || entry.Version != version)
+
+        // A computation abandoned by every caller of its moment (they timed out) is replaced by the next caller; at
+        // most twice, since each replacement is this caller's own.
+        for (var attempt = 0; ; attempt++)
         {
-            if (_facetCache.Count >= MaxCachedFacetQueries)
+            if (!_facetCache.TryGetValue(cacheKey, out var entry) || entry.Version != version || entry.Facets.Abandoned)
             {
-                _facetCache.Clear();
+                if (_facetCache.Count >= MaxCachedFacetQueries)
+                {
+                    _facetCache.Clear();
+                }
+
+                // One computation per query and version, however many callers miss the cache at once: without it, every
+                // concurrent caller would scan the catalog (a thundering herd right after each write).
+                var computation = new SharedComputation<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>>(
+                    cancel => ComputeFacetsAsync(fields, filter, cancel));
+                entry = _facetCache.AddOrUpdate(cacheKey, (version, computation),
+                    (_, existing) => existing.Version >= version && !existing.Facets.Abandoned ? existing : (version, computation));
             }
 
-            // One computation per query and version, however many callers miss the cache at once: without it, every
-            // concurrent caller would scan the catalog (a thundering herd right after each write).
-            var computation = new Lazy<Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>>>(
-                () => ComputeFacetsAsync(fields, filter, CancellationToken.None));
-            entry = _facetCache.AddOrUpdate(cacheKey, (version, computation),
-                (_, existing) => existing.Version >= version ? existing : (version, computation));
-        }
+            if (!entry.Facets.TryJoin(cancellationToken, out var facets))
+            {
+                _facetCache.TryRemove(KeyValuePair.Create(cacheKey, entry));
+                if (attempt < 2)
+                {
+                    continue;
+                }
+            }
 
-        try
-        {
-            return await entry.Facets.Value.WaitAsync(cancellationToken);
-        }
-        catch (Exception) when (entry.Facets.Value.IsFaulted)
-        {
-            // A failed computation is not remembered: the next caller tries again.
-            _facetCache.TryRemove(KeyValuePair.Create(cacheKey, entry));
-            throw;
+            try
+            {
+                return await facets;
+            }
+            catch (Exception) when (entry.Facets.Faulted || entry.Facets.Abandoned)
+            {
+                // A failed or abandoned computation is not remembered: the next caller tries again.
+                _facetCache.TryRemove(KeyValuePair.Create(cacheKey, entry));
+                throw;
+            }
         }
     }
 

@@ -104,6 +104,28 @@ public sealed class Bounding_request_time(OneSecondRequestsApp app) : IClassFixt
         await locked.AssertNothingWaitsWithinASecondAsync();
     }
 
+    [Fact]
+    public async Task Facets_that_run_out_of_time_leave_nothing_running_though_their_computation_is_shared()
+    {
+        await using var locked = await TableLock.TakeAsync(app.ConnectionString, "catalog.entities");
+        using var api = new CatalogApiClient(app.CreateClient());
+
+        // Two callers of the same facets share one computation; when both have given up, it is cancelled too.
+        var answers = new[]
+        {
+            api.GetAsync("/entity-facets?facet=spec.lifecycle&filter=kind=component"),
+            api.GetAsync("/entity-facets?facet=spec.lifecycle&filter=kind=component"),
+        };
+        await locked.WaitForAWaiterAsync();
+        foreach (var answer in answers)
+        {
+            var response = await WithinAsync(answer, TimeSpan.FromSeconds(10), "the facets request");
+            CatalogApiClient.AssertError(response, HttpStatusCode.ServiceUnavailable, "ServiceUnavailableError", "did not finish within 1 s");
+        }
+
+        await locked.AssertNothingWaitsWithinASecondAsync();
+    }
+
     private static async Task<string> ShowAsync(NpgsqlConnection connection, string setting)
     {
         await using var command = new NpgsqlCommand($"SHOW {setting}", connection);
