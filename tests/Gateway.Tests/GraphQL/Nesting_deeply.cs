@@ -49,7 +49,7 @@ public sealed class Nesting_deeply(PortalApp portal) : IClassFixture<PortalApp>
         using var graph = new GraphClient(portal.CreateClient());
         var nested = string.Concat(Enumerable.Repeat("{\"a\":", 1_000)) + "1" + new string('}', 1_000);
 
-        var refused = await graph.PostRawAsync($$"""{"query":"query($e: JSON!) { validateEntities(content: \"x\") { valid } }","variables":{"e":{{nested}}}}""");
+        var refused = await graph.PostRawAsync($$$"""{"query":"query($e: JSON!) { validateEntities(content: \"x\") { valid } }","variables":{"e":{{{nested}}}}}""");
         var next = await graph.PostAsync("{ version }");
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
@@ -63,7 +63,7 @@ public sealed class Nesting_deeply(PortalApp portal) : IClassFixture<PortalApp>
         await using var socket = await GraphQLSocket.ConnectAndInitAsync(portal.BaseAddress);
         var nested = string.Concat(Enumerable.Repeat("{\"a\":", 1_000)) + "1" + new string('}', 1_000);
 
-        await socket.SendAsync($$"""{"id":"deep","type":"subscribe","payload":{"query":"{ version }","variables":{"e":{{nested}}}}}""");
+        await socket.SendAsync("""{"id":"deep","type":"subscribe","payload":{"query":"{ version }","variables":{"e":""" + nested + "}}}");
         var (status, _) = await socket.ReceiveCloseAsync();
         await using var other = await GraphQLSocket.ConnectAndInitAsync(portal.BaseAddress);
         await other.SubscribeAsync("next", "{ __typename }");
@@ -81,7 +81,7 @@ public sealed class Nesting_deeply(PortalApp portal) : IClassFixture<PortalApp>
              "spec":{"type":"service","lifecycle":"production","owner":"team-x","replicas":123456789012345678901234567890,"ratio":0.25}}
             """;
 
-        (await graph.PostRawAsync($$"""{"query":"mutation($e: JSON!) { upsertEntity(entity: $e) { ref } }","variables":{"e":{{Entity}}}}""")).Ok();
+        (await graph.PostRawAsync($$$"""{"query":"mutation($e: JSON!) { upsertEntity(entity: $e) { ref } }","variables":{"e":{{{Entity}}}}}""")).Ok();
         var spec = (await graph.PostAsync("""{ entity(ref: "component:large-numbers") { spec } }""")).Ok()["entity"]!["spec"]!;
 
         Assert.Equal("123456789012345678901234567890", spec["replicas"]!.ToJsonString());

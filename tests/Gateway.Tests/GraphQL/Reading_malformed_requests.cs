@@ -5,8 +5,7 @@ using Portal.Gateway.Tests.GraphQL.Subscriptions;
 namespace Portal.Gateway.Tests.GraphQL;
 
 /// <summary>
-/// JSON that parses but holds what a GraphQL request cannot (a lone surrogate escape, a number beyond every numeric
-/// type, a member named twice) is the client's mistake: a 400 naming where it is over HTTP, an error message for
+/// JSON that parses but holds what a GraphQL request cannot (a lone surrogate escape, a member named twice) is the client's mistake: a 400 naming where it is over HTTP, an error message for
 /// that operation over a WebSocket. Never a 500 with an empty body, never a closed socket.
 /// </summary>
 public sealed class Reading_malformed_requests(PortalApp portal) : IClassFixture<PortalApp>
@@ -20,7 +19,6 @@ public sealed class Reading_malformed_requests(PortalApp portal) : IClassFixture
     [InlineData("""{"query":"QUERY","variables":{"ref":"x"},"extensions":{"trace":"\ud800"}}""", "'extensions.trace' is not valid UTF-16 text")]
     [InlineData("""{"query":"{ entity(ref: \"\ud800\") { ref } }"}""", "'query' is not valid UTF-16 text")]
     [InlineData("""{"query":"QUERY","operationName":"\ud800"}""", "'operationName' is not valid UTF-16 text")]
-    [InlineData("""{"query":"QUERY","variables":{"ref":"x","n":1e400}}""", "'variables.n' is a number beyond the range of a double (1e400)")]
     [InlineData("""{"query":"QUERY","variables":{"ref":"x","ref":"y"}}""", "'variables' names the member 'ref' twice")]
     public async Task A_body_GraphQL_cannot_read_is_400_naming_where(string body, string message)
     {
@@ -50,7 +48,7 @@ public sealed class Reading_malformed_requests(PortalApp portal) : IClassFixture
     {
         await using var socket = await GraphQLSocket.ConnectAndInitAsync(portal.BaseAddress);
 
-        await socket.SendAsync($$"""{"id":"bad","type":"subscribe","payload":{"query":"{{EntityByRef}}","variables":{"ref":"\ud800"}}}""");
+        await socket.SendAsync("""{"id":"bad","type":"subscribe","payload":{"query":""" + "\"" + EntityByRef + "\"" + ""","variables":{"ref":"\ud800"}}}""");
         var error = await socket.ReceiveAsync();
         await socket.SubscribeAsync("good", "{ __typename }");
         var next = await socket.ReceiveAsync();

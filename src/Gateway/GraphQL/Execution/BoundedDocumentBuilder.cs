@@ -25,7 +25,7 @@ internal sealed class BoundedDocumentBuilder(IOptions<GraphQLOptions> options) :
         }
         catch (GraphQLMaxDepthExceededException exception)
         {
-            throw new DocumentTooDeepError(options.Value.MaxSyntaxDepth, exception);
+            throw new DocumentTooDeepError(_parser.MaxDepth!.Value, exception);
         }
     }
 

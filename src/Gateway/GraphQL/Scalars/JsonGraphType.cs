@@ -32,7 +32,7 @@ public sealed class JsonGraphType : ScalarGraphType
         null => null,
         JsonNode node => node,
         JsonElement element => JsonNode.Parse(element.GetRawText(), documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth }),
-        _ => Convert(value, VariableValue),
+        _ => Convert<object?>(value, VariableValue),
     };
 
     public override object? ParseLiteral(GraphQLValue value) => Convert(value, LiteralValue);

@@ -31,7 +31,7 @@ internal static class GraphQLRequestReader
             return null;
         }
 
-        if (String(element.GetProperty("query"), "query", out problem) is not { } text)
+        if (ReadString(element.GetProperty("query"), "query", out problem) is not { } text)
         {
             return null;
         }
@@ -44,7 +44,7 @@ internal static class GraphQLRequestReader
 
         string? operationName = null;
         if (element.TryGetProperty("operationName", out var operation) && operation.ValueKind == JsonValueKind.String
-            && (operationName = String(operation, "operationName", out problem)) is null)
+            && (operationName = ReadString(operation, "operationName", out problem)) is null)
         {
             return null;
         }
@@ -79,8 +79,8 @@ internal static class GraphQLRequestReader
         catch (Exception exception) when (exception is InvalidOperationException or JsonException or NotImplementedException
             or FormatException or OverflowException or ArgumentException)
         {
-            // GraphQL.NET's reader throws on a string that is not UTF-16, on a number it has no type for and on a
-            // member named twice; the walk below finds which value it was.
+            // GraphQL.NET's reader throws on a string that is not UTF-16 and on a member named twice (and, it says, on a
+            // number it has no type for); the walk below finds which value it was.
             problem = new RequestProblem(Unreadable(json, path) ?? $"'{path}' could not be read: {exception.Message}", Malformed: false);
             return false;
         }
@@ -94,7 +94,7 @@ internal static class GraphQLRequestReader
             ? $"'{member}' must be an object"
             : null;
 
-    private static string? String(JsonElement value, string path, out RequestProblem? problem)
+    private static string? ReadString(JsonElement value, string path, out RequestProblem? problem)
     {
         if (TryGetString(value, out var text))
         {
@@ -122,8 +122,8 @@ internal static class GraphQLRequestReader
     }
 
     /// <summary>
-    /// Where a value GraphQL.NET cannot read is, and why: a string or a member name that is not UTF-16, a member
-    /// named twice, or a number beyond every numeric type (<c>1e400</c>). Iterative; the JSON's own depth limit bounds the stack.
+    /// Where a value GraphQL.NET cannot read is, and why: a string or a member name that is not UTF-16, or a member
+    /// named twice. Iterative; the JSON's own depth limit bounds the stack.
     /// </summary>
     private static string? Unreadable(JsonElement root, string rootPath)
     {
@@ -168,9 +168,6 @@ internal static class GraphQLRequestReader
 
                 case JsonValueKind.String when !TryGetString(item.Value, out _):
                     return NotText(item.Path);
-
-                case JsonValueKind.Number when !item.Value.TryGetDouble(out var number) || !double.IsFinite(number):
-                    return $"'{item.Path}' is a number beyond the range of a double ({Shorten(item.Value.GetRawText())})";
             }
         }
 
