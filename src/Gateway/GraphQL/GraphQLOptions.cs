@@ -64,6 +64,15 @@ public sealed class GraphQLOptions
     [Range(1, 1_000_000)]
     public int MaxExpandedFields { get; set; } = 10_000;
 
+    /// <summary>
+    /// Most pairs of fields that share a response name in one selection (its inline fragments and spread fragments
+    /// counted in, and the sub-selections of fields named alike taken together): the specification's
+    /// overlapping-fields rule compares every such pair, and GraphQL.NET's prints both fields' arguments to do so.
+    /// A query that selects <c>ref</c> in each of ten inline fragments makes 45 pairs.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxOverlappingFieldPairs { get; set; } = 5_000;
+
     /// <summary>Most directives on one field, fragment, operation or variable (<c>@include</c> and <c>@skip</c> take two).</summary>
     [Range(1, 1_000)]
     public int MaxDirectivesPerLocation { get; set; } = 10;

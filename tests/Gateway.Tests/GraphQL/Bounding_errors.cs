@@ -26,6 +26,22 @@ public sealed class Bounding_errors(PortalApp portal) : IClassFixture<PortalApp>
     }
 
     [Fact]
+    public async Task Fields_that_cannot_merge_answer_20_errors_however_many_pairs_conflict()
+    {
+        // 60 fields named alike with different arguments: 1,770 conflicting pairs, found in one step of validation.
+        using var graph = new GraphClient(portal.CreateClient());
+
+        var response = await graph.PostAsync("{ " + string.Join(" ", Enumerable.Range(0, 60).Select(i => $"entity(ref: \"{i}\") {{ ref }}")) + " }");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Equal(21, response.Errors.Count);
+        Assert.Equal("OVERLAPPING_FIELDS_CAN_BE_MERGED", (string?)response.Errors[0]!["extensions"]!["code"]);
+        Assert.Equal(1, response.Errors[0]!["locations"]![0]!["line"]!.GetValue<int>());
+        Assert.Equal(3, response.Errors[0]!["locations"]![0]!["column"]!.GetValue<int>());
+        Assert.Equal("TOO_MANY_ERRORS", (string?)response.Errors[20]!["extensions"]!["code"]);
+    }
+
+    [Fact]
     public async Task An_executed_operation_lists_20_errors_and_counts_the_rest()
     {
         using var graph = new GraphClient(portal.CreateClient());

@@ -21,6 +21,7 @@ internal static class DocumentLimits
     public const string TooManyFragments = "TOO_MANY_FRAGMENTS";
     public const string FragmentTooDeep = "FRAGMENT_TOO_DEEP";
     public const string TooManyExpandedFields = "TOO_MANY_EXPANDED_FIELDS";
+    public const string TooManyOverlappingFields = "TOO_MANY_OVERLAPPING_FIELDS";
 
     /// <summary>The limits the document goes beyond (each reported once, at the first node beyond it), or null.</summary>
     public static List<ValidationError>? Check(GraphQLDocument document, GraphQLOptions limits)
@@ -126,6 +127,11 @@ internal static class DocumentLimits
             CheckSpreads(document, roots, fragments, limits, errors);
         }
 
+        if (errors.Count == 0)
+        {
+            CheckOverlaps(document, roots, limits, errors);
+        }
+
         return errors.Count > 0 ? errors : null;
     }
 
@@ -137,6 +143,7 @@ internal static class DocumentLimits
     private static void CheckSpreads(GraphQLDocument document, List<Root> roots, Dictionary<ROM, int> fragments, GraphQLOptions limits, List<ValidationError> errors)
     {
         var cap = (long)limits.MaxExpandedFields + 1;
+        Root? cycle = null;
         var state = new byte[roots.Count]; // 0 not seen, 1 being expanded, 2 done
         var stack = new Stack<(int Root, int Spread)>();
         for (var start = 0; start < roots.Count; start++)
@@ -158,6 +165,8 @@ internal static class DocumentLimits
                 {
                     if (!fragments.TryGetValue(root.Spreads[next], out var target) || state[target] == 1)
                     {
+                        // Being expanded means being on the path that led here: the spread closes a cycle.
+                        cycle ??= fragments.ContainsKey(root.Spreads[next]) ? roots[target] : null;
                         root.Depth = Math.Max(root.Depth, 1);
                         next++;
                     }
@@ -185,6 +194,16 @@ internal static class DocumentLimits
             }
         }
 
+        if (cycle is not null)
+        {
+            // The specification's rule (GraphQL.NET's NoFragmentCycles, whose code and number this error keeps) follows
+            // the cycle by recursion, and every walk below would follow it forever: refused here, before they run.
+            var error = new ValidationError(document.Source, "5.5.2.2", $"{cycle.Description} spreads itself, through a cycle of fragment spreads.", cycle.Definition);
+            error.Code = "NO_FRAGMENT_CYCLES";
+            errors.Add(error);
+            return;
+        }
+
         if (roots.FirstOrDefault(r => r.Depth > limits.MaxFragmentDepth) is { } deep)
         {
             errors.Add(new LimitError(document, FragmentTooDeep,
@@ -196,6 +215,84 @@ internal static class DocumentLimits
             errors.Add(new LimitError(document, TooManyExpandedFields,
                 $"{large.Description} selects more than {limits.MaxExpandedFields} fields once its fragment spreads are expanded (Graph:MaxExpandedFields).",
                 large.Definition));
+        }
+    }
+
+    /// <summary>
+    /// Counts the pairs of fields the overlapping-fields rule compares: fields that share a response name in one
+    /// selection, where the selection is a selection set with its inline fragments and spread fragments in place, and,
+    /// one level down, the sub-selections of all the fields of one response name taken together (the specification's
+    /// FieldsInSetCanMerge merges them so). GraphQL.NET's rule compares each such pair, printing the arguments of both
+    /// fields to compare them, so a few hundred fields named alike cost seconds. Each fragment counts once per
+    /// selection, as the rule compares it once; runs only on a document without cycles and within the expansion limit,
+    /// so the walk is finite and bounded.
+    /// </summary>
+    private static void CheckOverlaps(GraphQLDocument document, List<Root> roots, GraphQLOptions limits, List<ValidationError> errors)
+    {
+        var definitions = new Dictionary<ROM, GraphQLFragmentDefinition>();
+        foreach (var definition in document.Definitions.OfType<GraphQLFragmentDefinition>())
+        {
+            definitions.TryAdd(definition.FragmentName.Name.Value, definition);
+        }
+
+        var pairs = 0L;
+        var selections = new Stack<List<GraphQLSelectionSet>>();
+        var scan = new Stack<GraphQLSelectionSet>();
+        foreach (var root in roots)
+        {
+            selections.Push([root.Definition is GraphQLOperationDefinition operation ? operation.SelectionSet : ((GraphQLFragmentDefinition)root.Definition).SelectionSet]);
+            while (selections.TryPop(out var merged))
+            {
+                var byName = new Dictionary<ROM, (int Count, List<GraphQLSelectionSet>? Subselections)>();
+                var spread = new HashSet<ROM>();
+                merged.ForEach(scan.Push);
+                while (scan.TryPop(out var selectionSet))
+                {
+                    foreach (var selection in selectionSet.Selections)
+                    {
+                        switch (selection)
+                        {
+                            case GraphQLField field:
+                                var name = (field.Alias?.Name ?? field.Name).Value;
+                                var (count, subselections) = byName.GetValueOrDefault(name);
+                                pairs += count;
+                                if (field.SelectionSet is { } subselection)
+                                {
+                                    (subselections ??= []).Add(subselection);
+                                }
+
+                                byName[name] = (count + 1, subselections);
+                                break;
+
+                            case GraphQLInlineFragment inline:
+                                scan.Push(inline.SelectionSet);
+                                break;
+
+                            case GraphQLFragmentSpread fragmentSpread when spread.Add(fragmentSpread.FragmentName.Name.Value)
+                                && definitions.TryGetValue(fragmentSpread.FragmentName.Name.Value, out var fragment):
+                                scan.Push(fragment.SelectionSet);
+                                break;
+                        }
+                    }
+                }
+
+                if (pairs > limits.MaxOverlappingFieldPairs)
+                {
+                    errors.Add(new LimitError(document, TooManyOverlappingFields,
+                        $"{root.Description} selects more than {limits.MaxOverlappingFieldPairs} pairs of fields under one response name (named or aliased alike, "
+                        + "in one selection set or merged into it by fragments); validation compares each pair (Graph:MaxOverlappingFieldPairs). "
+                        + "Select such a field once, or give the others aliases of their own.", root.Definition));
+                    return;
+                }
+
+                foreach (var (_, (_, subselections)) in byName)
+                {
+                    if (subselections is not null)
+                    {
+                        selections.Push(subselections);
+                    }
+                }
+            }
         }
     }
 
