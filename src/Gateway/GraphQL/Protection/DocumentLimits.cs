@@ -143,7 +143,7 @@ internal static class DocumentLimits
     private static void CheckSpreads(GraphQLDocument document, List<Root> roots, Dictionary<ROM, int> fragments, GraphQLOptions limits, List<ValidationError> errors)
     {
         var cap = (long)limits.MaxExpandedFields + 1;
-        Root? cycle = null;
+        (Root Fragment, List<string> Via)? cycle = null;
         var state = new byte[roots.Count]; // 0 not seen, 1 being expanded, 2 done
         var stack = new Stack<(int Root, int Spread)>();
         for (var start = 0; start < roots.Count; start++)
@@ -165,8 +165,21 @@ internal static class DocumentLimits
                 {
                     if (!fragments.TryGetValue(root.Spreads[next], out var target) || state[target] == 1)
                     {
-                        // Being expanded means being on the path that led here: the spread closes a cycle.
-                        cycle ??= fragments.ContainsKey(root.Spreads[next]) ? roots[target] : null;
+                        // Being expanded means being on the path that led here: the spread closes a cycle, through
+                        // the fragments the stack holds (the path, nearest first) back to the one it names.
+                        if (cycle is null && fragments.ContainsKey(root.Spreads[next]))
+                        {
+                            var via = new List<string>();
+                            if (target != frame.Root)
+                            {
+                                via.Add(root.Name);
+                                via.AddRange(stack.Select(f => f.Root).TakeWhile(r => r != target).Select(r => roots[r].Name));
+                                via.Reverse();
+                            }
+
+                            cycle = (roots[target], via);
+                        }
+
                         root.Depth = Math.Max(root.Depth, 1);
                         next++;
                     }
@@ -194,11 +207,12 @@ internal static class DocumentLimits
             }
         }
 
-        if (cycle is not null)
+        if (cycle is { } found)
         {
-            // The specification's rule (GraphQL.NET's NoFragmentCycles, whose code and number this error keeps) follows
-            // the cycle by recursion, and every walk below would follow it forever: refused here, before they run.
-            var error = new ValidationError(document.Source, "5.5.2.2", $"{cycle.Description} spreads itself, through a cycle of fragment spreads.", cycle.Definition);
+            // The specification's rule (GraphQL.NET's NoFragmentCycles, whose code, number and wording this error keeps)
+            // follows the cycle by recursion, and the walk below would follow it forever: refused here, before either.
+            var via = found.Via.Count > 0 ? " via " + string.Join(", ", found.Via) : "";
+            var error = new ValidationError(document.Source, "5.5.2.2", $"Cannot spread fragment '{found.Fragment.Name}' within itself{via}.", found.Fragment.Definition);
             error.Code = "NO_FRAGMENT_CYCLES";
             errors.Add(error);
             return;
@@ -302,6 +316,9 @@ internal static class DocumentLimits
         public ASTNode Definition { get; } = definition;
 
         public string Description { get; } = description;
+
+        /// <summary>A fragment's name (an operation's root is never named in a cycle).</summary>
+        public string Name => Definition is GraphQLFragmentDefinition fragment ? fragment.FragmentName.Name.StringValue : "";
 
         /// <summary>Fields in the definition's own text, at every level.</summary>
         public int Fields { get; set; }
