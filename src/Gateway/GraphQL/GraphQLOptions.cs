@@ -43,6 +43,14 @@ public sealed class GraphQLOptions
     public int MaxFields { get; set; } = 1_000;
 
     /// <summary>
+    /// Most input values written in one document's text (each scalar, list and object of an argument, a directive's
+    /// argument or a variable's default). Every validation rule visits each of them, which costs far more than
+    /// coercing the same values passed as variables; large inputs (a list of refs) belong in variables.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxInputValues { get; set; } = 2_000;
+
+    /// <summary>
     /// Most fragment definitions in one document. Validation follows the spreads between fragments, for each pair of
     /// them in places, so their number is bounded before any rule runs.
     /// </summary>
@@ -62,7 +70,7 @@ public sealed class GraphQLOptions
     /// merge (the specification's overlapping-fields rule) costs far more than linear time in this number.
     /// </summary>
     [Range(1, 1_000_000)]
-    public int MaxExpandedFields { get; set; } = 10_000;
+    public int MaxExpandedFields { get; set; } = 5_000;
 
     /// <summary>
     /// Most pairs of fields that share a response name in one selection (its inline fragments and spread fragments

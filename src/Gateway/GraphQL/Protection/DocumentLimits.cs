@@ -9,9 +9,9 @@ namespace Portal.Gateway.GraphQL.Protection;
 /// validation rule runs. The specification's rules are not linear: the overlapping-fields rule compares fields with
 /// the fields of every fragment they meet, for every selection set, and several rules follow fragment spreads by
 /// recursion. Without these bounds an 82 KB chain of spreads took 24 s of CPU to validate, and a longer one overflowed
-/// the stack (which ends the process). So: fields and aliases in the text, directives per location, fragment
-/// definitions, the longest chain of spreads, and the fields each operation or fragment selects with its spreads
-/// expanded. The pass is iterative (an explicit stack), visits each node once and follows each spread once.
+/// the stack (which ends the process). So: fields, aliases and input values in the text, directives per location,
+/// fragment definitions, the longest chain of spreads, the fields each operation or fragment selects with its spreads
+/// expanded, and the pairs of fields the overlapping-fields rule compares. The pass is iterative (an explicit stack), visits each node once and follows each spread once.
 /// </summary>
 internal static class DocumentLimits
 {
@@ -22,6 +22,7 @@ internal static class DocumentLimits
     public const string FragmentTooDeep = "FRAGMENT_TOO_DEEP";
     public const string TooManyExpandedFields = "TOO_MANY_EXPANDED_FIELDS";
     public const string TooManyOverlappingFields = "TOO_MANY_OVERLAPPING_FIELDS";
+    public const string TooManyInputValues = "TOO_MANY_INPUT_VALUES";
 
     /// <summary>The limits the document goes beyond (each reported once, at the first node beyond it), or null.</summary>
     public static List<ValidationError>? Check(GraphQLDocument document, GraphQLOptions limits)
@@ -33,6 +34,8 @@ internal static class DocumentLimits
         var aliases = 0;
         var fragmentCount = 0;
         var tooManyDirectives = false;
+        var inputValues = 0;
+        var values = new Stack<GraphQLValue>();
 
         void CheckDirectives(ASTNode node, GraphQLDirectives? directives, string where)
         {
@@ -41,6 +44,51 @@ internal static class DocumentLimits
                 tooManyDirectives = true;
                 errors.Add(new LimitError(document, TooManyDirectives,
                     $"{where} carries {count} directives; at most {limits.MaxDirectivesPerLocation} (Graph:MaxDirectivesPerLocation).", node));
+                return;
+            }
+
+            foreach (var directive in directives?.Items ?? [])
+            {
+                CountValues(directive.Arguments);
+            }
+        }
+
+        void CountValues(GraphQLArguments? arguments)
+        {
+            foreach (var argument in arguments?.Items ?? [])
+            {
+                CountValue(argument.Value);
+            }
+        }
+
+        // Every scalar, list and object written as a value; once beyond the limit, counting stops.
+        void CountValue(GraphQLValue? value)
+        {
+            if (value is null || inputValues > limits.MaxInputValues)
+            {
+                return;
+            }
+
+            values.Push(value);
+            while (values.TryPop(out var next))
+            {
+                if (++inputValues > limits.MaxInputValues)
+                {
+                    errors.Add(new LimitError(document, TooManyInputValues,
+                        $"The document writes more than {limits.MaxInputValues} input values (Graph:MaxInputValues); pass large inputs as variables.", next));
+                    values.Clear();
+                    return;
+                }
+
+                switch (next)
+                {
+                    case GraphQLListValue list:
+                        list.Values?.ForEach(values.Push);
+                        break;
+                    case GraphQLObjectValue obj:
+                        obj.Fields?.ForEach(field => values.Push(field.Value));
+                        break;
+                }
             }
         }
 
@@ -56,6 +104,7 @@ internal static class DocumentLimits
                     foreach (var variable in operation.Variables?.Items ?? [])
                     {
                         CheckDirectives(variable, variable.Directives, $"The variable ${variable.Variable.Name.StringValue}");
+                        CountValue(variable.DefaultValue);
                     }
 
                     selectionSets.Push(operation.SelectionSet);
@@ -101,6 +150,7 @@ internal static class DocumentLimits
                             }
 
                             CheckDirectives(field, field.Directives, $"The field '{field.Name.StringValue}'");
+                            CountValues(field.Arguments);
                             if (field.SelectionSet is { } fieldSelection)
                             {
                                 selectionSets.Push(fieldSelection);
