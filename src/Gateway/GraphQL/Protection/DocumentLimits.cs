@@ -11,7 +11,8 @@ namespace Portal.Gateway.GraphQL.Protection;
 /// recursion. Without these bounds an 82 KB chain of spreads took 24 s of CPU to validate, and a longer one overflowed
 /// the stack (which ends the process). So: fields, aliases and input values in the text, directives per location,
 /// fragment definitions, the longest chain of spreads, the fields each operation or fragment selects with its spreads
-/// expanded, and the pairs of fields the overlapping-fields rule compares. The pass is iterative (an explicit stack), visits each node once and follows each spread once.
+/// expanded, and the pairs of fields the overlapping-fields rule compares. Each walk here is iterative (an explicit
+/// stack) and bounded by the limits checked before it: the text first, then the spreads, then the pairs.
 /// </summary>
 internal static class DocumentLimits
 {
