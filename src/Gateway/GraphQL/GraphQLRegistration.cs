@@ -34,14 +34,14 @@ public static class GraphQLRegistration
             .AddUnhandledExceptionHandler(GraphQLErrors.Translate)
             .AddExecutionStrategy<PreparedQueryExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
             .AddExecutionStrategy<SerialSubscriptionExecutionStrategy>(GraphQLParser.AST.OperationType.Subscription)
-            // Limits are validation rules: a request over any of them is refused before a resolver runs.
+            // Limits are checked in validation, so a request over any of them is refused before a resolver runs: the
+            // document's size and shape before any rule (PreparedOperationValidator, DocumentLimits), the rest as rules.
             .AddComplexityAnalyzer((complexity, services) =>
             {
                 var limits = services.GetRequiredService<IOptions<GraphQLOptions>>().Value;
                 complexity.MaxDepth = limits.MaxDepth;
                 complexity.MaxComplexity = limits.MaxComplexity;
             })
-            .AddValidationRule<RequestLimitRules>()
             .AddValidationRule<GraphQLAuthorizationRule>()
             .ConfigureExecution((options, next) => options.RequestServices!.GetRequiredService<GraphQLMetrics>().MeasureAsync(options, o => next(o)))
             .ConfigureExecution(GraphQLErrors.RetryReadsOnceAsync)
@@ -55,7 +55,8 @@ public static class GraphQLRegistration
                     options.ValidationRules = (options.ValidationRules ?? DocumentValidator.CoreRules).Append(new NoIntrospectionRule());
                 }
             }));
-        builder.Services.AddSingleton<IDocumentValidator, PreparedOperationValidator>(); // replaces GraphQL.NET's, which it wraps
+        builder.Services.AddSingleton<IDocumentBuilder, BoundedDocumentBuilder>(); // replaces GraphQL.NET's, which it wraps
+        builder.Services.AddSingleton<IDocumentValidator, PreparedOperationValidator>(); // likewise
         builder.Services.AddSingleton<GraphQLDocumentCache>();
         builder.Services.AddSingleton<GraphQLExecution>();
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();

@@ -18,12 +18,42 @@ namespace Portal.Gateway.GraphQL.Transport;
 internal sealed class GraphQLHttpEndpoint(
     GraphQLExecution execution,
     IGraphQLTextSerializer serializer,
-    IOptions<GraphQLOptions> options)
+    IOptions<GraphQLOptions> options,
+    ILogger<GraphQLHttpEndpoint> logger)
 {
     internal const string GraphQLResponseMediaType = "application/graphql-response+json";
     internal const string JsonMediaType = "application/json";
 
     public async Task HandleAsync(HttpContext context)
+    {
+        try
+        {
+            await HandleRequestAsync(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: there is no one to answer.
+        }
+#pragma warning disable CA1031 // Not swallowed: logged once, and answered as GraphQL's error instead of an empty 500.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            logger.LogError(exception, "A GraphQL request failed outside the execution");
+            if (context.Response.HasStarted)
+            {
+                context.Abort(); // a truncated body must not pass for a complete one
+                return;
+            }
+
+            context.Response.Clear();
+            await WriteAsync(context, JsonMediaType, StatusCodes.Status500InternalServerError, new ExecutionResult
+            {
+                Errors = [new ExecutionError("An internal error occurred; it has been logged.") { Code = GraphQLErrorCodes.Internal }],
+            });
+        }
+    }
+
+    private async Task HandleRequestAsync(HttpContext context)
     {
         var responseMediaType = NegotiateMediaType(context.Request);
         if (responseMediaType is null)
@@ -90,22 +120,44 @@ internal sealed class GraphQLHttpEndpoint(
             request.OperationName = operationName.ToString();
         }
 
-        try
+        foreach (var member in (ReadOnlySpan<string>)["variables", "extensions"])
         {
-            if (query.TryGetValue("variables", out var variables) && !string.IsNullOrEmpty(variables))
+            if (!query.TryGetValue(member, out var parameter) || string.IsNullOrEmpty(parameter))
             {
-                request.Variables = serializer.Deserialize<Inputs>(variables.ToString());
+                continue;
             }
 
-            if (query.TryGetValue("extensions", out var extensions) && !string.IsNullOrEmpty(extensions))
+            JsonDocument json;
+            try
             {
-                request.Extensions = serializer.Deserialize<Inputs>(extensions.ToString());
+                json = JsonDocument.Parse(parameter.ToString(), new JsonDocumentOptions { MaxDepth = BoundedJsonBody.MaxDepth });
             }
-        }
-        catch (JsonException exception)
-        {
-            return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
-                $"The 'variables' or 'extensions' parameter is not a JSON object: {exception.Message}");
+            catch (JsonException exception)
+            {
+                return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"The '{member}' parameter is not JSON: {exception.Message}");
+            }
+
+            using (json)
+            {
+                if (json.RootElement.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+                {
+                    return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"The '{member}' parameter must be a JSON object.");
+                }
+
+                if (!GraphQLRequestReader.TryReadInputs(json.RootElement, member, serializer, out var inputs, out var problem))
+                {
+                    return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Invalid request: {problem!.Message}.");
+                }
+
+                if (member == "variables")
+                {
+                    request.Variables = inputs;
+                }
+                else
+                {
+                    request.Extensions = inputs;
+                }
+            }
         }
 
         return new ParsedRequest(request, null, null);
@@ -134,7 +186,7 @@ internal sealed class GraphQLHttpEndpoint(
             case JsonValueKind.Object:
                 return GraphQLRequestReader.Read(body.RootElement, serializer, out var invalid) is { } single
                     ? new ParsedRequest(single, null, null)
-                    : ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Invalid request: {invalid}.");
+                    : ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Invalid request: {invalid!.Message}.");
 
             case JsonValueKind.Array when !options.Value.AllowBatching:
                 return ParsedRequest.Fail(StatusCodes.Status400BadRequest,
@@ -154,7 +206,7 @@ internal sealed class GraphQLHttpEndpoint(
                 {
                     if (GraphQLRequestReader.Read(element, serializer, out var error) is not { } request)
                     {
-                        return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Operation {index} of the batch: {error}.");
+                        return ParsedRequest.Fail(StatusCodes.Status400BadRequest, $"Operation {index} of the batch: {error!.Message}.");
                     }
 
                     batch.Add(request);

@@ -2,6 +2,7 @@ using GraphQL.Execution;
 using GraphQL.Validation;
 using GraphQL.Validation.Rules.Custom;
 using GraphQLParser.AST;
+using Microsoft.Extensions.Options;
 using Portal.Gateway.GraphQL.Protection;
 
 namespace Portal.Gateway.GraphQL.Execution.Prepared;
@@ -14,7 +15,7 @@ namespace Portal.Gateway.GraphQL.Execution.Prepared;
 /// look at the document alone (request limits, introspection) held for this text already. A rule this class does not
 /// know (the specification's, say) sends the request down the full path, so a rule is never skipped by accident.
 /// </summary>
-internal sealed class PreparedOperationValidator : IDocumentValidator
+internal sealed class PreparedOperationValidator(IOptions<GraphQLOptions> limits) : IDocumentValidator
 {
     private readonly DocumentValidator _full = new();
 
@@ -22,18 +23,40 @@ internal sealed class PreparedOperationValidator : IDocumentValidator
     {
         if (PreparedOperation.Of(options.Operation) is not { } prepared)
         {
-            return _full.ValidateAsync(options);
+            return ValidateFullAsync(options);
         }
 
         foreach (var rule in options.Rules ?? [])
         {
             if (rule is not (ComplexityValidationRule or GraphQLAuthorizationRule or IDocumentOnlyRule))
             {
-                return _full.ValidateAsync(options);
+                return ValidateFullAsync(options);
             }
         }
 
         return ValidatePreparedAsync(options, prepared);
+    }
+
+    /// <summary>
+    /// GraphQL.NET's validation, once the document is within the limits that bound validation's own cost
+    /// (<see cref="DocumentLimits"/>: a document beyond them is refused before any rule runs), and cut short when it
+    /// has found more errors than a response lists (<see cref="ValidationBudgetRule"/>).
+    /// </summary>
+    private async Task<IValidationResult> ValidateFullAsync(ValidationOptions options)
+    {
+        if (DocumentLimits.Check(options.Document, limits.Value) is { } refused)
+        {
+            return new ValidationResult(refused);
+        }
+
+        try
+        {
+            return await _full.ValidateAsync(options);
+        }
+        catch (ValidationStoppedException stopped)
+        {
+            return new ValidationResult(stopped.Errors);
+        }
     }
 
     private static async Task<IValidationResult> ValidatePreparedAsync(ValidationOptions options, PreparedOperation prepared)

@@ -164,7 +164,13 @@ internal sealed class GraphQLWebSocketConnection(
                 return;
             }
 
-            switch (type.GetString())
+            if (!GraphQLRequestReader.TryGetString(type, out var typeName))
+            {
+                RequestClose(TransportWs.BadRequest, "Invalid message: 'type' is not valid UTF-16 text");
+                return;
+            }
+
+            switch (typeName)
             {
                 case "connection_init":
                     OnConnectionInit(root);
@@ -186,7 +192,7 @@ internal sealed class GraphQLWebSocketConnection(
                     OnComplete(root);
                     break;
                 default:
-                    RequestClose(TransportWs.BadRequest, $"Invalid message: unknown type '{Shorten(type.GetString()!)}'");
+                    RequestClose(TransportWs.BadRequest, $"Invalid message: unknown type '{Shorten(typeName!)}'");
                     break;
             }
         }
@@ -223,14 +229,30 @@ internal sealed class GraphQLWebSocketConnection(
             return;
         }
 
-        if (ReadRequest(message) is not { } request)
+        if (!message.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object)
         {
+            RequestClose(TransportWs.BadRequest, "Invalid message: subscribe needs a 'payload' object");
+            return;
+        }
+
+        var request = GraphQLRequestReader.Read(payload, serializer, out var problem);
+        if (problem is { Malformed: true })
+        {
+            RequestClose(TransportWs.BadRequest, $"Invalid message: in the subscribe payload, {problem.Message}");
             return;
         }
 
         if (_operations.ContainsKey(id))
         {
             RequestClose(TransportWs.SubscriberAlreadyExists, $"Subscriber for {Shorten(id)} already exists");
+            return;
+        }
+
+        if (request is null)
+        {
+            // A well-formed subscribe holding a value the server cannot take (a string that is not UTF-16): the
+            // protocol's error message for this operation, as for a validation error; the socket stays open.
+            SendError(id, [new ExecutionError($"Invalid request: {problem!.Message}.") { Code = "BAD_REQUEST" }]);
             return;
         }
 
@@ -331,6 +353,9 @@ internal sealed class GraphQLWebSocketConnection(
         _outgoing.Writer.TryWrite(new Outgoing(bytes, IsResult: true));
         return true;
     }
+
+    /// <summary>A subscription event's errors, bounded as every result's are (<see cref="GraphQLExecution.Bound"/>).</summary>
+    private ExecutionResult Bound(ExecutionResult result) => execution.Bound(result);
 
     // One wording for a query or a subscription whose results the client does not read fast enough.
     private void SendTooSlow(string id) => SendError(id, [new ExecutionError(
@@ -460,31 +485,15 @@ internal sealed class GraphQLWebSocketConnection(
 
     private string? ReadId(JsonElement message, string type)
     {
+        // An id that is not UTF-16 text could not be sent back in a reply: it is as malformed as a missing one.
         if (!message.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String
-            || id.GetString() is not { Length: > 0 and <= MaxIdLength } value)
+            || !GraphQLRequestReader.TryGetString(id, out var text) || text is not { Length: > 0 and <= MaxIdLength } value)
         {
             RequestClose(TransportWs.BadRequest, $"Invalid message: {type} needs an 'id' string of 1 to {MaxIdLength} characters");
             return null;
         }
 
         return value;
-    }
-
-    private GraphQLRequest? ReadRequest(JsonElement message)
-    {
-        if (!message.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object)
-        {
-            RequestClose(TransportWs.BadRequest, "Invalid message: subscribe needs a 'payload' object");
-            return null;
-        }
-
-        var request = GraphQLRequestReader.Read(payload, serializer, out var error);
-        if (request is null)
-        {
-            RequestClose(TransportWs.BadRequest, $"Invalid message: in the subscribe payload, {error}");
-        }
-
-        return request;
     }
 
     private bool RequirePayloadObject(JsonElement message, string type)
@@ -599,7 +608,7 @@ internal sealed class GraphQLWebSocketConnection(
                 return;
             }
 
-            if (!connection.TryQueueResult(operation, value))
+            if (!connection.TryQueueResult(operation, connection.Bound(value)))
             {
                 connection.Finish(operation);
                 connection.SendTooSlow(operation.Id);
