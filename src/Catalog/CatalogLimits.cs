@@ -57,6 +57,15 @@ public static class CatalogLimits
     /// <summary>Most history items one read returns.</summary>
     public const int MaxHistoryItems = 1_000;
 
+    /// <summary>Most facets (fields) one facets request may ask for.</summary>
+    public const int MaxFacetFields = 20;
+
+    /// <summary>Most values one facet lists (the most frequent first); the rest are left out.</summary>
+    public const int MaxFacetValues = 10_000;
+
+    /// <summary>Deepest walk of an entity's relation graph (GraphQL <c>graph(depth:)</c>).</summary>
+    public const int MaxGraphDepth = 10;
+
     /// <summary>Longest location type, in characters.</summary>
     public const int MaxLocationTypeLength = 64;
 

@@ -25,9 +25,6 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 {
     private const int MaxCachedFacetQueries = 1_000;
 
-    public const int MaxGraphDepth = 10;
-    private const int MaxFacetValues = 10_000;
-
     /// <summary>How many columns an entity takes at the start of a row (a page's sort keys follow them).</summary>
     internal const int EntityColumnCount = 20;
 
@@ -254,9 +251,9 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>> FacetsAsync(
         IReadOnlyList<string> fields, EntityFilter? filter, CancellationToken cancellationToken)
     {
-        if (fields.Count is 0 or > 20)
+        if (fields.Count is 0 or > CatalogLimits.MaxFacetFields)
         {
-            throw new InvalidQueryException("Ask for between 1 and 20 facets.");
+            throw new InvalidQueryException($"Ask for between 1 and {CatalogLimits.MaxFacetFields} facets.");
         }
 
         foreach (var field in fields)
@@ -330,7 +327,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             var source = FacetSource(field, parameters);
             var command = new NpgsqlBatchCommand($"""
                 SELECT v, count(*) FROM (SELECT {source} AS v FROM catalog.entities e WHERE {where}) s
-                WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT {MaxFacetValues}
+                WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT {CatalogLimits.MaxFacetValues}
                 """);
             command.Parameters.AddRange(parameters.ToArray());
             batch.BatchCommands.Add(command);
@@ -362,7 +359,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             return [];
         }
 
-        depth = Math.Clamp(depth, 1, MaxGraphDepth);
+        depth = Math.Clamp(depth, 1, CatalogLimits.MaxGraphDepth);
         limit = Math.Clamp(limit, 1, 10_000);
         await using var command = dataSource.CreateCommand("""
             WITH RECURSIVE walk(ref, depth) AS (

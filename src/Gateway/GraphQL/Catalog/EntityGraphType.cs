@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GraphQL;
 using GraphQL.Types;
+using Portal.Catalog;
 using Portal.Catalog.Queries;
 using Portal.Gateway.GraphQL.Catalog.Kinds;
 using Portal.Gateway.GraphQL.Execution;
@@ -122,9 +123,9 @@ public abstract class EntityGraphType : ObjectGraphType<CatalogEntity>
             .ResolveAsync(async c =>
             {
                 var depth = c.GetArgument("depth", 3);
-                if (depth is < 1 or > EntityQueryService.MaxGraphDepth)
+                if (depth is < 1 or > CatalogLimits.MaxGraphDepth)
                 {
-                    throw new InvalidQueryException($"depth must be between 1 and {EntityQueryService.MaxGraphDepth}; got {depth}.");
+                    throw new InvalidQueryException($"depth must be between 1 and {CatalogLimits.MaxGraphDepth}; got {depth}.");
                 }
 
                 var first = c.GetArgument("first", MaxGraphEntities);

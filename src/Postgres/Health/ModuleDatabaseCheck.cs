@@ -6,7 +6,7 @@ using Npgsql;
 using Portal.Postgres.Embedded;
 using Portal.Postgres.Failures;
 
-namespace Portal.Postgres.Migrations;
+namespace Portal.Postgres.Health;
 
 /// <summary>
 /// A module's readiness: its migrations applied, and the database answering. Probes must answer while the replica is
@@ -54,7 +54,8 @@ internal sealed class ModuleDatabaseCheck<TContext>(IServiceProvider services, P
 
 /// <summary>
 /// The readiness probes' own connection to the portal's database (a pool of one, beside the shared pool), so that a
-/// probe never waits behind the requests for a connection. Probes of every module take turns on it.
+/// probe never waits behind the requests for a connection. Every module's check asks at once when /readyz is called,
+/// and they all live in the one database, so the checks of one moment share one ping.
 /// </summary>
 internal sealed class ProbeConnection(PortalDatabase database) : IAsyncDisposable
 {
@@ -67,10 +68,25 @@ internal sealed class ProbeConnection(PortalDatabase database) : IAsyncDisposabl
         CommandTimeout = 5,
     }.ConnectionString);
 
-    public async Task PingAsync(CancellationToken cancellationToken)
+    private readonly Lock _lock = new();
+    private Task? _ping;
+
+    /// <summary>Waits for the ping in flight, or starts one; <paramref name="cancellationToken"/> ends this caller's wait only.</summary>
+    public Task PingAsync(CancellationToken cancellationToken)
+    {
+        Task ping;
+        lock (_lock)
+        {
+            ping = _ping is { IsCompleted: false } inFlight ? inFlight : _ping = PingOnceAsync();
+        }
+
+        return ping.WaitAsync(cancellationToken);
+    }
+
+    private async Task PingOnceAsync()
     {
         await using var command = _probes.CreateCommand("SELECT 1");
-        await command.ExecuteScalarAsync(cancellationToken);
+        await command.ExecuteScalarAsync();
     }
 
     public ValueTask DisposeAsync() => _probes.DisposeAsync();
