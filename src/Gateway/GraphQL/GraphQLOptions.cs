@@ -50,6 +50,14 @@ public sealed class GraphQLOptions
     [Range(1, 1_000_000)]
     public int MaxInputValues { get; set; } = 2_000;
 
+    /// <summary>Most operations one document defines (a request runs one of them, but validation walks them all).</summary>
+    [Range(1, 1_000)]
+    public int MaxOperations { get; set; } = 20;
+
+    /// <summary>Most variables one operation declares.</summary>
+    [Range(1, 10_000)]
+    public int MaxVariables { get; set; } = 100;
+
     /// <summary>
     /// Most fragment definitions in one document. Validation follows the spreads between fragments, for each pair of
     /// them in places, so their number is bounded before any rule runs.

@@ -24,6 +24,8 @@ internal static class DocumentLimits
     public const string TooManyExpandedFields = "TOO_MANY_EXPANDED_FIELDS";
     public const string TooManyOverlappingFields = "TOO_MANY_OVERLAPPING_FIELDS";
     public const string TooManyInputValues = "TOO_MANY_INPUT_VALUES";
+    public const string TooManyOperations = "TOO_MANY_OPERATIONS";
+    public const string TooManyVariables = "TOO_MANY_VARIABLES";
 
     /// <summary>The limits the document goes beyond (each reported once, at the first node beyond it), or null.</summary>
     public static List<ValidationError>? Check(GraphQLDocument document, GraphQLOptions limits)
@@ -34,6 +36,7 @@ internal static class DocumentLimits
         var fields = 0;
         var aliases = 0;
         var fragmentCount = 0;
+        var operationCount = 0;
         var tooManyDirectives = false;
         var inputValues = 0;
         var values = new Stack<GraphQLValue>();
@@ -101,6 +104,23 @@ internal static class DocumentLimits
             {
                 case GraphQLOperationDefinition operation:
                     root = new Root(operation, operation.Name is { } name ? $"The operation '{name.StringValue}'" : "The operation");
+
+                    // Every operation walks the fragments it spreads again, and the rules report each unused variable
+                    // with a scan of the text for its position: both multiply with their number, so it is bounded first.
+                    if (++operationCount > limits.MaxOperations)
+                    {
+                        errors.Add(new LimitError(document, TooManyOperations,
+                            $"The document defines more than {limits.MaxOperations} operations (Graph:MaxOperations).", operation));
+                        return errors;
+                    }
+
+                    if ((operation.Variables?.Items.Count ?? 0) is var variableCount && variableCount > limits.MaxVariables)
+                    {
+                        errors.Add(new LimitError(document, TooManyVariables,
+                            $"{root.Description} declares {variableCount} variables; at most {limits.MaxVariables} (Graph:MaxVariables).", operation));
+                        return errors;
+                    }
+
                     CheckDirectives(operation, operation.Directives, "An operation");
                     foreach (var variable in operation.Variables?.Items ?? [])
                     {

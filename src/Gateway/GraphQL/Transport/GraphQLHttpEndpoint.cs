@@ -34,6 +34,12 @@ internal sealed class GraphQLHttpEndpoint(
         {
             // The client went away: there is no one to answer.
         }
+        catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
+        {
+            // The client's own fault as the server saw it (a body cut short, one sent too slowly): its status, and no
+            // error in the log, or each such client would write a stack trace there.
+            await WriteRequestErrorAsync(context, JsonMediaType, bad.StatusCode, bad.Message);
+        }
 #pragma warning disable CA1031 // Not swallowed: logged once, and answered as GraphQL's error instead of an empty 500.
         catch (Exception exception)
 #pragma warning restore CA1031
