@@ -21,6 +21,8 @@ internal static class CatalogRequestBody
             JsonBodyFailure.Empty => BackstageApiException.Input("The request body is empty; send a JSON object."),
             JsonBodyFailure.InvalidJson => BackstageApiException.Input($"The request body is not valid JSON: {body.ParseError}"),
             _ when body.RootElement.ValueKind != JsonValueKind.Object => BackstageApiException.Input("The request body must be a JSON object."),
+            _ when UnreadableText(body.RootElement) is { } where => BackstageApiException.Input(
+                $"The request body is not valid: {where} is not valid UTF-16 text (a lone surrogate escape, such as \\ud800)."),
             _ => null,
         };
         if (refused is not null)
@@ -30,6 +32,60 @@ internal static class CatalogRequestBody
         }
 
         return body;
+    }
+
+    /// <summary>
+    /// Where the body holds a string or member name that cannot be read as text (JSON allows escaping a lone surrogate,
+    /// <c>\ud800</c>, but no .NET string reader accepts it): found once here, so that no handler fails on it later as an
+    /// unexpected error. The walk is iterative and the body is at most <see cref="BoundedJsonBody.MaxDepth"/> deep.
+    /// </summary>
+    private static string? UnreadableText(JsonElement root)
+    {
+        var pending = new Stack<(JsonElement Element, string Path)>();
+        pending.Push((root, "the body"));
+        while (pending.TryPop(out var item))
+        {
+            switch (item.Element.ValueKind)
+            {
+                case JsonValueKind.String when !Readable(() => item.Element.GetString()):
+                    return item.Path;
+                case JsonValueKind.Object:
+                    foreach (var member in item.Element.EnumerateObject())
+                    {
+                        if (!Readable(() => member.Name))
+                        {
+                            return $"a member name in {item.Path}";
+                        }
+
+                        pending.Push((member.Value, item.Path == "the body" ? member.Name : $"{item.Path}.{member.Name}"));
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    var index = 0;
+                    foreach (var element in item.Element.EnumerateArray())
+                    {
+                        pending.Push((element, $"{item.Path}[{index++}]"));
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
+
+        static bool Readable(Func<string?> read)
+        {
+            try
+            {
+                read();
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary>The body of <c>POST /entities/by-query</c>, Backstage's predicate form of the same query.</summary>
