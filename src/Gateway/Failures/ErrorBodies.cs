@@ -50,26 +50,17 @@ public static class ErrorBodies
             return;
         }
 
+        if (path.StartsWithSegments("/graphql", StringComparison.OrdinalIgnoreCase))
+        {
+            await GraphQLErrors.WriteErrorBodyAsync(context, StatusCodes.Status500InternalServerError, GraphQLErrorCodes.Internal, GraphQLErrors.InternalMessage);
+            return;
+        }
+
         context.Response.StatusCode = StatusCodes.Status500InternalServerError;
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var json = new Utf8JsonWriter(context.Response.Body);
         json.WriteStartObject();
-        if (path.StartsWithSegments("/graphql", StringComparison.OrdinalIgnoreCase))
-        {
-            json.WriteStartArray("errors");
-            json.WriteStartObject();
-            json.WriteString("message", GraphQLErrors.InternalMessage);
-            json.WriteStartObject("extensions");
-            json.WriteString("code", GraphQLErrorCodes.Internal);
-            json.WriteEndObject();
-            json.WriteEndObject();
-            json.WriteEndArray();
-        }
-        else
-        {
-            json.WriteString("error", "An unexpected error occurred while serving this request; it has been logged.");
-        }
-
+        json.WriteString("error", "An unexpected error occurred while serving this request; it has been logged.");
         json.WriteEndObject();
         await json.FlushAsync(CancellationToken.None);
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using GraphQL;
 using GraphQL.DI;
 using GraphQL.Execution;
@@ -35,6 +36,30 @@ public sealed class GraphQLNotFoundException(string message) : Exception(message
 internal static class GraphQLErrors
 {
     public const string InternalMessage = "An internal error occurred; it has been logged.";
+
+    /// <summary>
+    /// A GraphQL response of one error, written where no execution result exists (a request refused by the host before
+    /// the GraphQL endpoint, or a failure after it), in the media type the endpoint would have answered with.
+    /// </summary>
+    public static async Task WriteErrorBodyAsync(HttpContext context, int statusCode, string code, string message)
+    {
+        var accept = context.Request.Headers.Accept.ToString();
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = (accept.Contains("application/graphql-response+json", StringComparison.OrdinalIgnoreCase)
+            ? "application/graphql-response+json" : "application/json") + "; charset=utf-8";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteStartArray("errors");
+        json.WriteStartObject();
+        json.WriteString("message", message);
+        json.WriteStartObject("extensions");
+        json.WriteString("code", code);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+        await json.FlushAsync(CancellationToken.None);
+    }
 
     public static void Translate(UnhandledExceptionContext context)
     {

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Portal.Gateway.Backstage;
+using Portal.Gateway.GraphQL;
 using Portal.Gateway.Hosting.Health;
 using Portal.Gateway.Hosting.Telemetry;
 
@@ -126,22 +126,7 @@ internal sealed class RequestQueue : IDisposable
             return;
         }
 
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        // The media type the GraphQL endpoint would have answered with (GraphQL over HTTP: the new one when accepted).
-        var accept = context.Request.Headers.Accept.ToString();
-        context.Response.ContentType = (accept.Contains("application/graphql-response+json", StringComparison.OrdinalIgnoreCase)
-            ? "application/graphql-response+json" : "application/json") + "; charset=utf-8";
-        await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
-        json.WriteStartObject();
-        json.WriteStartArray("errors");
-        json.WriteStartObject();
-        json.WriteString("message", message);
-        json.WriteStartObject("extensions");
-        json.WriteString("code", "SERVICE_UNAVAILABLE");
-        json.WriteEndObject();
-        json.WriteEndObject();
-        json.WriteEndArray();
-        json.WriteEndObject();
+        await GraphQLErrors.WriteErrorBodyAsync(context, StatusCodes.Status503ServiceUnavailable, GraphQLErrorCodes.ServiceUnavailable, message);
     }
 
     public void Dispose()
