@@ -36,7 +36,10 @@ public sealed class GraphClient(HttpClient http) : IDisposable
 
         using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        return new GraphResponse(response.StatusCode, text, JsonNode.Parse(text)!.AsObject());
+        return new GraphResponse(response.StatusCode, text, JsonNode.Parse(text)!.AsObject())
+        {
+            RetryAfter = response.Headers.RetryAfter?.ToString(),
+        };
     }
 
     public void Dispose() => http.Dispose();
@@ -47,6 +50,9 @@ public sealed record GraphResponse(HttpStatusCode Status, string Text, JsonObjec
     public JsonNode Data => Json["data"] ?? throw new InvalidOperationException($"no data in {Text}");
 
     public JsonArray Errors => Json["errors"] as JsonArray ?? [];
+
+    /// <summary>The response's <c>Retry-After</c> header, if it has one.</summary>
+    public string? RetryAfter { get; init; }
 
     /// <summary>The data of a response that must have succeeded.</summary>
     public JsonNode Ok()

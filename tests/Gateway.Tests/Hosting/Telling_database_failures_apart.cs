@@ -91,6 +91,39 @@ public sealed class Answering_an_exhausted_pool(TwoConnectionsApp app) : IClassF
         var error = response.Error("SERVICE_UNAVAILABLE");
         Assert.Contains("The catalog is busy", (string?)error["message"], StringComparison.Ordinal);
         Assert.Equal(1, (int?)error["extensions"]!["retryAfter"]);
+        // No data at all, for want of the database: the server's 503, saying when to try again, as REST does.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.Status);
+        Assert.Equal("1", response.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Over_GraphQL_with_the_legacy_media_type_it_is_200_still_with_Retry_After()
+    {
+        await using var held = await HoldThePoolAsync();
+        using var http = app.CreateClient();
+
+        using var response = await http.PostAsync("/graphql",
+            new StringContent("""{"query":"{ entities(first: 1) { totalCount } }"}""", System.Text.Encoding.UTF8, "application/json"), Cancellation);
+
+        // GraphQL over HTTP: under application/json every well-formed request answers 200; the header still says when.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("1", response.Headers.RetryAfter?.ToString());
+        Assert.Contains("SERVICE_UNAVAILABLE", await response.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Over_GraphQL_a_partial_answer_is_200_with_Retry_After()
+    {
+        await using var held = await HoldThePoolAsync();
+        using var graph = new GraphClient(app.CreateClient());
+
+        // __typename needs no database and entity may be null: the answer has data, so it is no 503, but it still says
+        // when to try the rest again. (entities is non-null: its failure nulls the whole data, the case above.)
+        var response = await graph.PostAsync("""{ __typename entity(ref: "component:default/a") { id } }""");
+
+        response.Error("SERVICE_UNAVAILABLE");
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Equal("1", response.RetryAfter);
     }
 
     private async Task<HeldConnections> HoldThePoolAsync()

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Portal.Gateway.GraphQL.Execution;
 using Portal.Gateway.GraphQL.Protection;
 using Portal.Gateway.Hosting.Http;
+using Portal.Gateway.Hosting.Load;
 
 namespace Portal.Gateway.GraphQL.Transport;
 
@@ -102,11 +103,37 @@ internal sealed class GraphQLHttpEndpoint(
         // Under the legacy media type every well-formed request answers 200; under the new one, a request that never
         // executed (parse, validation or variable errors) is the client's fault and answers 400.
         // An operation cut off by the execution time limit is the server's limit, not a bad request.
+        // A database that cannot serve now (SERVICE_UNAVAILABLE) says when to try again, under either media type; under
+        // the new one, an answer with no data at all because of it is the server's 503.
+        var retryAfter = RetryAfterSeconds(result);
+        if (retryAfter is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var status = responseMediaType != GraphQLResponseMediaType ? StatusCodes.Status200OK
             : result.Errors?.Any(e => e is TimeoutError) == true ? StatusCodes.Status504GatewayTimeout
             : !result.Executed ? StatusCodes.Status400BadRequest
+            : retryAfter is not null && result.Data is null && result.Errors!.All(e => e.Code == GraphQLErrorCodes.ServiceUnavailable)
+                ? StatusCodes.Status503ServiceUnavailable
             : StatusCodes.Status200OK;
         await WriteAsync(context, responseMediaType, status, result);
+    }
+
+    /// <summary>The longest wait any SERVICE_UNAVAILABLE error of the result asks for, or null when there is none.</summary>
+    private static int? RetryAfterSeconds(ExecutionResult result)
+    {
+        int? longest = null;
+        foreach (var error in result.Errors ?? [])
+        {
+            if (error.Code == GraphQLErrorCodes.ServiceUnavailable && error.Extensions?.TryGetValue("retryAfter", out var value) == true
+                && value is int seconds && seconds > (longest ?? 0))
+            {
+                longest = seconds;
+            }
+        }
+
+        return longest;
     }
 
     private Task<ExecutionResult> ExecuteAsync(HttpContext context, GraphQLRequest request, bool isGet) =>
@@ -263,9 +290,22 @@ internal sealed class GraphQLHttpEndpoint(
 
     private async Task WriteAsync<T>(HttpContext context, string mediaType, int status, T payload)
     {
+        // The answer is in memory: writing it needs none of the replica's turns, and a client reading it slowly gets
+        // as long as an operation gets to run, then its connection is cut.
+        context.ReleaseServingTurn();
         context.Response.StatusCode = status;
         context.Response.ContentType = mediaType + "; charset=utf-8";
-        await serializer.WriteAsync(context.Response.Body, payload, context.RequestAborted);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        limit.CancelAfter(options.Value.ExecutionTimeout);
+        try
+        {
+            await serializer.WriteAsync(context.Response.Body, payload, limit.Token);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogInformation("A GraphQL answer was not read within {ExecutionTimeout}; the connection was closed", options.Value.ExecutionTimeout);
+            context.Abort();
+        }
     }
 
     private sealed record ParsedRequest(GraphQLRequest? Request, List<GraphQLRequest>? Batch, (int StatusCode, string Message)? Error)

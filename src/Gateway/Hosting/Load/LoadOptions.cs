@@ -27,6 +27,13 @@ public sealed class LoadOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Longest a request body may take to arrive, in full, before the request queues for its turn; past it the request
+    /// is answered 408. (The server's own minimum data rate still ends a body that stalls.)
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan RequestBodyTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>What a refused request's <c>Retry-After</c> says, in seconds.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 1;

@@ -2,8 +2,10 @@ using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Portal.Gateway.Backstage;
+using Portal.Gateway.Failures;
 using Portal.Gateway.GraphQL;
 using Portal.Gateway.Hosting.Health;
+using Portal.Gateway.Hosting.Http;
 using Portal.Gateway.Hosting.Telemetry;
 
 namespace Portal.Gateway.Hosting.Load;
@@ -13,6 +15,8 @@ namespace Portal.Gateway.Hosting.Load;
 /// (<see cref="LoadOptions"/>). Past the limit a request waits its turn; when the queue is full, or its turn does not
 /// come within the queue timeout, it is answered 503 with <c>Retry-After</c> at once, in its surface's error shape,
 /// instead of joining a pile that makes every request late (and a load balancer sends it to another replica).
+/// A request body is received in full before the request queues, and an answer already computed may give its turn
+/// back before it is written (<see cref="ReleaseServingTurn"/>), so that a slow client cannot hold the turns.
 /// Health probes, metrics scrapes and WebSocket sessions are never queued: a probe must answer while the replica is
 /// busy, or an orchestrator takes a loaded replica for a dead one, and a socket lives for hours (its operations have
 /// limits of their own).
@@ -34,13 +38,30 @@ public static class LoadShedding
     /// <summary>Place after <c>UseWebSockets</c> (it tells a socket's upgrade request apart) and before the endpoints.</summary>
     public static IApplicationBuilder UsePortalLoadShedding(this IApplicationBuilder app) => app.UseMiddleware<LoadSheddingMiddleware>();
 
-    private sealed class LoadSheddingMiddleware(RequestDelegate next, RequestQueue queue)
+    /// <summary>
+    /// Gives back the request's turn before it is over, once what is left is writing an answer already in memory: a
+    /// client that reads its answer slowly then holds a connection, not one of the replica's turns.
+    /// </summary>
+    public static void ReleaseServingTurn(this HttpContext context) => context.Features.Get<ServingTurn>()?.Release();
+
+    private sealed class LoadSheddingMiddleware(
+        RequestDelegate next, RequestQueue queue, IOptions<LoadOptions> options, IOptions<GraphQLOptions> graph, IConfiguration configuration)
     {
+        // The largest body any surface accepts; a larger one is refused by every surface, so it is refused here.
+        private readonly int _maxBodyBytes = Math.Max(graph.Value.MaxRequestBytes, BackstageApiOptions.From(configuration).MaxRequestBytes);
+
         public async Task InvokeAsync(HttpContext context)
         {
             if (IsExempt(context))
             {
                 await next(context);
+                return;
+            }
+
+            // A body still on its way is received before the request queues for its turn: a client that sends it
+            // slowly (a byte a second keeps a connection open for hours) then holds a connection, not a turn.
+            if (!await RequestBodies.ReceiveAsync(context, _maxBodyBytes, options.Value.RequestBodyTimeout))
+            {
                 return;
             }
 
@@ -51,6 +72,8 @@ public static class LoadShedding
                 return;
             }
 
+            using var turn = new ServingTurn(lease);
+            context.Features.Set(turn);
             await next(context);
         }
 
@@ -59,6 +82,22 @@ public static class LoadShedding
             || context.Request.Path.StartsWithSegments(HealthEndpoints.AlivePath)
             || context.Request.Path.StartsWithSegments(HealthEndpoints.ReadyPath)
             || context.Request.Path.StartsWithSegments(TelemetryRegistration.MetricsPath);
+    }
+
+    /// <summary>A request's turn, given back when the request ends or earlier (<see cref="ReleaseServingTurn"/>), once.</summary>
+    private sealed class ServingTurn(RateLimitLease lease) : IDisposable
+    {
+        private int _released;
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                lease.Dispose();
+            }
+        }
+
+        public void Dispose() => Release();
     }
 }
 
@@ -115,18 +154,13 @@ internal sealed class RequestQueue : IDisposable
         return lease;
     }
 
-    /// <summary>503 with <c>Retry-After</c>, as a GraphQL response on the GraphQL endpoint and as Backstage's error body elsewhere.</summary>
-    public async Task RefuseAsync(HttpContext context)
-    {
-        const string message = "The portal is serving as many requests as it can right now; try again shortly.";
-        context.Response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (!context.Request.Path.StartsWithSegments("/graphql"))
-        {
-            await BackstageResponses.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "ServiceUnavailableError", message);
-            return;
-        }
+    public const string BusyMessage = "The portal is serving as many requests as it can right now; try again shortly.";
 
-        await GraphQLErrors.WriteErrorBodyAsync(context, StatusCodes.Status503ServiceUnavailable, GraphQLErrorCodes.ServiceUnavailable, message);
+    /// <summary>503 with <c>Retry-After</c>, as a GraphQL response on the GraphQL endpoint and as Backstage's error body elsewhere.</summary>
+    public Task RefuseAsync(HttpContext context, string message = BusyMessage)
+    {
+        context.Response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ErrorBodies.AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, "ServiceUnavailableError", GraphQLErrorCodes.ServiceUnavailable, message);
     }
 
     public void Dispose()

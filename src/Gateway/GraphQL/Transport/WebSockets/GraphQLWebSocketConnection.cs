@@ -8,6 +8,7 @@ using GraphQL;
 using GraphQL.Transport;
 using GraphQLParser.AST;
 using Portal.Gateway.GraphQL.Execution;
+using Portal.Gateway.Hosting.Load;
 
 namespace Portal.Gateway.GraphQL.Transport.WebSockets;
 
@@ -29,6 +30,7 @@ internal sealed class GraphQLWebSocketConnection(
     GraphQLExecution execution,
     IGraphQLTextSerializer serializer,
     GraphQLWebSocketOptions options,
+    RequestQueue queue,
     ILogger<GraphQLWebSocketConnection> logger)
 {
     private const int MaxIdLength = 128;
@@ -285,7 +287,21 @@ internal sealed class GraphQLWebSocketConnection(
     {
         try
         {
-            var result = await execution.ExecuteAsync(request, GraphQLTransport.WebSocket, http, operation.Cancellation, operation.EventTurn);
+            // An operation waits for its turn like a request over HTTP, for as long as it executes (a subscription: while
+            // it starts; its events are resolved in turns of their own, operation.EventTurn).
+            ExecutionResult result;
+            using (var turn = await queue.WaitForTurnAsync(operation.Cancellation))
+            {
+                if (turn is null)
+                {
+                    Finish(operation);
+                    SendError(operation.Id, [new ExecutionError(RequestQueue.BusyMessage) { Code = GraphQLErrorCodes.ServiceUnavailable }]);
+                    return;
+                }
+
+                result = await execution.ExecuteAsync(request, GraphQLTransport.WebSocket, http, operation.Cancellation, operation.EventTurn);
+            }
+
             if (operation.IsStopped)
             {
                 return; // the client completed it first: nothing more is sent for it

@@ -2,22 +2,48 @@ using System.Net.WebSockets;
 using GraphQL;
 using Microsoft.Extensions.Options;
 using Portal.Gateway.GraphQL.Execution;
+using Portal.Gateway.Hosting.Load;
 
 namespace Portal.Gateway.GraphQL.Transport.WebSockets;
 
 /// <summary>
 /// GraphQL over WebSocket on <c>/graphql</c>, with the <c>graphql-transport-ws</c> subprotocol (the protocol of the
 /// graphql-ws library). A handshake that does not offer that subprotocol is accepted and closed at once with 4406, as
-/// the protocol's reference server does, so the client learns why.
+/// the protocol's reference server does, so the client learns why. A replica holds at most
+/// <see cref="GraphQLWebSocketOptions.MaxSockets"/> sockets, and each query or mutation sent over one waits for its turn
+/// in the replica's queue like a request over HTTP (<see cref="RequestQueue"/>).
 /// </summary>
 internal sealed class GraphQLWebSocketEndpoint(
     GraphQLExecution execution,
     IGraphQLTextSerializer serializer,
     IOptions<GraphQLWebSocketOptions> options,
     IHostApplicationLifetime lifetime,
+    RequestQueue queue,
     ILogger<GraphQLWebSocketConnection> logger)
 {
+    private int _open;
+
     public async Task HandleAsync(HttpContext context)
+    {
+        var settings = options.Value;
+        if (Interlocked.Increment(ref _open) > settings.MaxSockets)
+        {
+            Interlocked.Decrement(ref _open);
+            await queue.RefuseAsync(context, $"This replica holds as many WebSocket connections as it may ({settings.MaxSockets}, Graph:WebSockets:MaxSockets); try again shortly.");
+            return;
+        }
+
+        try
+        {
+            await ServeAsync(context, settings);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, GraphQLWebSocketOptions settings)
     {
         if (!context.WebSockets.WebSocketRequestedProtocols.Contains(TransportWs.Subprotocol, StringComparer.Ordinal))
         {
@@ -27,14 +53,13 @@ internal sealed class GraphQLWebSocketEndpoint(
             return;
         }
 
-        var settings = options.Value;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             SubProtocol = TransportWs.Subprotocol,
             KeepAliveInterval = settings.KeepAliveInterval,
             KeepAliveTimeout = settings.KeepAliveInterval > TimeSpan.Zero ? settings.KeepAliveInterval : Timeout.InfiniteTimeSpan,
         });
-        var connection = new GraphQLWebSocketConnection(socket, context, execution, serializer, settings, logger);
+        var connection = new GraphQLWebSocketConnection(socket, context, execution, serializer, settings, queue, logger);
 
         // A stopping replica closes its sockets with 1001 (going away) at once: clients reconnect, to another replica.
         using var stopping = lifetime.ApplicationStopping.Register(connection.CloseForShutdown);

@@ -22,6 +22,13 @@ public sealed class GraphQLWebSocketOptions
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Most sockets one replica keeps open at once; one more handshake is answered 503 with <c>Retry-After</c> (a
+    /// load balancer sends it to another replica). Each socket costs memory for its buffers and its pending results.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxSockets { get; set; } = 10_000;
+
     /// <summary>Most operations (subscriptions, queries, mutations) running at once on one socket.</summary>
     [Range(1, 10_000)]
     public int MaxOperations { get; set; } = 100;
