@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Portal.Catalog.Model;
 
 /// <summary>
@@ -9,6 +11,13 @@ public sealed record CatalogProblem(ProblemLevel Level, string Source, int? Docu
 {
     public override string ToString() =>
         $"{Source}{(Document is { } d ? $" document {d}" : "")}{(Field is null ? "" : $", {Field}")}: {Message}";
+
+    /// <summary>
+    /// What an answer says in place of the problems past the first <see cref="CatalogLimits.MaxProblemsReported"/>
+    /// of <paramref name="total"/>.
+    /// </summary>
+    public static string LeftOut(int total) => string.Create(CultureInfo.InvariantCulture,
+        $"{total - CatalogLimits.MaxProblemsReported:N0} more problems were left out: an answer lists the first {CatalogLimits.MaxProblemsReported} of {total:N0} (CatalogLimits.MaxProblemsReported).");
 }
 
 public enum ProblemLevel

@@ -15,7 +15,7 @@ public sealed record LocationResult(LocationOutcome Outcome, bool Exists)
 
     public static LocationResult Of(LocationPreview preview) => new(
         new LocationOutcome(
-            preview.Existing ?? new LocationInfo(Guid.NewGuid(), preview.Type, preview.Target, null, []),
+            preview.Existing ?? new LocationInfo(Guid.NewGuid(), preview.Type, preview.Target, null, [], 0),
             preview.Entities.Select(e => e.Ref.Canonical).ToList(),
             [],
             preview.Problems,
