@@ -79,4 +79,10 @@ public static class CatalogLimits
     /// whole, megabytes rewritten on every refresh and read again by every locations query.
     /// </summary>
     public const int MaxProblemsReported = 100;
+
+    /// <summary>
+    /// Most problems one error message names (an invalid entity, a refused dry run); it counts the rest. A message is
+    /// read by a person: the structured list beside it, where there is one, holds up to <see cref="MaxProblemsReported"/>.
+    /// </summary>
+    public const int MaxProblemsInMessage = 10;
 }

@@ -7,12 +7,11 @@ using Portal.Catalog.Persistence.Writes;
 namespace Portal.Catalog.Entities;
 
 /// <summary>
-/// The descriptor is invalid; <see cref="Problems"/> name each field and rule. The message names the first
-/// <see cref="CatalogLimits.MaxProblemsReported"/> and counts the rest (it is answered as the error's message).
+/// The descriptor is invalid; <see cref="Problems"/> name each field and rule. The message (answered as the error's
+/// message) names the first <see cref="CatalogLimits.MaxProblemsInMessage"/> and counts the rest.
 /// </summary>
 public sealed class EntityValidationException(IReadOnlyList<CatalogProblem> problems)
-    : Exception(string.Join("; ", problems.Take(CatalogLimits.MaxProblemsReported).Select(p => p.ToString()))
-        + (problems.Count > CatalogLimits.MaxProblemsReported ? "; " + CatalogProblem.LeftOut(problems.Count) : ""))
+    : Exception(CatalogProblem.Describe(problems))
 {
     public IReadOnlyList<CatalogProblem> Problems { get; } = problems;
 }

@@ -18,6 +18,16 @@ public sealed record CatalogProblem(ProblemLevel Level, string Source, int? Docu
     /// </summary>
     public static string LeftOut(int total) => string.Create(CultureInfo.InvariantCulture,
         $"{total - CatalogLimits.MaxProblemsReported:N0} more problems were left out: an answer lists the first {CatalogLimits.MaxProblemsReported} of {total:N0} (CatalogLimits.MaxProblemsReported).");
+
+    /// <summary>
+    /// An error message of the first <see cref="CatalogLimits.MaxProblemsInMessage"/> problems, counting the rest:
+    /// "a; b; …; and 4,990 more".
+    /// </summary>
+    public static string Describe(IReadOnlyList<CatalogProblem> problems) =>
+        string.Join("; ", problems.Take(CatalogLimits.MaxProblemsInMessage))
+        + (problems.Count > CatalogLimits.MaxProblemsInMessage
+            ? string.Create(CultureInfo.InvariantCulture, $"; and {problems.Count - CatalogLimits.MaxProblemsInMessage:N0} more")
+            : "");
 }
 
 public enum ProblemLevel
