@@ -71,4 +71,18 @@ public static class CatalogLimits
 
     /// <summary>Longest location target, in characters.</summary>
     public const int MaxLocationTargetLength = 4_096;
+
+    /// <summary>
+    /// Most problems one answer lists (a validation report, a dry run, a registration or refresh, an error's
+    /// extensions) and one location keeps of its last read; each list goes with a count of all its problems. A file
+    /// of 10,000 invalid documents has tens of thousands of problems: listed whole, megabytes per answer, and stored
+    /// whole, megabytes rewritten on every refresh and read again by every locations query.
+    /// </summary>
+    public const int MaxProblemsReported = 100;
+
+    /// <summary>
+    /// Most problems one error message names (an invalid entity, a refused dry run); it counts the rest. A message is
+    /// read by a person: the structured list beside it, where there is one, holds up to <see cref="MaxProblemsReported"/>.
+    /// </summary>
+    public const int MaxProblemsInMessage = 10;
 }

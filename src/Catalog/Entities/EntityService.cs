@@ -6,9 +6,12 @@ using Portal.Catalog.Persistence.Writes;
 
 namespace Portal.Catalog.Entities;
 
-/// <summary>The descriptor is invalid; <see cref="Problems"/> name each field and rule.</summary>
+/// <summary>
+/// The descriptor is invalid; <see cref="Problems"/> name each field and rule. The message (answered as the error's
+/// message) names the first <see cref="CatalogLimits.MaxProblemsInMessage"/> and counts the rest.
+/// </summary>
 public sealed class EntityValidationException(IReadOnlyList<CatalogProblem> problems)
-    : Exception(string.Join("; ", problems.Select(p => p.ToString())))
+    : Exception(CatalogProblem.Describe(problems))
 {
     public IReadOnlyList<CatalogProblem> Problems { get; } = problems;
 }

@@ -13,14 +13,23 @@ using Portal.Contracts.Catalog;
 namespace Portal.Catalog.Locations;
 
 /// <summary>A registered location as callers see it.</summary>
-public sealed record LocationInfo(Guid Id, string Type, string Target, DateTimeOffset? RefreshedAt, IReadOnlyList<CatalogProblem> Problems);
+/// <param name="Id">Its id.</param>
+/// <param name="Type"><c>file</c>, <c>url</c> or <c>git</c>.</param>
+/// <param name="Target">The path or URL it reads.</param>
+/// <param name="RefreshedAt">When it was last read; null before the first read.</param>
+/// <param name="Problems">The first <see cref="CatalogLimits.MaxProblemsReported"/> problems of the last read: all a
+/// location keeps.</param>
+/// <param name="ProblemCount">How many problems the last read had.</param>
+public sealed record LocationInfo(
+    Guid Id, string Type, string Target, DateTimeOffset? RefreshedAt, IReadOnlyList<CatalogProblem> Problems, int ProblemCount);
 
 /// <summary>What a registration or refresh did.</summary>
 /// <param name="Location">The location, as it stands after the write.</param>
 /// <param name="EntityRefs">The refs of every entity the location emits.</param>
 /// <param name="Entities">The entities it holds now, as written (ids and etags included): what a caller answers with,
 /// without reading them back. An entity another owner keeps is in <paramref name="EntityRefs"/> and not here.</param>
-/// <param name="Problems">What went wrong reading, processing or writing, per file and field.</param>
+/// <param name="Problems">What went wrong reading, processing or writing, per file and field: all of it (the
+/// location keeps the first <see cref="CatalogLimits.MaxProblemsReported"/>; an answer lists no more).</param>
 /// <param name="Created">Entities created.</param>
 /// <param name="Updated">Entities rewritten because they changed.</param>
 /// <param name="Unchanged">Entities left as they were.</param>
@@ -119,7 +128,7 @@ public sealed class LocationService
             throw new LocationReadException(rootError.Message);
         }
 
-        var location = new LocationInfo(Guid.NewGuid(), type, target, DateTimeOffset.UtcNow, []);
+        var location = new LocationInfo(Guid.NewGuid(), type, target, DateTimeOffset.UtcNow, [], 0);
         LocationOutcome? outcome = null;
         await using (var write = await _writeGate.BeginAsync(actor ?? Actor(location), cancellationToken))
         {
@@ -341,7 +350,7 @@ public sealed class LocationService
 
     private async Task<List<LocationInfo>> SelectAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
-        var text = $"SELECT id, type, target, refreshed_at, problems::text FROM catalog.locations {where} ORDER BY created_at, id";
+        var text = $"SELECT id, type, target, refreshed_at, problems::text, problem_count FROM catalog.locations {where} ORDER BY created_at, id";
         await using var command = _dataSource.CreateCommand(text);
         foreach (var (name, parameter) in parameters)
         {
@@ -354,7 +363,7 @@ public sealed class LocationService
         {
             var problems = reader.IsDBNull(4) ? [] : JsonSerializer.Deserialize<List<CatalogProblem>>(reader.GetString(4)) ?? [];
             locations.Add(new LocationInfo(
-                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), problems));
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), problems, reader.GetInt32(5)));
         }
 
         return locations;
@@ -472,19 +481,23 @@ public sealed class LocationService
         var result = await CatalogWriter.ApplyAsync(write, location.Id, read.Entities, removal, cancellationToken);
 
         var problems = read.Problems.Concat(result.Conflicts).ToList();
+
+        // The first problems and a count: every refresh rewrites them, and every locations query reads them back.
+        var kept = problems.Take(CatalogLimits.MaxProblemsReported).ToList();
         await using (var update = new NpgsqlCommand(
-            "UPDATE catalog.locations SET refreshed_at = now(), problems = @problems WHERE id = @id", connection))
+            "UPDATE catalog.locations SET refreshed_at = now(), problems = @problems, problem_count = @count WHERE id = @id", connection))
         {
             update.Parameters.AddWithValue("id", location.Id);
             update.Parameters.Add(new NpgsqlParameter("problems", NpgsqlDbType.Jsonb)
             {
-                Value = problems.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(problems),
+                Value = kept.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(kept),
             });
+            update.Parameters.AddWithValue("count", problems.Count);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return new LocationOutcome(
-            location with { RefreshedAt = DateTimeOffset.UtcNow, Problems = problems },
+            location with { RefreshedAt = DateTimeOffset.UtcNow, Problems = kept, ProblemCount = problems.Count },
             read.Entities.Select(e => e.Ref.Canonical).ToList(),
             result.Written,
             problems,

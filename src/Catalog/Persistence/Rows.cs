@@ -90,8 +90,14 @@ internal sealed class LocationRow
 
     public DateTimeOffset? RefreshedAt { get; set; }
 
-    /// <summary>Problems of the last refresh (errors and warnings), or null when it was clean.</summary>
+    /// <summary>
+    /// The first <see cref="CatalogLimits.MaxProblemsReported"/> problems of the last refresh (errors and warnings), or
+    /// null when it was clean.
+    /// </summary>
     public JsonDocument? Problems { get; set; }
+
+    /// <summary>How many problems the last refresh had, <see cref="Problems"/> and those left out.</summary>
+    public int ProblemCount { get; set; }
 }
 
 internal sealed class HistoryRow

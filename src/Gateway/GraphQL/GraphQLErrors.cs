@@ -3,6 +3,7 @@ using GraphQL;
 using GraphQL.DI;
 using GraphQL.Execution;
 using GraphQLParser.AST;
+using Portal.Catalog;
 using Portal.Catalog.Entities;
 using Portal.Catalog.Model;
 using Portal.Gateway.Failures;
@@ -129,10 +130,12 @@ internal static class GraphQLErrors
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a catalog failure kind without a GraphQL code"),
     };
 
+    /// <summary>The first problems in <c>extensions.problems</c>, and in <c>problemCount</c> how many there are.</summary>
     private static ExecutionError WithProblems(ExecutionError error, IReadOnlyList<CatalogProblem> problems)
     {
         error.Extensions ??= new Dictionary<string, object?>();
-        error.Extensions["problems"] = problems.Select(p => new Dictionary<string, object?>
+        error.Extensions["problemCount"] = problems.Count;
+        error.Extensions["problems"] = problems.Take(CatalogLimits.MaxProblemsReported).Select(p => new Dictionary<string, object?>
         {
             ["level"] = p.Level == ProblemLevel.Error ? "error" : "warning",
             ["source"] = p.Source,

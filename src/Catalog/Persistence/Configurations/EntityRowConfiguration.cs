@@ -78,6 +78,7 @@ internal sealed class LocationRowConfiguration : IEntityTypeConfiguration<Locati
         location.Property(l => l.CreatedAt).HasColumnName("created_at");
         location.Property(l => l.RefreshedAt).HasColumnName("refreshed_at");
         location.Property(l => l.Problems).HasColumnName("problems").HasColumnType("jsonb");
+        location.Property(l => l.ProblemCount).HasColumnName("problem_count");
         location.HasIndex(l => new { l.Type, l.Target }).IsUnique().HasDatabaseName("ix_locations_type_target");
     }
 }

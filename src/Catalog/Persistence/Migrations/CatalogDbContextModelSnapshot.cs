@@ -241,6 +241,10 @@ namespace Portal.Catalog.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<int>("ProblemCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("problem_count");
+
                     b.Property<JsonDocument>("Problems")
                         .HasColumnType("jsonb")
                         .HasColumnName("problems");

@@ -224,7 +224,8 @@ internal static class EntityEndpoints
 
     /// <summary>
     /// <c>POST /validate-entity</c> <c>{entity, location}</c>: 200 when the catalog would accept the entity, else 400
-    /// <c>{errors: [{name, message}]}</c> naming each field and rule (Backstage's shape for this route).
+    /// <c>{errors: [{name, message}]}</c> naming each field and rule (Backstage's shape for this route): the first
+    /// <see cref="CatalogLimits.MaxProblemsReported"/>, then one more error counting the rest, and <c>errorCount</c>.
     /// </summary>
     public static async Task ValidateAsync(HttpContext context, BackstageApiOptions options)
     {
@@ -260,7 +261,7 @@ internal static class EntityEndpoints
         await using var json = BackstageResponses.Start(context, StatusCodes.Status400BadRequest);
         json.WriteStartObject();
         json.WriteStartArray("errors");
-        foreach (var message in errors)
+        foreach (var message in errors.Take(CatalogLimits.MaxProblemsReported))
         {
             json.WriteStartObject();
             json.WriteString("name", "InputError");
@@ -268,7 +269,19 @@ internal static class EntityEndpoints
             json.WriteEndObject();
         }
 
+        // An entity of a thousand bad references has a thousand errors. Backstage's clients show each error of the
+        // list, so the rest are counted in one more error of the same shape (as GraphQL's TOO_MANY_ERRORS does), and
+        // errorCount, a member Backstage does not have, gives the number to a client that wants it without parsing.
+        if (errors.Count > CatalogLimits.MaxProblemsReported)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", "InputError");
+            json.WriteString("message", CatalogProblem.LeftOut(errors.Count));
+            json.WriteEndObject();
+        }
+
         json.WriteEndArray();
+        json.WriteNumber("errorCount", errors.Count);
         json.WriteEndObject();
         BackstageResponses.Finish(json);
     }

@@ -8,8 +8,6 @@ namespace Portal.Gateway.Backstage.Catalog;
 /// <summary>The location routes of Backstage's catalog REST API.</summary>
 internal static class LocationEndpoints
 {
-    private const int MaxProblemsInMessage = 10;
-
     /// <summary><c>GET /locations</c>: <c>[{data: {id, type, target}}]</c>.</summary>
     public static async Task ListAsync(HttpContext context)
     {
@@ -93,8 +91,7 @@ internal static class LocationEndpoints
             if (errors.Count > 0)
             {
                 // As Backstage: a dry run that would not ingest cleanly is refused with what is wrong.
-                throw BackstageApiException.Input(string.Join("; ", errors.Take(MaxProblemsInMessage))
-                    + (errors.Count > MaxProblemsInMessage ? $"; and {errors.Count - MaxProblemsInMessage} more" : ""));
+                throw BackstageApiException.Input(CatalogProblem.Describe(errors));
             }
 
             await using var preJson = BackstageResponses.Start(context, StatusCodes.Status201Created);

@@ -1,4 +1,5 @@
 using GraphQL.Types;
+using Portal.Catalog;
 using Portal.Catalog.Locations;
 
 namespace Portal.Gateway.GraphQL.Catalog;
@@ -13,6 +14,9 @@ public sealed class LocationGraphType : ObjectGraphType<LocationInfo>
         Field<NonNullGraphType<StringGraphType>>("target").Resolve(c => c.Source.Target);
         Field<DateTimeOffsetGraphType>("refreshedAt").Resolve(c => c.Source.RefreshedAt);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProblemGraphType>>>>("problems")
-            .Description("What went wrong in the last read; empty when it was clean.").Resolve(c => c.Source.Problems);
+            .Description($"What went wrong in the last read, the first {CatalogLimits.MaxProblemsReported} (all the location keeps); empty when it was clean.")
+            .Resolve(c => c.Source.Problems);
+        Field<NonNullGraphType<IntGraphType>>("problemCount").Description("How many problems the last read had, listed or not.")
+            .Resolve(c => c.Source.ProblemCount);
     }
 }

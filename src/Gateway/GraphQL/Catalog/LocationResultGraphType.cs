@@ -1,4 +1,5 @@
 using GraphQL.Types;
+using Portal.Catalog;
 using Portal.Catalog.Locations;
 using Portal.Gateway.GraphQL.Execution;
 
@@ -15,7 +16,7 @@ public sealed record LocationResult(LocationOutcome Outcome, bool Exists)
 
     public static LocationResult Of(LocationPreview preview) => new(
         new LocationOutcome(
-            preview.Existing ?? new LocationInfo(Guid.NewGuid(), preview.Type, preview.Target, null, []),
+            preview.Existing ?? new LocationInfo(Guid.NewGuid(), preview.Type, preview.Target, null, [], 0),
             preview.Entities.Select(e => e.Ref.Canonical).ToList(),
             [],
             preview.Problems,
@@ -37,7 +38,11 @@ public sealed class LocationResultGraphType : ObjectGraphType<LocationResult>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<EntityInterface>>>>("entities")
             .Description("The stored entities (for a dry run, those of the location when it is registered already).")
             .Resolve(c => c.Portal().Entities.LoadMany(c.Source.Outcome.EntityRefs, EntitySelection.PartsFor(c)));
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProblemGraphType>>>>("problems").Resolve(c => c.Source.Outcome.Problems);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProblemGraphType>>>>("problems")
+            .Description($"What went wrong reading, processing or writing: the first {CatalogLimits.MaxProblemsReported} (problemCount counts them all).")
+            .Resolve(c => c.Source.Outcome.Problems.Take(CatalogLimits.MaxProblemsReported));
+        Field<NonNullGraphType<IntGraphType>>("problemCount").Description("How many problems there are, listed or not.")
+            .Resolve(c => c.Source.Outcome.Problems.Count);
         Field<NonNullGraphType<IntGraphType>>("created").Resolve(c => c.Source.Outcome.Created);
         Field<NonNullGraphType<IntGraphType>>("updated").Resolve(c => c.Source.Outcome.Updated);
         Field<NonNullGraphType<IntGraphType>>("unchanged").Resolve(c => c.Source.Outcome.Unchanged);
