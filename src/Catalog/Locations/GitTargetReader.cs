@@ -21,7 +21,8 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
     private const int MaxAlternatesBytes = 64 * 1024;
     private const int MaxConfigurationBytes = 64 * 1024;
 
-    // git's own bound: it follows objects/info/alternates of alternates, and ignores nesting past this depth.
+    // git follows objects/info/alternates of alternates to a nesting depth of 5 and ignores deeper ones (with an
+    // error); the catalog refuses a chain past that depth instead, so it never checks fewer folders than git reads.
     private const int MaxAlternateDepth = 5;
     private const int MaxAlternates = 64;
 
