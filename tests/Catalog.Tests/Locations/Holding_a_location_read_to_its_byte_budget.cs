@@ -20,6 +20,52 @@ public sealed class SmallReadBudget : ModuleHost
     };
 }
 
+/// <summary>GitHub <c>git</c> locations against the local stand-in, with the same small budget.</summary>
+public sealed class GitHubWithSmallReadBudget : ModuleHost
+{
+    public GitHubStandIn GitHub { get; private set; } = null!;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Catalog:Locations:RefreshInterval"] = "00:00:00",
+        ["Catalog:Locations:MaxBytesPerRead"] = SmallReadBudget.MaxBytesPerRead.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Catalog:Locations:AllowedHosts:0"] = "github.com",
+        ["Catalog:Locations:GitHub:ApiUrl"] = GitHub.ApiUrl.AbsoluteUri,
+    };
+
+    public override async ValueTask InitializeAsync()
+    {
+        GitHub = await GitHubStandIn.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await GitHub.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class Holding_a_GitHub_read_to_its_byte_budget(GitHubWithSmallReadBudget app) : IClassFixture<GitHubWithSmallReadBudget>
+{
+    [Fact]
+    public async Task The_file_past_the_budget_is_never_downloaded_and_the_read_is_refused()
+    {
+        app.GitHub.Publish("acme/budget", "main",
+            ("catalog/a.yaml", Holding_a_location_read_to_its_byte_budget.ThirtyKilobytes("budget-gh-a")),
+            ("catalog/b.yaml", Holding_a_location_read_to_its_byte_budget.ThirtyKilobytes("budget-gh-b")),
+            ("catalog/c.yaml", Holding_a_location_read_to_its_byte_budget.ThirtyKilobytes("budget-gh-c")));
+        var target = "https://github.com/acme/budget#main:catalog";
+
+        var error = await Assert.ThrowsAsync<LocationReadException>(() =>
+            app.Get<LocationService>().RegisterAsync("git", target, TestContext.Current.CancellationToken));
+
+        Assert.Equal(Holding_a_location_read_to_its_byte_budget.Refusal($"git:{target}"), error.Message);
+        Assert.DoesNotContain(app.GitHub.Requests, request => request.Request.Contains("catalog/c.yaml", StringComparison.Ordinal));
+    }
+}
+
 /// <summary>
 /// One location read pulls in at most <c>Catalog:Locations:MaxBytesPerRead</c> bytes, across its files and every target
 /// its Location entities reach: past it the read is refused whole, naming the location and the limit, whatever reads it.
@@ -35,9 +81,9 @@ public sealed class Holding_a_location_read_to_its_byte_budget(SmallReadBudget a
     private EntityQueryService Queries => app.Get<EntityQueryService>();
 
     /// <summary>A valid descriptor of about 30 KB: each is well under the file limit, three are over the read's budget.</summary>
-    private static string ThirtyKilobytes(string name) => CatalogFolder.Component(name) + "\n# " + new string('x', 30 * 1024) + "\n";
+    internal static string ThirtyKilobytes(string name) => CatalogFolder.Component(name) + "\n# " + new string('x', 30 * 1024) + "\n";
 
-    private static string Refusal(string location) =>
+    internal static string Refusal(string location) =>
         $"Location {location} pulls in more than {SmallReadBudget.MaxBytesPerRead} bytes of descriptor files in one read (Catalog:Locations:MaxBytesPerRead); the read was refused and nothing of it is ingested.";
 
     [Fact]
