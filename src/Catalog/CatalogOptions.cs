@@ -42,6 +42,13 @@ public sealed class LocationOptions
     [Range(1, 1_000_000)]
     public int MaxFiles { get; set; } = 10_000;
 
+    /// <summary>
+    /// Most bytes of descriptor files one location read may pull in, across every file and every target it reaches
+    /// (each file is also held to <c>Catalog:Descriptors:MaxFileBytes</c>). Past it the whole read is refused.
+    /// </summary>
+    [Range(typeof(long), "1024", "17179869184")]
+    public long MaxBytesPerRead { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>GitHub access for <c>git</c> targets on GitHub (or GitHub Enterprise).</summary>
     public GitHubOptions GitHub { get; set; } = new();
 

@@ -17,6 +17,9 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
 
     public string Type => "file";
 
+    public Task<string> ValidateAsync(string target, CancellationToken cancellationToken) => Task.FromResult(Validate(target));
+
+    /// <summary>The synchronous check of <see cref="ValidateAsync"/>: it only looks at paths and links.</summary>
     public string Validate(string target)
     {
         if (string.IsNullOrWhiteSpace(target))
@@ -42,14 +45,14 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
         return full;
     }
 
-    public async Task<IReadOnlyList<TargetFile>> ReadAsync(string target, int maxFiles, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TargetFile>> ReadAsync(string target, int maxFiles, LocationReadBudget budget, CancellationToken cancellationToken)
     {
         var path = Validate(target);
         var maxBytes = options.Value.Descriptors.MaxFileBytes;
         var real = RealPath(path);
         if (File.Exists(real))
         {
-            return [await ReadOneAsync(path, real, maxBytes, cancellationToken)];
+            return [await ReadOneAsync(path, real, maxBytes, budget, cancellationToken)];
         }
 
         if (!Directory.Exists(real))
@@ -90,7 +93,7 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
                     CheckRealPath(file, realFile, realRoots);
                 }
 
-                read.Add(await ReadOneAsync(file, realFile, maxBytes, cancellationToken));
+                read.Add(await ReadOneAsync(file, realFile, maxBytes, budget, cancellationToken));
             }
             catch (Exception exception) when (exception is LocationReadException or LocationForbiddenException)
             {
@@ -189,7 +192,7 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(declaringSource) ?? "/", target));
 
     /// <summary>Reads <paramref name="real"/> (links resolved, so sizes are the target's), reporting it as <paramref name="path"/>.</summary>
-    private static async Task<TargetFile> ReadOneAsync(string path, string real, int maxBytes, CancellationToken cancellationToken)
+    private static async Task<TargetFile> ReadOneAsync(string path, string real, int maxBytes, LocationReadBudget budget, CancellationToken cancellationToken)
     {
         try
         {
@@ -225,6 +228,7 @@ internal sealed class FileTargetReader(IOptions<CatalogOptions> options, IHostEn
                     throw TooLarge(path, null, maxBytes);
                 }
 
+                budget.Take(count);
                 buffer.Write(chunk, 0, count);
             }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Enumeration;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Hosting;
@@ -18,15 +19,34 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
     private static readonly TimeSpan GitTimeout = TimeSpan.FromSeconds(30);
     private const int MaxErrorCharacters = 4 * 1024;
     private const int MaxAlternatesBytes = 64 * 1024;
+    private const int MaxConfigurationBytes = 64 * 1024;
 
-    // Configuration given on the command line wins over the repository's own: nothing a repository says is run.
+    // git follows objects/info/alternates of alternates to a nesting depth of 5 and ignores deeper ones (with an
+    // error); the catalog refuses a chain past that depth instead, so it never checks fewer folders than git reads.
+    private const int MaxAlternateDepth = 5;
+    private const int MaxAlternates = 64;
+
+    // Loose objects are checked for links one directory entry at a time (readdir gives the type; no file is opened).
+    // That is cheap but grows with the repository, so it is bounded: git packs loose objects at 6,700 (gc.auto), and a
+    // repository holding far more than that is refused rather than scanned without limit.
+    private const int MaxLooseObjects = 100_000;
+
+    // Configuration given on the command line wins over the repository's own: nothing a repository says is run. The
+    // repository's configuration is also refused outright when it sets any of these (see ConfigurationRefusal): this
+    // list still holds should it change between that check and a later git command.
     private static readonly string[] SafeConfiguration =
     [
         "-c", "core.hooksPath=/dev/null",
         "-c", "core.fsmonitor=false",
         "-c", "core.pager=cat",
+        "-c", "core.askPass=",
+        "-c", "core.attributesFile=/dev/null",
         "-c", "diff.external=",
         "-c", "protocol.allow=never",
+
+        // A protocol's own setting outranks protocol.allow, so the ones a local repository could name are set too.
+        "-c", "protocol.file.allow=never",
+        "-c", "protocol.ext.allow=never",
         "-c", "core.sshCommand=false",
         "-c", "credential.helper=",
     ];
@@ -38,26 +58,26 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
 
     public string Type => "git";
 
-    public string Validate(string target)
+    public async Task<string> ValidateAsync(string target, CancellationToken cancellationToken)
     {
         var parsed = Parse(target);
         if (parsed.GitHub is null)
         {
-            // Where the repository really keeps its data is known only by asking git: one short call, bounded by the
-            // git timeout. Validate is synchronous, and no synchronization context runs here, so waiting is safe.
+            // Where the repository really keeps its data is known only by asking git: bounded by the git timeout and by
+            // the caller's token (a request's time limit), which stops git.
             var files = new FileTargetReader(options, environment);
-            LocateAsync(files, files.Validate(parsed.Repository), parsed, CancellationToken.None).GetAwaiter().GetResult();
+            await LocateAsync(files, files.Validate(parsed.Repository), parsed, cancellationToken);
         }
 
         return parsed.ToString();
     }
 
-    public async Task<IReadOnlyList<TargetFile>> ReadAsync(string target, int maxFiles, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TargetFile>> ReadAsync(string target, int maxFiles, LocationReadBudget budget, CancellationToken cancellationToken)
     {
         var parsed = Parse(target);
         return parsed.GitHub is { } repository
-            ? await ReadGitHubAsync(parsed, repository.Owner, repository.Name, maxFiles, cancellationToken)
-            : await ReadLocalAsync(parsed, maxFiles, cancellationToken);
+            ? await ReadGitHubAsync(parsed, repository.Owner, repository.Name, maxFiles, budget, cancellationToken)
+            : await ReadLocalAsync(parsed, maxFiles, budget, cancellationToken);
     }
 
     public bool IsRemote(string target) => Parse(target).GitHub is not null;
@@ -138,7 +158,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
         return new GitTarget(repository, reference, path, gitHub);
     }
 
-    private async Task<IReadOnlyList<TargetFile>> ReadLocalAsync(GitTarget target, int maxFiles, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<TargetFile>> ReadLocalAsync(GitTarget target, int maxFiles, LocationReadBudget budget, CancellationToken cancellationToken)
     {
         // Located again, not only when the target was validated: a .git file or alternates may change between reads.
         var files = new FileTargetReader(options, environment);
@@ -184,7 +204,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
             try
             {
                 // cat-file is plumbing: the blob's bytes as stored, never through textconv, filters or a pager.
-                read.Add(new TargetFile(source.ToString(), await GitAsync(gitDirectory, ["cat-file", "blob", $"{target.Reference}:{path}"], source, cancellationToken)));
+                read.Add(new TargetFile(source.ToString(), await GitAsync(gitDirectory, ["cat-file", "blob", $"{target.Reference}:{path}"], source, cancellationToken, budget: budget)));
             }
             catch (LocationReadException exception) when (type == "tree")
             {
@@ -199,11 +219,15 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
     /// <summary>
     /// Where the repository at <paramref name="repository"/> really keeps its data, refused unless every part lies under
     /// the file roots: a <c>.git</c> file (<c>gitdir: /elsewhere</c>), a linked worktree's common directory, a
-    /// linked objects folder, alternates and the work tree can each lead out of a folder that is itself under a root.
-    /// Returns the git directory, links resolved, which every later command names: what is read is what was checked.
+    /// linked objects folder, alternates (and theirs) and the work tree can each lead out of a folder that is itself
+    /// under a root, and so can a symbolic link inside an objects folder. The repository's configuration is refused
+    /// when it can run a program or include another file. Returns the git directory, links resolved, which every later
+    /// command names: what is read is what was checked.
     /// </summary>
     private async Task<string> LocateAsync(FileTargetReader files, string repository, GitTarget target, CancellationToken cancellationToken)
     {
+        // git has read the repository's configuration (includes too) by the time it answers; it runs nothing of it
+        // (SafeConfiguration), and the configuration is checked below before any object is read.
         var lines = (await GitAsync(repository, ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-inside-work-tree"], target, cancellationToken, discover: true))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries);
         if (lines.Length != 3)
@@ -223,12 +247,222 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
             files.RequireUnderRoots(target.ToString(), workTree, "work tree");
         }
 
-        foreach (var alternate in await AlternatesAsync(FileTargetReader.RealPath(objects), target, cancellationToken))
+        await RequireSafeConfigurationAsync(files, gitDirectory, commonDirectory, target, cancellationToken);
+        if (!environment.IsDevelopment())
         {
-            files.RequireUnderRoots(target.ToString(), alternate, "git objects (through objects/info/alternates)");
+            await RequireConfinedObjectsAsync(files, FileTargetReader.RealPath(objects), target, cancellationToken);
         }
 
         return gitDirectory;
+    }
+
+    /// <summary>
+    /// Every objects folder git reads for the repository, each checked before it is trusted: the repository's own, then
+    /// the ones its <c>objects/info/alternates</c> lists, and theirs, to git's own depth. Each must really lie under a
+    /// root and hold no symbolic link (<see cref="RequireNoLinks"/>); a chain deeper than git follows, a loop, or more
+    /// than <see cref="MaxAlternates"/> folders is refused.
+    /// </summary>
+    private static async Task RequireConfinedObjectsAsync(FileTargetReader files, string objects, GitTarget target, CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal) { objects };
+        var chain = new List<string> { objects };
+        await VisitAsync(objects, 0);
+
+        async Task VisitAsync(string directory, int depth)
+        {
+            // Links first: the alternates file read next is one of the entries checked.
+            RequireNoLinks(directory, target);
+            foreach (var alternate in await AlternatesAsync(directory, target, cancellationToken))
+            {
+                files.RequireUnderRoots(target.ToString(), alternate, "git objects (through objects/info/alternates)");
+                var real = FileTargetReader.RealPath(alternate);
+                if (chain.Contains(real))
+                {
+                    throw new LocationForbiddenException(
+                        $"{target} cannot be read: the alternates of its git objects loop ({string.Join(" -> ", chain)} -> {real}).");
+                }
+
+                if (!seen.Add(real))
+                {
+                    continue;
+                }
+
+                if (depth + 1 > MaxAlternateDepth)
+                {
+                    throw new LocationForbiddenException(
+                        $"{target} cannot be read: its git objects borrow through alternates more than {MaxAlternateDepth} levels deep ({string.Join(" -> ", chain)} -> {real}).");
+                }
+
+                if (seen.Count > MaxAlternates + 1)
+                {
+                    throw new LocationForbiddenException($"{target} cannot be read: its git objects borrow from more than {MaxAlternates} alternate folders.");
+                }
+
+                if (Directory.Exists(real))
+                {
+                    chain.Add(real);
+                    await VisitAsync(real, depth + 1);
+                    chain.RemoveAt(chain.Count - 1);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refuses an objects folder holding a symbolic link where git reads: its own entries, <c>pack/*</c>, <c>info/*</c>
+    /// (and <c>info/commit-graphs/*</c>), the fan-out folders and the loose objects in them. git never makes links
+    /// there, and one would read another repository's objects (or any file) from outside the roots.
+    /// </summary>
+    private static void RequireNoLinks(string objects, GitTarget target)
+    {
+        var loose = 0;
+        foreach (var entry in Entries(objects, target))
+        {
+            var path = Path.Combine(objects, entry.Name);
+            if (entry.IsLink)
+            {
+                throw Linked(target, path);
+            }
+
+            if (!entry.IsDirectory)
+            {
+                continue;
+            }
+
+            var fanOut = entry.Name.Length == 2 && Uri.IsHexDigit(entry.Name[0]) && Uri.IsHexDigit(entry.Name[1]);
+            if (!fanOut && entry.Name is not ("pack" or "info"))
+            {
+                continue;
+            }
+
+            foreach (var inner in Entries(path, target))
+            {
+                if (fanOut && ++loose > MaxLooseObjects)
+                {
+                    throw new LocationForbiddenException(
+                        $"{target} cannot be read: its git objects {objects} hold more than {MaxLooseObjects} loose objects; pack them (git gc) first.");
+                }
+
+                if (inner.IsLink)
+                {
+                    throw Linked(target, Path.Combine(path, inner.Name));
+                }
+
+                if (entry.Name == "info" && inner.Name == "commit-graphs" && inner.IsDirectory)
+                {
+                    foreach (var graph in Entries(Path.Combine(path, inner.Name), target))
+                    {
+                        if (graph.IsLink)
+                        {
+                            throw Linked(target, Path.Combine(path, inner.Name, graph.Name));
+                        }
+                    }
+                }
+            }
+        }
+
+        static LocationForbiddenException Linked(GitTarget target, string path) => new(
+            $"{target} cannot be read: {path} is a symbolic link (to {new FileInfo(path).LinkTarget}), and the catalog follows no link inside git objects.");
+    }
+
+    /// <summary>The entries of a folder, named, as the directory listing types them (a link is not followed).</summary>
+    private static List<(string Name, bool IsLink, bool IsDirectory)> Entries(string folder, GitTarget target)
+    {
+        try
+        {
+            return new FileSystemEnumerable<(string, bool, bool)>(
+                folder,
+                (ref entry) => (entry.FileName.ToString(), (entry.Attributes & FileAttributes.ReparsePoint) != 0, entry.IsDirectory),
+                new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false }).ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new LocationReadException($"{target} cannot be read: {folder} cannot be listed ({exception.Message}).");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a repository whose own configuration (<c>config</c>, and <c>config.worktree</c> of the common and the
+    /// git directory) includes another file or sets a key that can run a program or send git to another file or
+    /// place (see <see cref="ConfigurationRefusal"/>). Each file must lie under a root and be at most
+    /// <see cref="MaxConfigurationBytes"/>; git itself lists it (<c>--no-includes</c>), so it is parsed as git parses it.
+    /// </summary>
+    private async Task RequireSafeConfigurationAsync(
+        FileTargetReader files, string gitDirectory, string commonDirectory, GitTarget target, CancellationToken cancellationToken)
+    {
+        string[] candidates = [Path.Combine(commonDirectory, "config"), Path.Combine(commonDirectory, "config.worktree"), Path.Combine(gitDirectory, "config.worktree")];
+        foreach (var file in candidates.Distinct(StringComparer.Ordinal))
+        {
+            if (!File.Exists(file))
+            {
+                continue;
+            }
+
+            files.RequireUnderRoots(target.ToString(), file, "git configuration");
+            var real = FileTargetReader.RealPath(file);
+            if (new FileInfo(real).Length > MaxConfigurationBytes)
+            {
+                throw new LocationForbiddenException($"{target} cannot be read: its git configuration {real} is larger than {MaxConfigurationBytes} bytes.");
+            }
+
+            var listing = await GitAsync(gitDirectory, ["config", "--file", real, "--no-includes", "--list", "-z"], target, cancellationToken);
+            foreach (var item in listing.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var newline = item.IndexOf('\n', StringComparison.Ordinal);
+                var key = newline < 0 ? item : item[..newline];
+                var value = newline < 0 ? "" : item[(newline + 1)..];
+                if (ConfigurationRefusal(key, value) is { } why)
+                {
+                    throw new LocationForbiddenException(
+                        $"{target} cannot be read: its git configuration {real} sets {key}, which {why}; the catalog reads no repository whose configuration can.");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Why a key of a repository's configuration is refused, or null. The catalog runs only plumbing (rev-parse,
+    /// cat-file, ls-tree, config), which needs none of these; refusing them, rather than trusting that no git command
+    /// it runs ever honours them, keeps a repository data whatever git version reads it.
+    /// </summary>
+    /// <param name="key">As git lists it: section and name lower-case, a subsection as written.</param>
+    /// <param name="value">The value (empty for a key without one).</param>
+    internal static string? ConfigurationRefusal(string key, string value)
+    {
+        var first = key.IndexOf('.', StringComparison.Ordinal);
+        var last = key.LastIndexOf('.');
+        if (first < 0)
+        {
+            return null;
+        }
+
+        const string Runs = "can run a program";
+        const string Redirects = "sends git to another file or place";
+        var section = key[..first].ToLowerInvariant();
+        var subsection = first == last ? null : key[(first + 1)..last];
+        var name = key[(last + 1)..].ToLowerInvariant();
+        return (section, subsection, name) switch
+        {
+            ("include" or "includeif", _, _) => "includes another file",
+            ("filter" or "uploadpack" or "pager" or "alias", _, _) => Runs,
+            ("diff", null, "external") or ("diff", not null, "textconv" or "command") or ("merge", not null, "driver") => Runs,
+            ("core", null, "fsmonitor") when !IsBoolean(value) => Runs,
+            ("core", null, "sshcommand" or "gitproxy" or "askpass" or "editor" or "pager" or "alternaterefscommand") => Runs,
+            ("core", null, "hookspath") => Runs,
+            ("core", null, "attributesfile" or "excludesfile") => Redirects,
+            ("remote", not null, "uploadpack" or "receivepack" or "vcs") => Runs,
+            ("credential", _, "helper") or ("gpg", _, "program") or ("sequence", null, "editor") => Runs,
+            ("submodule", not null, "update") when value.StartsWith('!') => Runs,
+            ("protocol", _, _) => Redirects,
+            _ => null,
+        };
+
+        static bool IsBoolean(string value) =>
+            value.Length == 0 || value.ToLowerInvariant() is "true" or "false" or "yes" or "no" or "on" or "off" or "1" or "0";
     }
 
     /// <summary>The object folders listed in <c>objects/info/alternates</c>, absolute; git reads objects from them too.</summary>
@@ -242,7 +476,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
 
         if (file.Length > MaxAlternatesBytes)
         {
-            throw new LocationReadException($"{target} cannot be read: its objects/info/alternates is larger than {MaxAlternatesBytes} bytes.");
+            throw new LocationReadException($"{target} cannot be read: {file.FullName} is larger than {MaxAlternatesBytes} bytes.");
         }
 
         var alternates = new List<string>();
@@ -256,9 +490,10 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
             // git unquotes C-style quoted paths; rather than parse them the same way, such a repository is not read.
             if (line.StartsWith('"'))
             {
-                throw new LocationForbiddenException($"{target} lists a quoted path in objects/info/alternates, which the catalog does not follow.");
+                throw new LocationForbiddenException($"{target} lists a quoted path in {file.FullName}, which the catalog does not follow.");
             }
 
+            // Relative to the objects folder whose file lists it, links resolved, as git resolves it.
             alternates.Add(Path.GetFullPath(line, objects));
         }
 
@@ -280,8 +515,10 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
     /// <param name="source">The target read, for messages.</param>
     /// <param name="cancellationToken">Stops git.</param>
     /// <param name="discover">Whether git finds the repository itself (only to locate it: see <see cref="LocateAsync"/>).</param>
+    /// <param name="budget">For a descriptor file's bytes: the location read's budget they are taken from.</param>
     private async Task<string> GitAsync(
-        string repository, IReadOnlyList<string> arguments, GitTarget source, CancellationToken cancellationToken, bool discover = false)
+        string repository, IReadOnlyList<string> arguments, GitTarget source, CancellationToken cancellationToken, bool discover = false,
+        LocationReadBudget? budget = null)
     {
         var start = new ProcessStartInfo("git")
         {
@@ -329,6 +566,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
                     throw new LocationReadException($"{source} is over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).");
                 }
 
+                budget?.Take(Encoding.UTF8.GetByteCount(buffer, 0, read));
                 output.Append(buffer, 0, read);
             }
 
@@ -368,7 +606,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
     }
 
     private async Task<IReadOnlyList<TargetFile>> ReadGitHubAsync(
-        GitTarget target, string owner, string name, int maxFiles, CancellationToken cancellationToken)
+        GitTarget target, string owner, string name, int maxFiles, LocationReadBudget budget, CancellationToken cancellationToken)
     {
         var client = _gitHub.Value;
         try
@@ -393,7 +631,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
                 // The contents API answers a file path with that one file, and a folder path with its entries.
                 if (listed == 1 && contents.Count == 1 && contents[0].Type == ContentType.File && contents[0].Path == target.Path)
                 {
-                    return [await DownloadAsync(client, owner, name, contents[0], target)];
+                    return [await DownloadAsync(client, owner, name, contents[0], target, budget)];
                 }
 
                 foreach (var entry in contents)
@@ -411,7 +649,7 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
 
                         try
                         {
-                            files.Add(await DownloadAsync(client, owner, name, entry, target));
+                            files.Add(await DownloadAsync(client, owner, name, entry, target, budget));
                         }
                         catch (LocationReadException exception)
                         {
@@ -455,7 +693,8 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
     }
 
     /// <summary>The file's bytes; the size the listing gave is checked first, so an oversized file is never downloaded.</summary>
-    private async Task<TargetFile> DownloadAsync(GitHubClient client, string owner, string name, RepositoryContent entry, GitTarget target)
+    private async Task<TargetFile> DownloadAsync(
+        GitHubClient client, string owner, string name, RepositoryContent entry, GitTarget target, LocationReadBudget budget)
     {
         var source = target with { Path = entry.Path };
         var maxBytes = options.Value.Descriptors.MaxFileBytes;
@@ -464,11 +703,17 @@ internal sealed partial class GitTargetReader(IOptions<CatalogOptions> options, 
             throw new LocationReadException($"{source} is {entry.Size} bytes, over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).");
         }
 
+        // The listed size is checked against the read's budget too, so a file past it is never downloaded.
+        budget.Require(entry.Size);
         var raw = await client.Repository.Content.GetRawContentByRef(owner, name, entry.Path, target.Reference)
             ?? throw new LocationReadException($"{source} cannot be read: GitHub sent no raw content for it.");
-        return raw.Length > maxBytes
-            ? throw new LocationReadException($"{source} is over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).")
-            : new TargetFile(source.ToString(), Encoding.UTF8.GetString(raw));
+        if (raw.Length > maxBytes)
+        {
+            throw new LocationReadException($"{source} is over the limit of {maxBytes} bytes (Catalog:Descriptors:MaxFileBytes).");
+        }
+
+        budget.Take(raw.Length);
+        return new TargetFile(source.ToString(), Encoding.UTF8.GetString(raw));
     }
 
     /// <summary>

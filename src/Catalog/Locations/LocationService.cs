@@ -121,7 +121,7 @@ public sealed class LocationService
     internal async Task<LocationOutcome?> RegisterAsync(
         string type, string target, InboxClaim? claim, string? actor, CancellationToken cancellationToken)
     {
-        target = Reader(type).Validate(target);
+        target = await Reader(type).ValidateAsync(target, cancellationToken);
         var read = await ReadAsync(type, target, cancellationToken);
         if (read.RootUnreadable is { } rootError)
         {
@@ -168,7 +168,9 @@ public sealed class LocationService
     /// </summary>
     internal async Task AnswerAsync(InboxClaim claim, RegisterLocation command, string? failure, CancellationToken cancellationToken)
     {
-        var existing = failure is null ? await FindAsync(command.Type, Reader(command.Type).Validate(command.Target), cancellationToken) : null;
+        var existing = failure is null
+            ? await FindAsync(command.Type, await Reader(command.Type).ValidateAsync(command.Target, cancellationToken), cancellationToken)
+            : null;
         await using var write = await _writeGate.BeginAsync(command.RequestedBy ?? "bus", cancellationToken);
         if (!await claim.TryAsync(write.Connection, cancellationToken))
         {
@@ -207,7 +209,7 @@ public sealed class LocationService
     /// </summary>
     public async Task<LocationPreview> PreviewAsync(string type, string target, CancellationToken cancellationToken)
     {
-        target = Reader(type).Validate(target);
+        target = await Reader(type).ValidateAsync(target, cancellationToken);
         var existing = await FindAsync(type, target, cancellationToken);
         var read = await ReadAsync(type, target, cancellationToken);
         if (read.RootUnreadable is { } rootError)
@@ -373,8 +375,25 @@ public sealed class LocationService
         ? reader
         : throw new LocationForbiddenException($"Unknown location type '{type}'; use one of: {string.Join(", ", _readers.Keys)}.");
 
-    /// <summary>Reads the target and everything its Location entities point at, breadth first, within the limits.</summary>
+    /// <summary>
+    /// Reads the target and everything its Location entities point at, breadth first, within the limits. A read past
+    /// <c>Catalog:Locations:MaxBytesPerRead</c> is refused whole: nothing of it is ingested, and the location's root is
+    /// reported unreadable (a registration or dry run fails; a refresh keeps what the location had).
+    /// </summary>
     private async Task<LocationRead> ReadAsync(string type, string target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadWithinAsync(type, target, new LocationReadBudget($"{type}:{target}", _options.Value.Locations.MaxBytesPerRead), cancellationToken);
+        }
+        catch (LocationBudgetExceededException exception)
+        {
+            var problem = new CatalogProblem(ProblemLevel.Error, target, null, null, exception.Message);
+            return new LocationRead([], [problem], Complete: false, RootUnreadable: problem);
+        }
+    }
+
+    private async Task<LocationRead> ReadWithinAsync(string type, string target, LocationReadBudget budget, CancellationToken cancellationToken)
     {
         var limits = _options.Value.Locations;
         var entities = new List<ProcessedEntity>();
@@ -396,7 +415,7 @@ public sealed class LocationService
             IReadOnlyList<TargetFile> read;
             try
             {
-                read = await Reader(next.Type).ReadAsync(next.Target, limits.MaxFiles - files, cancellationToken);
+                read = await Reader(next.Type).ReadAsync(next.Target, limits.MaxFiles - files, budget, cancellationToken);
             }
             catch (Exception exception) when (exception is LocationReadException or LocationForbiddenException)
             {

@@ -16,7 +16,9 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
 
     public string Type => "url";
 
-    public string Validate(string target)
+    public Task<string> ValidateAsync(string target, CancellationToken cancellationToken) => Task.FromResult(Validate(target));
+
+    private string Validate(string target)
     {
         if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
@@ -43,7 +45,7 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
         return uri.AbsoluteUri;
     }
 
-    public async Task<IReadOnlyList<TargetFile>> ReadAsync(string target, int maxFiles, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TargetFile>> ReadAsync(string target, int maxFiles, LocationReadBudget budget, CancellationToken cancellationToken)
     {
         var uri = new Uri(Validate(target));
         var client = clients.CreateClient(HttpClientName);
@@ -77,7 +79,7 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
                     throw new LocationReadException($"{uri} {why}.");
                 }
 
-                return [new TargetFile(uri.AbsoluteUri, await ReadBoundedAsync(response, uri, timeout.Token))];
+                return [new TargetFile(uri.AbsoluteUri, await ReadBoundedAsync(response, uri, budget, timeout.Token))];
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -94,12 +96,17 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
 
     public string Resolve(string declaringSource, string target) => new Uri(new Uri(declaringSource), target).AbsoluteUri;
 
-    private async Task<string> ReadBoundedAsync(HttpResponseMessage response, Uri uri, CancellationToken cancellationToken)
+    private async Task<string> ReadBoundedAsync(HttpResponseMessage response, Uri uri, LocationReadBudget budget, CancellationToken cancellationToken)
     {
         var limit = options.Value.Descriptors.MaxFileBytes;
         if (response.Content.Headers.ContentLength > limit)
         {
             throw new LocationReadException($"{uri} is over the limit of {limit} bytes (Catalog:Descriptors:MaxFileBytes).");
+        }
+
+        if (response.Content.Headers.ContentLength is { } length)
+        {
+            budget.Require(length);
         }
 
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -113,6 +120,7 @@ internal sealed class UrlTargetReader(IHttpClientFactory clients, IOptions<Catal
                 throw new LocationReadException($"{uri} is over the limit of {limit} bytes (Catalog:Descriptors:MaxFileBytes).");
             }
 
+            budget.Take(read);
             buffer.Write(chunk, 0, read);
         }
 

@@ -39,6 +39,23 @@ public sealed class Holding_linked_fields_to_the_link_rule
     }
 
     [Theory]
+    [InlineData("backstage.io/managed-by-location", "url:javascript:alert(1)", "the managing location")]
+    [InlineData("backstage.io/managed-by-origin-location", "url:data:text/html,x", "the origin location")]
+    [InlineData("backstage.io/techdocs-ref", "url:javascript:alert(1)", "the TechDocs location")]
+    [InlineData("backstage.io/techdocs-ref", "url:file:///etc/passwd", "the TechDocs location")]
+    public void The_other_location_annotations_in_url_form_must_hold_an_http_url(string key, string value, string what)
+    {
+        var problem = Descriptor.Reject(Descriptor.Component(metadata: $"annotations:\n  {key}: '{value}'"));
+
+        Assert.Equal($"metadata.annotations.{key}", problem.Field);
+        Assert.Equal(
+            $"{what} of component:default/payments-api, \"{value}\", is not url: followed by an absolute http, https or mailto URL",
+            problem.Message);
+    }
+
+    [Theory]
+    [InlineData("backstage.io/managed-by-origin-location: 'url:https://github.com/acme/catalog/blob/main/all.yaml'")]
+    [InlineData("backstage.io/techdocs-ref: 'url:https://github.com/acme/payments/tree/main/'")]
     [InlineData("backstage.io/view-url: 'https://github.com/acme/payments/tree/main/'")]
     [InlineData("backstage.io/edit-url: 'https://github.com/acme/payments/edit/main/catalog-info.yaml'")]
     [InlineData("backstage.io/source-location: 'url:https://github.com/acme/payments/tree/main/'")]

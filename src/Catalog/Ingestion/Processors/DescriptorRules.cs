@@ -41,14 +41,27 @@ internal static partial class DescriptorRules
 
     /// <summary>
     /// Annotations whose value a portal links to: Backstage's <c>view-url</c> and <c>edit-url</c>, and by convention
-    /// any key ending in <c>-url</c> or <c>/url</c>. (<c>backstage.io/source-location</c> is a link only in its
-    /// <c>url:</c> form; see <see cref="SourceLocationAnnotation"/>.)
+    /// any key ending in <c>-url</c> or <c>/url</c>. (Location annotations such as <c>backstage.io/source-location</c> are
+    /// links only in their <c>url:</c> form; see <see cref="LocationAnnotations"/>.)
     /// </summary>
     public static bool IsUrlAnnotation(string key) =>
         key.EndsWith("-url", StringComparison.OrdinalIgnoreCase) || key.EndsWith("/url", StringComparison.OrdinalIgnoreCase);
 
     /// <summary><c>&lt;type&gt;:&lt;target&gt;</c>, as Backstage writes locations; a portal links to it when the type is <c>url</c>.</summary>
     public const string SourceLocationAnnotation = "backstage.io/source-location";
+
+    /// <summary>
+    /// The annotations that hold a location, <c>&lt;type&gt;:&lt;target&gt;</c> as Backstage writes them, and what each
+    /// one's location is, as a problem names it. A portal links to one whose type is <c>url</c> (the managing file, the
+    /// source, the TechDocs), so in that form it follows the link rule; other types (<c>file:</c>, <c>dir:</c>) are not links.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> LocationAnnotations = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [SourceLocationAnnotation] = "the source location",
+        ["backstage.io/managed-by-location"] = "the managing location",
+        ["backstage.io/managed-by-origin-location"] = "the origin location",
+        ["backstage.io/techdocs-ref"] = "the TechDocs location",
+    };
 
     public static bool IsValidObjectName(ReadOnlySpan<char> value) => value.Length is >= 1 and <= 63 && ObjectName().IsMatch(value);
 

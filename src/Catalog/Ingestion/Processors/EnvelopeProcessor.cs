@@ -211,15 +211,15 @@ public sealed class EnvelopeProcessor : IEntityProcessor
 
     /// <summary>
     /// Annotations a portal renders as links are held to the rule of <c>metadata.links</c>. An empty value links to
-    /// nothing and is kept; a source location of another type (<c>file:</c>, <c>github:</c>) is not a link.
+    /// nothing and is kept; a location annotation of another type (<c>file:</c>, <c>dir:</c>) is not a link.
     /// </summary>
     private static void ValidateLinkedAnnotation(EntityProcessingContext context, string field, string key, string value, string entity)
     {
-        if (key == DescriptorRules.SourceLocationAnnotation)
+        if (DescriptorRules.LocationAnnotations.TryGetValue(key, out var location))
         {
             if (value.StartsWith("url:", StringComparison.Ordinal) && !DescriptorRules.IsSafeUrl(value["url:".Length..]))
             {
-                context.Error(field, $"the source location of {entity}, {DescriptorText.Quote(value)}, is not url: followed by {DescriptorRules.UrlRule}");
+                context.Error(field, $"{location} of {entity}, {DescriptorText.Quote(value)}, is not url: followed by {DescriptorRules.UrlRule}");
             }
         }
         else if (DescriptorRules.IsUrlAnnotation(key) && !DescriptorRules.IsSafeUrl(value))

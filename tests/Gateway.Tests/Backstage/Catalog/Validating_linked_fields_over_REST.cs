@@ -9,6 +9,9 @@ public sealed class Validating_linked_fields_over_REST(PortalApp app) : IClassFi
     [Theory]
     [InlineData("backstage.io/edit-url", "javascript:alert(1)", "the link of component:default/linked")]
     [InlineData("backstage.io/source-location", "url:javascript:alert(1)", "the source location of component:default/linked")]
+    [InlineData("backstage.io/managed-by-location", "url:javascript:alert(1)", "the managing location of component:default/linked")]
+    [InlineData("backstage.io/managed-by-origin-location", "url:javascript:alert(1)", "the origin location of component:default/linked")]
+    [InlineData("backstage.io/techdocs-ref", "url:javascript:alert(1)", "the TechDocs location of component:default/linked")]
     [InlineData("acme.com/grafana-url", "data:text/html,<script>alert(1)</script>", "the link of component:default/linked")]
     public async Task A_script_url_in_a_linked_annotation_is_a_400_naming_entity_field_and_rule(string key, string value, string entity)
     {
