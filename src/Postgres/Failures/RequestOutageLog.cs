@@ -8,7 +8,9 @@ namespace Portal.Postgres.Failures;
 /// The <see cref="OutageLog"/> of the request surfaces (REST, GraphQL): a request that failed because the database is
 /// away or overloaded reports it here instead of logging a stack trace of its own. A request cannot tell when the
 /// outage ends (most requests that succeed meanwhile never needed the database), so from the first failure on this asks
-/// the database itself, one <c>SELECT 1</c> at a time with backoff, and ends the outage when it answers.
+/// the database itself, one <c>SELECT 1</c> at a time with backoff, and ends the outage when it answers and no request
+/// has failed for <see cref="QuietPeriod"/>. (Under sustained overload, an exhausted pool, the probe gets a connection
+/// now and then while requests go on failing: that is one outage, not one per probe.)
 /// </summary>
 public sealed class RequestOutageLog : IDisposable
 {
@@ -16,10 +18,14 @@ public sealed class RequestOutageLog : IDisposable
     private static readonly TimeSpan MaxProbeDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long requests must have stopped failing, beside the probe's answer, for the outage to be over.</summary>
+    public static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(2);
+
     private readonly OutageLog _log;
     private readonly IServiceProvider _services;
     private readonly CancellationTokenSource _stopping = new();
     private int _probing;
+    private long _lastFailureAt;
 
     public RequestOutageLog(IServiceProvider services, ILogger<RequestOutageLog> logger)
     {
@@ -33,6 +39,7 @@ public sealed class RequestOutageLog : IDisposable
     /// <summary>Counts a request that failed for want of the database; the first of an outage is logged with its exception.</summary>
     public void Failed(Exception exception)
     {
+        Volatile.Write(ref _lastFailureAt, Environment.TickCount64);
         _log.Failed(exception);
         EnsureProbe();
     }
@@ -67,7 +74,10 @@ public sealed class RequestOutageLog : IDisposable
                 {
                     await using var command = dataSource.CreateCommand("SELECT 1");
                     await command.ExecuteScalarAsync(timeout.Token);
-                    _log.Succeeded();
+                    if (Environment.TickCount64 - Volatile.Read(ref _lastFailureAt) >= QuietPeriod.TotalMilliseconds)
+                    {
+                        _log.Succeeded();
+                    }
                 }
 #pragma warning disable CA1031 // Whatever the probe meets, the database has not answered yet: ask again later.
                 catch (Exception) when (!_stopping.IsCancellationRequested)

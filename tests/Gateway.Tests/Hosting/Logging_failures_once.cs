@@ -131,3 +131,55 @@ public sealed class Answering_every_failure_with_a_body(ProductionApp app) : ICl
         }
     }
 }
+
+/// <summary>
+/// Sustained overload (the pool exhausted again and again, free for a moment in between) is one outage in the log: one
+/// error, then one line when requests have stopped failing, not an error and a recovery line each time the database
+/// answers the outage probe in a gap. The request-side recovery line is seen too.
+/// </summary>
+public sealed class Logging_an_overload_once(TwoConnectionsLoggedApp app) : IClassFixture<TwoConnectionsLoggedApp>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Pool_exhaustion_with_gaps_logs_one_error_and_one_recovery_line()
+    {
+        using var api = new CatalogApiClient(app.CreateClient());
+        var dataSource = app.Get<Npgsql.NpgsqlDataSource>();
+
+        for (var round = 0; round < 3; round++)
+        {
+            await using (var first = await dataSource.OpenConnectionAsync(Cancellation))
+            await using (var second = await dataSource.OpenConnectionAsync(Cancellation))
+            {
+                CatalogApiClient.AssertError(await api.GetAsync("/entities/by-query?filter=kind=component"),
+                    HttpStatusCode.ServiceUnavailable, "ServiceUnavailableError", "The catalog is busy");
+            }
+
+            // A gap: the pool is free, and the outage probe gets its answer (it looks within half a second).
+            await Task.Delay(700, Cancellation);
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!RecoveryLines().Any() && clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(100, Cancellation);
+        }
+
+        var errors = app.Logs.Of("Portal.Postgres.Failures.RequestOutageLog", LogLevel.Error);
+        Assert.True(errors.Count == 1, $"{errors.Count} errors logged for one overload: {string.Join(" | ", errors)}");
+        var recovered = Assert.Single(RecoveryLines());
+        Assert.Contains("after 3 failed attempts", recovered.Message, StringComparison.Ordinal);
+    }
+
+    private IEnumerable<LogLine> RecoveryLines() => app.Logs.Of("Portal.Postgres.Failures.RequestOutageLog", LogLevel.Information)
+        .Where(line => line.Message.Contains("again after", StringComparison.Ordinal));
+}
+
+/// <summary>A pool of two connections that a request waits half a second for, with the log captured.</summary>
+public sealed class TwoConnectionsLoggedApp : FaultApp
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings => [new("Bus:Outbox:PollInterval", "00:01:00")];
+
+    protected override string GatewayConnectionString(string connectionString) => $"{connectionString};Maximum Pool Size=2;Timeout=1";
+}
