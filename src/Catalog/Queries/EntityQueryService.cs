@@ -25,6 +25,10 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 {
     private const int MaxCachedFacetQueries = 1_000;
 
+    // The facet cache is bounded by what it holds, not only by its entries: one entry may hold 20 fields of 10,000
+    // values each. Past this many values in all it starts again empty, as it does past MaxCachedFacetQueries entries.
+    internal const int MaxCachedFacetValues = 1_000_000;
+
     /// <summary>How many columns an entity takes at the start of a row (a page's sort keys follow them).</summary>
     internal const int EntityColumnCount = 20;
 
@@ -74,6 +78,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
     // Facets scan every matching row, so they are cached per catalog version: any write bumps the version, and every
     // replica checks it (one indexed single-row read) before answering from its cache.
     private readonly ConcurrentDictionary<string, (long Version, SharedComputation<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>> Facets)> _facetCache = new();
+    private long _cachedFacetValues;
 
     /// <summary>One entity, with warnings for its relations whose target is not in the catalog (one round trip).</summary>
     public async Task<CatalogEntity?> GetAsync(string entityRef, CancellationToken cancellationToken)
@@ -276,12 +281,13 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 if (_facetCache.Count >= MaxCachedFacetQueries)
                 {
                     _facetCache.Clear();
+                    Interlocked.Exchange(ref _cachedFacetValues, 0);
                 }
 
                 // One computation per query and version, however many callers miss the cache at once: without it, every
                 // concurrent caller would scan the catalog (a thundering herd right after each write).
                 var computation = new SharedComputation<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>>(
-                    cancel => ComputeFacetsAsync(fields, filter, cancel));
+                    async cancel => Weigh(await ComputeFacetsAsync(fields, filter, cancel)));
                 entry = _facetCache.AddOrUpdate(cacheKey, (version, computation),
                     (_, existing) => existing.Version >= version && !existing.Facets.Abandoned ? existing : (version, computation));
             }
@@ -293,6 +299,9 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 {
                     continue;
                 }
+
+                // Abandoned a third time under this caller: it computes its own answer, shared with nobody.
+                return await ComputeFacetsAsync(fields, filter, cancellationToken);
             }
 
             try
@@ -306,6 +315,20 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 throw;
             }
         }
+    }
+
+    /// <summary>Counts a computed answer into the cache's total; past <see cref="MaxCachedFacetValues"/> the cache starts again.</summary>
+    private IReadOnlyDictionary<string, IReadOnlyList<FacetValue>> Weigh(IReadOnlyDictionary<string, IReadOnlyList<FacetValue>> facets)
+    {
+        var values = facets.Values.Sum(list => (long)list.Count);
+        if (Interlocked.Add(ref _cachedFacetValues, values) > MaxCachedFacetValues)
+        {
+            // Entries already replaced or cleared are still counted until now: the bound is only ever reached early.
+            _facetCache.Clear();
+            Interlocked.Exchange(ref _cachedFacetValues, values);
+        }
+
+        return facets;
     }
 
     /// <summary>The counter every catalog write bumps.</summary>

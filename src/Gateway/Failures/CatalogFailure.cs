@@ -87,6 +87,8 @@ public sealed record CatalogFailure(CatalogFailureKind Kind, string Message)
         { RetriesReads = true },
         DatabaseFailureKind.PoolExhausted => Unavailable(kind,
             "The catalog is busy: every database connection of this server stayed in use for the whole pool timeout; try again shortly.", ShortRetryAfterSeconds),
+        DatabaseFailureKind.OutOfResources => Unavailable(kind,
+            "The catalog database is out of connections, memory or disk right now; try again shortly.", RetryAfterSecondsDefault),
         DatabaseFailureKind.StatementTimeout => Unavailable(kind,
             "The catalog database stopped the query at its statement timeout (Database:StatementTimeout); try again shortly, or ask for less (a smaller page, a narrower filter).",
             RetryAfterSecondsDefault),

@@ -15,6 +15,12 @@ public enum DatabaseFailureKind
     /// </summary>
     ConnectionLost,
 
+    /// <summary>
+    /// The server is out of a resource (class 53: too many connections, out of memory, disk full): it is there, but
+    /// cannot take the work until a resource frees up.
+    /// </summary>
+    OutOfResources,
+
     /// <summary>Every connection of the pool stayed in use for the whole pool timeout (<c>Timeout</c> of the connection string).</summary>
     PoolExhausted,
 
@@ -85,6 +91,7 @@ public static class DatabaseFailure
         DatabaseFailureKind.Unreachable => "the database is not reachable",
         DatabaseFailureKind.ConnectionLost => "the connection to the database was lost (the database may be restarting)",
         DatabaseFailureKind.PoolExhausted => "every connection of the pool stayed in use for the whole pool timeout",
+        DatabaseFailureKind.OutOfResources => "the database server is out of connections, memory or disk",
         DatabaseFailureKind.StatementTimeout => "the database stopped a statement at its statement timeout",
         DatabaseFailureKind.ServerCancelled => "the database cancelled a statement",
         DatabaseFailureKind.CommandTimeout => "the database did not answer within the command timeout",
@@ -123,10 +130,10 @@ public static class DatabaseFailure
         PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter => DatabaseFailureKind.UnstorableText,
 
         // Class 08: the connection itself failed; class 28: the server refuses our credentials; 3D000: no such
-        // database; class 53: the server is out of connections, memory or disk. All leave it unusable until mended.
+        // database (each leaves it unusable until mended); class 53: the server is out of connections, memory or disk.
         { } state when state.StartsWith("08", StringComparison.Ordinal) => DatabaseFailureKind.ConnectionLost,
-        { } state when state.StartsWith("28", StringComparison.Ordinal) || state == PostgresErrorCodes.InvalidCatalogName
-            || state.StartsWith("53", StringComparison.Ordinal) => DatabaseFailureKind.Unreachable,
+        { } state when state.StartsWith("28", StringComparison.Ordinal) || state == PostgresErrorCodes.InvalidCatalogName => DatabaseFailureKind.Unreachable,
+        { } state when state.StartsWith("53", StringComparison.Ordinal) => DatabaseFailureKind.OutOfResources,
         { } state when state.StartsWith("54", StringComparison.Ordinal) => DatabaseFailureKind.ProgramLimit,
         _ => null,
     };

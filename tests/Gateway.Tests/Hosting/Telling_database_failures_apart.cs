@@ -319,6 +319,32 @@ public sealed class Answering_input_PostgreSQL_refuses(TestDatabase database) : 
         Assert.Equal("The catalog database cancelled the query; try again shortly.", failure.Message);
     }
 
+    [Fact]
+    public async Task A_server_out_of_connections_is_unavailable_saying_so_not_unreachable()
+    {
+        // A role allowed no connections gets the server's 53300 (too many connections), as a full server answers.
+        var role = "full_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var admin = await OpenAsync())
+        await using (var create = new NpgsqlCommand($"CREATE ROLE {role} LOGIN PASSWORD 'unused' CONNECTION LIMIT 0", admin))
+        {
+            await create.ExecuteNonQueryAsync(Cancellation);
+        }
+
+        await using var full = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString)
+        {
+            Pooling = false,
+            Username = role,
+            Password = "unused",
+        }.ConnectionString);
+
+        var failure = await FailureOfAsync(() => full.OpenAsync(Cancellation));
+
+        Assert.Equal(CatalogFailureKind.Unavailable, failure.Kind);
+        Assert.Equal(Portal.Postgres.Failures.DatabaseFailureKind.OutOfResources, failure.Database);
+        Assert.Contains("out of connections, memory or disk", failure.Message, StringComparison.Ordinal);
+        Assert.NotNull(failure.RetryAfterSeconds);
+    }
+
     private async Task<NpgsqlConnection> OpenAsync()
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
