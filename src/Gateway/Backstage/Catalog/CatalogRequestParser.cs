@@ -15,7 +15,7 @@ namespace Portal.Gateway.Backstage.Catalog;
 internal static class CatalogRequestParser
 {
     public const int MaxFields = 100;
-    public const int MaxFacets = 20;
+    public const int MaxFacets = CatalogLimits.MaxFacetFields;
 
     /// <summary>Backstage's default page size for <c>/entities/by-query</c>.</summary>
     public const int DefaultLimit = 20;
