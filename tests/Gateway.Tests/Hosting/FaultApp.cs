@@ -169,19 +169,41 @@ public sealed class TableLock : IAsyncDisposable
     }
 
     /// <summary>
-    /// Asserts that within a second no query of the gateway waits for the lock any more: what a timed-out request
-    /// started in PostgreSQL has ended.
+    /// Asserts that within a second nothing of the gateway's is still at work in PostgreSQL: no statement running or
+    /// waiting (for the lock or anything else), and no transaction left open, other than the background loops' own
+    /// short polls. What a timed-out request started there has ended.
     /// </summary>
     public async Task AssertNothingWaitsWithinASecondAsync()
     {
         var clock = Stopwatch.StartNew();
-        int waiting;
-        while ((waiting = await WaitingQueriesAsync()) > 0 && clock.Elapsed < TimeSpan.FromSeconds(1))
+        List<string> busy;
+        while ((busy = await BusySessionsAsync()).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(1))
         {
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
 
-        Assert.True(waiting == 0, $"{waiting} query(ies) of the gateway still wait in PostgreSQL a second after the request was answered");
+        Assert.True(busy.Count == 0, $"still at work in PostgreSQL a second after the request was answered: {string.Join(" | ", busy)}");
+    }
+
+    private async Task<List<string>> BusySessionsAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT state || ': ' || left(query, 120) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> @locker AND backend_type = 'client backend'
+              AND (state IN ('active', 'idle in transaction', 'idle in transaction (aborted)') OR wait_event_type = 'Lock')
+              AND query NOT ILIKE '%outbox%' AND query NOT ILIKE '%inbox%'
+            """, connection);
+        command.Parameters.AddWithValue("locker", ProcessId);
+        var busy = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            busy.Add(reader.GetString(0));
+        }
+
+        return busy;
     }
 
     public async ValueTask DisposeAsync()
