@@ -20,6 +20,10 @@ public sealed class InboxOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often the claims past their retention are deleted.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "7.00:00:00")]
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 }
 
 public static class InboxRegistration
@@ -37,18 +41,17 @@ public static class InboxRegistration
     }
 
     /// <summary>
-    /// Prunes every registered inbox once an hour. A failure (the database away) is logged once per outage and tried
-    /// again with backoff, from a second up to the hour, until it passes.
+    /// Prunes every registered inbox once an interval (an hour). A failure (the database away) is logged once per outage
+    /// and tried again with backoff, from a tenth of the interval (at most a second) up to the interval, until it passes.
     /// </summary>
     private sealed class InboxPruner(
         IEnumerable<InboxTable> tables, NpgsqlDataSource dataSource, IOptions<InboxOptions> options, ILogger<InboxPruner> logger) : BackgroundService
     {
-        private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
-
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
+            var interval = options.Value.PruneInterval;
             var outage = new OutageLog(logger, "Pruning the inboxes");
-            var backoff = new Backoff(TimeSpan.FromSeconds(1), Interval);
+            var backoff = new Backoff(TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, interval.Ticks / 10)), interval);
             while (!stoppingToken.IsCancellationRequested)
             {
                 TimeSpan wait;
@@ -62,7 +65,7 @@ public static class InboxRegistration
 
                     outage.Succeeded();
                     backoff.Reset();
-                    wait = Interval;
+                    wait = interval;
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {

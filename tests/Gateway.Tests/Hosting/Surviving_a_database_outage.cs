@@ -17,7 +17,7 @@ namespace Portal.Gateway.Tests.Hosting;
 /// <summary>
 /// The gateway on a PostgreSQL of the test's own, which the test stops and starts again, with its background work on
 /// short clocks: the locations refreshed every second, the outbox looked at every 100 ms and retried at most every
-/// half second.
+/// half second, the inboxes pruned every 200 ms.
 /// </summary>
 public sealed class OwnDatabaseApp : IAsyncLifetime
 {
@@ -39,6 +39,7 @@ public sealed class OwnDatabaseApp : IAsyncLifetime
             ["Catalog:Locations:RefreshInterval"] = "00:00:01",
             ["Bus:Outbox:PollInterval"] = "00:00:00.100",
             ["Bus:Outbox:MaxRetryDelay"] = "00:00:00.500",
+            ["Bus:Inbox:PruneInterval"] = "00:00:00.200",
         }, services: services => services.AddSingleton<ILoggerProvider>(Logs));
         Factory.UseKestrel(0);
         Factory.StartServer();
@@ -52,8 +53,8 @@ public sealed class OwnDatabaseApp : IAsyncLifetime
 }
 
 /// <summary>
-/// The database goes away under the running gateway and comes back: the process stays up, the location refresher and
-/// the outbox relay pick up where they were, and each logs the outage once, not once per attempt.
+/// The database goes away under the running gateway and comes back: the process stays up, the location refresher, the
+/// outbox relay and the inbox pruner pick up where they were, and each logs the outage once, not once per attempt.
 /// </summary>
 public sealed class Surviving_a_database_outage(OwnDatabaseApp app) : IClassFixture<OwnDatabaseApp>
 {
@@ -104,6 +105,7 @@ public sealed class Surviving_a_database_outage(OwnDatabaseApp app) : IClassFixt
 
         AssertOneOutage("Portal.Catalog.Locations.LocationRefresher");
         AssertOneOutage("Portal.Postgres.Outbox.OutboxRelay");
+        AssertOneOutage("Portal.Postgres.Inbox");
         Assert.Empty(app.Logs.Of("Microsoft.Extensions.Hosting", LogLevel.Error));
     }
 
