@@ -25,6 +25,9 @@ internal sealed class GraphQLHttpEndpoint(
     internal const string GraphQLResponseMediaType = "application/graphql-response+json";
     internal const string JsonMediaType = "application/json";
 
+    // A short execution limit (a test's, a strict deployment's) is no reason to cut a client off mid-answer.
+    private static readonly TimeSpan MinWriteTime = TimeSpan.FromSeconds(5);
+
     public async Task HandleAsync(HttpContext context)
     {
         try
@@ -291,12 +294,12 @@ internal sealed class GraphQLHttpEndpoint(
     private async Task WriteAsync<T>(HttpContext context, string mediaType, int status, T payload)
     {
         // The answer is in memory: writing it needs none of the replica's turns, and a client reading it slowly gets
-        // as long as an operation gets to run, then its connection is cut.
+        // as long as an operation gets to run (at least MinWriteTime), then its connection is cut.
         context.ReleaseServingTurn();
         context.Response.StatusCode = status;
         context.Response.ContentType = mediaType + "; charset=utf-8";
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        limit.CancelAfter(options.Value.ExecutionTimeout);
+        limit.CancelAfter(options.Value.ExecutionTimeout > MinWriteTime ? options.Value.ExecutionTimeout : MinWriteTime);
         try
         {
             await serializer.WriteAsync(context.Response.Body, payload, limit.Token);
