@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -55,6 +56,29 @@ internal sealed class GatewayLoad : IDisposable
         {
             throw new InvalidOperationException($"GET {path} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)[..Math.Min(bytes.Length, 500)]}");
         }
+    }
+
+    /// <summary>
+    /// Sends one request that should be refused (a null body is a GET), and fails unless its answer carries
+    /// <paramref name="marker"/> (the limit's error code or message): what the refused lines of the benchmark then
+    /// send thousands of times, checked once by its whole answer. Returns the status, the time it took and the message.
+    /// </summary>
+    public async Task<(int Status, double Milliseconds, string Answer)> RefusedAsync(string path, string? body, string marker)
+    {
+        using var content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json");
+        var clock = Stopwatch.StartNew();
+        using var response = body is null ? await _http.GetAsync(path) : await _http.PostAsync(path, content);
+        var text = await response.Content.ReadAsStringAsync();
+        var milliseconds = clock.Elapsed.TotalMilliseconds;
+        var at = text.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            throw new InvalidOperationException($"{(body is null ? "GET" : "POST")} {path[..Math.Min(path.Length, 100)]} was not refused with {marker}: it answered {(int)response.StatusCode} {text[..Math.Min(text.Length, 500)]}");
+        }
+
+        // The message around the marker, enough to read which limit refused it.
+        var message = text[Math.Max(0, at - 120)..Math.Min(text.Length, at + marker.Length + 120)];
+        return ((int)response.StatusCode, milliseconds, message);
     }
 
     public void Dispose() => _http.Dispose();

@@ -1,5 +1,8 @@
+using System.Buffers.Text;
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Portal.Benchmarks;
@@ -361,16 +364,67 @@ internal static class Benchmark
                     Console.WriteLine($"{"",-34} {await probes.StopAsync()}");
                 }
 
-                // What a hostile request costs when it is refused: its CPU per request should be microseconds.
+                // What a hostile request costs when it is refused: its CPU per request should be microseconds. Each comes
+                // with the text its answer must carry (the limit's error code or message): each is sent once first, and
+                // its whole answer printed, then every answer of its run is checked for that text.
                 var aliasBomb = "{ " + string.Concat(Enumerable.Range(0, 60).Select(i => $"a{i}: version ")) + "}";
-                var hostile = new[]
+
+                // Chains of fragments each spreading the next (issue 13: an 82 KB chain cost 24 s to validate, a longer
+                // one overflowed the stack): past Graph:MaxFragments, and within it but past Graph:MaxFragmentDepth.
+                static string SpreadChain(int fragments) => "{ ...f0 } " + string.Concat(Enumerable.Range(0, fragments)
+                    .Select(i => $"fragment f{i} on Query {{ version{(i + 1 < fragments ? $" ...f{i + 1}" : "")} }} "));
+
+                // One large scalar and aliases of it: a small file that expands past Catalog:Descriptors:MaxExpandedCharacters
+                // (issue 13: a 200 KB validateEntities of this shape took 19 s). 100,000 characters, 50 times: 5 MB.
+                var expansionBomb = $$"""
+                    apiVersion: backstage.io/v1alpha1
+                    kind: Component
+                    metadata:
+                      name: expansion
+                      description: &big {{new string('x', 100_000)}}
+                      tags: [{{string.Join(", ", Enumerable.Repeat("*big", 50))}}]
+                    spec:
+                      type: service
+                      lifecycle: production
+                      owner: team-a
+                    """;
+                const string ValidateQuery = "mutation($content: String!) { validateEntities(content: $content) { valid problemCount problems { message } } }";
+
+                // A cursor the catalog made, made over by the client to sort by 300 fields (issue 13: 300 order fields
+                // answered 503 after 32 s, and PostgreSQL went on for minutes). One-letter fields and empty keys keep it
+                // under the cursor length limit and within a request line Kestrel accepts (8 KiB), so it is the catalog's
+                // re-validation that refuses it, not its length.
+                var madeCursor = (await queries.QueryAsync(new EntityQuery { Limit = 1, Order = [new EntityOrder("metadata.name")], IncludeTotal = false }, CancellationToken.None)).NextCursor!;
+                var cursorState = JsonNode.Parse(Base64Url.DecodeFromChars(madeCursor))!;
+                cursorState["order"] = new JsonArray([.. Enumerable.Range(0, 300).Select(_ => (JsonNode?)new JsonObject { ["field"] = "a" })]);
+                cursorState["keys"] = new JsonArray([.. Enumerable.Range(0, 300).Select(_ => (JsonNode?)"")]);
+                var craftedCursor = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(cursorState.ToJsonString()));
+                const string CursorMarker = "The order names 300 fields";
+
+                var hostileRequests = new (string Name, string Path, string? Body, string RefusedWith)[]
                 {
-                    await WrkLoad.RunAsync("refused: GraphQL with 60 aliases", baseAddress, callers, duration,
-                        [("/graphql", GraphQLBody(aliasBomb, new { }))], refusalsExpected: true),
-                    await WrkLoad.RunAsync("refused: REST with 11 order fields", baseAddress, callers, duration,
-                        [("/api/catalog/entities/by-query?" + string.Join('&', Enumerable.Range(0, 11).Select(i => $"orderField=metadata.name,asc")), null)],
-                        refusalsExpected: true),
+                    ("refused: GraphQL with 60 aliases", "/graphql", GraphQLBody(aliasBomb, new { }), "TOO_MANY_ALIASES"),
+                    ("refused: REST with 11 order fields",
+                        "/api/catalog/entities/by-query?" + string.Join('&', Enumerable.Range(0, 11).Select(i => $"orderField=metadata.name,asc")), null, "Invalid orderField, more than 10 fields"),
+                    ("refused: GraphQL chain of 150 fragments", "/graphql", GraphQLBody(SpreadChain(150), new { }), "TOO_MANY_FRAGMENTS"),
+                    ("refused: GraphQL spreads 90 deep", "/graphql", GraphQLBody(SpreadChain(90), new { }), "FRAGMENT_TOO_DEEP"),
+                    ("refused: validateEntities to 5 MB", "/graphql", GraphQLBody(ValidateQuery, new { content = expansionBomb }), "Catalog:Descriptors:MaxExpandedCharacters"),
+                    ("refused: GraphQL cursor of 300 orders", "/graphql",
+                        GraphQLBody("query($after: String) { entities(after: $after) { nodes { ref } } }", new { after = craftedCursor }), CursorMarker),
+                    ("refused: REST cursor of 300 orders", "/api/catalog/entities/by-query?cursor=" + craftedCursor, null, CursorMarker),
                 };
+                foreach (var (name, path, body, refusedWith) in hostileRequests)
+                {
+                    var (status, milliseconds, answer) = await gateway.RefusedAsync(path, body, refusedWith);
+                    Console.WriteLine($"{name}: {(body ?? path).Length / 1024.0:F1} KiB, once: {status} in {milliseconds:F1} ms: ...{answer.ReplaceLineEndings(" ")}...");
+                }
+
+                var hostile = new List<LoadResult>();
+                foreach (var (name, path, body, refusedWith) in hostileRequests)
+                {
+                    hostile.Add(await WrkLoad.RunAsync(name, baseAddress, callers, duration, [(path, body)], refusedWith: refusedWith));
+                }
+
                 foreach (var result in hostile)
                 {
                     Console.WriteLine(result);

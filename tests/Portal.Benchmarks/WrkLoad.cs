@@ -9,7 +9,8 @@ namespace Portal.Benchmarks;
 /// shares neither its garbage collector nor its thread pool with the client, as in production. Each run is preceded by
 /// a warm-up run (JIT tiers, plans, pools) that is not counted.
 /// The client is kept as light as wrk allows, since it takes its CPU from the two cores the gateway is measured on: a
-/// single request is built once (no script per request), and responses are not read by a script. A failed request
+/// single request is built once (no script per request), and responses are not read by a script (but on a refused
+/// line, which must show that each answer was refused by the limit it is about). A failed request
 /// still fails the run: wrk counts statuses other than 2xx and 3xx, and a GraphQL error that answers 200 (a field
 /// error) shows in the gateway's own operation metric (<see cref="GraphOutcomes"/>).
 /// </summary>
@@ -21,12 +22,18 @@ internal static class WrkLoad
     /// Requests rotate through <paramref name="requests"/> (path and body; a null body is a GET). With
     /// <paramref name="refusalsExpected"/> an answer other than 2xx/3xx is counted (<see cref="LoadResult.Refused"/>)
     /// instead of failing the run: for load that is meant to be shed, and for requests that are meant to be refused.
+    /// With <paramref name="refusedWith"/> (a limit's error code or message) every answer must carry that text, whatever
+    /// its status, or the run fails, and <see cref="LoadResult.Refused"/> counts the answers that did: a status alone
+    /// cannot tell, since a descriptor refused by <c>validateEntities</c> answers 200 with a report, and an answer
+    /// refused for another reason (a syntax error in the benchmark's own request) must not pass for the limit's.
     /// </summary>
     public static async Task<LoadResult> RunAsync(
-        string name, Uri baseAddress, int connections, TimeSpan duration, IReadOnlyList<(string Path, string? Body)> requests, bool refusalsExpected = false)
+        string name, Uri baseAddress, int connections, TimeSpan duration, IReadOnlyList<(string Path, string? Body)> requests,
+        bool refusalsExpected = false, string? refusedWith = null)
     {
+        refusalsExpected |= refusedWith is not null;
         var script = Path.Combine(Path.GetTempPath(), $"portal-bench-{Guid.NewGuid():N}.lua");
-        await File.WriteAllTextAsync(script, Script(requests));
+        await File.WriteAllTextAsync(script, Script(requests, refusedWith));
         try
         {
             await RunWrkAsync(script, baseAddress, connections, TimeSpan.FromSeconds(3));
@@ -36,8 +43,13 @@ internal static class WrkLoad
             var line = await RunWrkAsync(script, baseAddress, connections, duration);
             var parts = line.Split(' ');
             double Part(int i) => double.Parse(parts[i], CultureInfo.InvariantCulture);
-            var refused = refusalsExpected ? (int)Part(10) : 0;
-            if (Part(5) - refused > 0)
+            var refused = refusedWith is not null ? (int)Part(11) : refusalsExpected ? (int)Part(10) : 0;
+            if (refusedWith is not null && refused != (int)Part(0))
+            {
+                throw new InvalidOperationException($"{name}: {Part(0) - refused} of {Part(0)} answers did not carry {refusedWith}");
+            }
+
+            if (Part(5) - (refusalsExpected ? Part(10) : 0) > 0)
             {
                 throw new InvalidOperationException($"{name}: {Part(5)} requests failed (connect {parts[6]}, read {parts[7]}, write {parts[8]}, timeout {parts[9]}, status other than 2xx/3xx {parts[10]})");
             }
@@ -82,7 +94,7 @@ internal static class WrkLoad
             ?? throw new InvalidOperationException("wrk printed no result: " + output + await process.StandardError.ReadToEndAsync());
     }
 
-    private static string Script(IReadOnlyList<(string Path, string? Body)> requests)
+    private static string Script(IReadOnlyList<(string Path, string? Body)> requests, string? refusedWith)
     {
         // Lua long brackets of level 3 hold any JSON body verbatim.
         static string Long(string text) => "[===[" + text + "]===]";
@@ -125,12 +137,31 @@ internal static class WrkLoad
                 """);
         }
 
+        if (refusedWith is not null)
+        {
+            // Each thread counts, in its own Lua state, the answers that carry the text; done adds them up.
+            lua.Append("local marker = ").Append(Long(refusedWith)).Append('\n').Append("""
+                marked = 0
+                local threads = {}
+                setup = function(thread) table.insert(threads, thread) end
+                response = function(status, headers, body)
+                  if string.find(body, marker, 1, true) then marked = marked + 1 end
+                end
+
+                """);
+        }
+
         lua.Append("""
             done = function(summary, latency, requests)
               local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout + summary.errors.status
-              io.write(string.format("RESULT %d %.3f %.3f %.3f %.3f %d %d %d %d %d %d\n", summary.requests, summary.duration / 1e6,
+              local carried = -1
+              if threads then
+                carried = 0
+                for _, thread in ipairs(threads) do carried = carried + thread:get("marked") end
+              end
+              io.write(string.format("RESULT %d %.3f %.3f %.3f %.3f %d %d %d %d %d %d %d\n", summary.requests, summary.duration / 1e6,
                 latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors,
-                summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout, summary.errors.status))
+                summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout, summary.errors.status, carried))
             end
             """);
         return lua.ToString();
