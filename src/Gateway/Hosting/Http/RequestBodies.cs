@@ -30,39 +30,27 @@ internal static class RequestBodies
             return true; // refused by its declared length, before a byte of it is read, by the surface it is for
         }
 
-        // The common case: a small body came with the headers. Looking costs nothing and leaves it where it is.
-        if (request.BodyReader.TryRead(out var arrived))
-        {
-            var complete = arrived.IsCompleted;
-            request.BodyReader.AdvanceTo(arrived.Buffer.Start);
-            if (complete)
-            {
-                return true;
-            }
-        }
-
         // Held in memory, up to the limit: no surface takes a larger body.
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         limit.CancelAfter(timeout);
-        var received = new ArrayBufferWriter<byte>((int)(request.ContentLength ?? 4096));
+        byte[] bytes;
         try
         {
-            while (true)
+            if (request.ContentLength is { } length)
             {
-                var read = await request.Body.ReadAsync(received.GetMemory(ChunkBytes), limit.Token);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                received.Advance(read);
-                if (received.WrittenCount > maxBytes)
-                {
-                    // A body without a declared length that grew past what any surface takes.
-                    await ErrorBodies.AnswerAsync(context, StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeError", "BAD_REQUEST",
-                        $"The request body is larger than {maxBytes} bytes.");
-                    return false;
-                }
+                // The common case: the length is declared (and within the limit). The server ends the body there.
+                bytes = new byte[length];
+                await request.Body.ReadExactlyAsync(bytes, limit.Token);
+            }
+            else if (await ReadUndeclaredAsync(request.Body, maxBytes, limit.Token) is { } undeclared)
+            {
+                bytes = undeclared;
+            }
+            else
+            {
+                await ErrorBodies.AnswerAsync(context, StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeError", "BAD_REQUEST",
+                    $"The request body is larger than {maxBytes} bytes.");
+                return false;
             }
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
@@ -74,7 +62,27 @@ internal static class RequestBodies
 
         // (A body the server found malformed, cut short or sent below its minimum rate, threw its BadHttpRequestException
         // above, answered with its own status by ErrorBodies.)
-        request.Body = new MemoryStream(received.WrittenMemory.ToArray(), writable: false);
+        request.Body = new MemoryStream(bytes, writable: false);
         return true;
+    }
+
+    /// <summary>A body without a declared length (chunked), or null once it grows past <paramref name="maxBytes"/>.</summary>
+    private static async Task<byte[]?> ReadUndeclaredAsync(Stream body, int maxBytes, CancellationToken cancellationToken)
+    {
+        var received = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            var read = await body.ReadAsync(received.GetMemory(ChunkBytes), cancellationToken);
+            if (read == 0)
+            {
+                return received.WrittenSpan.ToArray();
+            }
+
+            received.Advance(read);
+            if (received.WrittenCount > maxBytes)
+            {
+                return null;
+            }
+        }
     }
 }
