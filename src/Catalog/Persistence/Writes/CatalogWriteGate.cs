@@ -87,10 +87,37 @@ internal sealed class CatalogWrite(NpgsqlConnection connection, NpgsqlTransactio
     /// <summary>Notes entity changes for the history and the bus; <see cref="CatalogWriter"/> calls it as it writes.</summary>
     internal void Changed(IEnumerable<HistoryEntry> changes) => _changes.AddRange(changes);
 
+    // A write changing at least this many entities, and a tenth of the table or more, analyzes the catalog's tables
+    // before it commits (docs/decisions/0009-statistics-after-bulk-writes.md).
+    private const int BulkChanges = 500;
+
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
         await CatalogWriter.RecordChangesAsync(Connection, _changes, Actor, cancellationToken);
+        if (_changes.Count >= BulkChanges)
+        {
+            await AnalyzeIfBulkAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Gives the planner statistics of what a bulk write wrote, in the write's own transaction: ANALYZE samples the
+    /// transaction's own rows, and its statistics become visible with them at commit, so no reader ever plans a query
+    /// for a table that is, by the statistics, empty (or a tenth of its size).
+    /// </summary>
+    private async Task AnalyzeIfBulkAsync(CancellationToken cancellationToken)
+    {
+        await using var size = new NpgsqlCommand("SELECT reltuples FROM pg_class WHERE oid = 'catalog.entities'::regclass", Connection, transaction);
+        var rows = Convert.ToDouble(await size.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        if (rows >= 0 && _changes.Count < rows / 10)
+        {
+            return;
+        }
+
+        await using var analyze = new NpgsqlCommand("ANALYZE catalog.entities, catalog.relations", Connection, transaction);
+        await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
