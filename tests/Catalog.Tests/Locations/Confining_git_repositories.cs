@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
 using Portal.Catalog.Tests.Ingestion;
+using Portal.Testing;
 
 namespace Portal.Catalog.Tests.Locations;
 
@@ -39,7 +40,7 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
     {
         var outside = Repository(app.Outside, "lender", ("catalog-info.yaml", CatalogFolder.Component("git-borrowed")));
         var inside = Path.Combine(app.Root, "borrower-" + Suffix());
-        Git(app.Root, "clone", "-q", "--shared", outside, inside);
+        Programs.Git(app.Root, "clone", "-q", "--shared", outside, inside);
 
         var refused = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("git", $"{inside}#main:catalog-info.yaml", Cancellation));
 
@@ -52,9 +53,9 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
     {
         var outside = Repository(app.Outside, "far-lender", ("catalog-info.yaml", CatalogFolder.Component("git-borrowed-twice")));
         var middle = Path.Combine(app.Root, "middle-" + Suffix());
-        Git(app.Root, "clone", "-q", "--shared", outside, middle);
+        Programs.Git(app.Root, "clone", "-q", "--shared", outside, middle);
         var inside = Path.Combine(app.Root, "borrower-" + Suffix());
-        Git(app.Root, "clone", "-q", "--shared", middle, inside);
+        Programs.Git(app.Root, "clone", "-q", "--shared", middle, inside);
 
         var refused = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("git", $"{inside}#main:catalog-info.yaml", Cancellation));
 
@@ -71,7 +72,7 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
         for (var level = 1; level <= 6; level++)
         {
             var next = Path.Combine(app.Root, $"deep-{level}-" + Suffix());
-            Git(app.Root, "clone", "-q", "--shared", repositories[^1], next);
+            Programs.Git(app.Root, "clone", "-q", "--shared", repositories[^1], next);
             repositories.Add(next);
         }
 
@@ -89,7 +90,7 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
     {
         var lender = Repository(app.Root, "loop-lender", ("catalog-info.yaml", CatalogFolder.Component("git-loop")));
         var borrower = Path.Combine(app.Root, "loop-borrower-" + Suffix());
-        Git(app.Root, "clone", "-q", "--shared", lender, borrower);
+        Programs.Git(app.Root, "clone", "-q", "--shared", lender, borrower);
         File.WriteAllText(Path.Combine(lender, ".git", "objects", "info", "alternates"), Path.Combine(borrower, ".git", "objects") + "\n");
         var objects = FileTargetReader.RealPath(Path.Combine(borrower, ".git", "objects"));
 
@@ -105,7 +106,7 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
     {
         var outside = Repository(app.Outside, "env-lender", ("catalog-info.yaml", CatalogFolder.Component("git-env-borrowed")));
         var inside = Path.Combine(app.Root, "env-borrower-" + Suffix());
-        Git(app.Root, "clone", "-q", "--shared", outside, inside);
+        Programs.Git(app.Root, "clone", "-q", "--shared", outside, inside);
         File.Delete(Path.Combine(inside, ".git", "objects", "info", "alternates"));
         var before = Environment.GetEnvironmentVariable("GIT_ALTERNATE_OBJECT_DIRECTORIES");
         Environment.SetEnvironmentVariable("GIT_ALTERNATE_OBJECT_DIRECTORIES", Path.Combine(outside, ".git", "objects"));
@@ -133,15 +134,15 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
         var outside = Repository(app.Outside, "linked-objects", ("catalog-info.yaml", CatalogFolder.Component("git-linked-objects")));
         if (linked.StartsWith("pack", StringComparison.Ordinal))
         {
-            Git(outside, "repack", "-q", "-a", "-d");
+            Programs.Git(outside, "repack", "-q", "-a", "-d");
         }
 
         // A copy, so the inside repository keeps its objects as the outside one does (loose, or packed).
         var inside = Path.Combine(app.Root, "linked-" + Suffix());
-        Run(app.Root, "cp", "-r", outside, inside);
+        Programs.Run(app.Root, "cp", "-r", outside, inside);
         var insideObjects = Path.Combine(inside, ".git", "objects");
         var outsideObjects = Path.Combine(outside, ".git", "objects");
-        var blob = GitOutput(outside, "rev-parse", "main:catalog-info.yaml").Trim();
+        var blob = Programs.Git(outside, "rev-parse", "main:catalog-info.yaml").Trim();
         var link = linked switch
         {
             "pack" => Path.Combine(insideObjects, "pack"),
@@ -203,14 +204,14 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
         var included = Path.Combine(app.Outside, "included-" + Suffix());
         File.WriteAllText(included, $"[core]\n\tfsmonitor = {script}\n");
         var repository = Repository(app.Root, "configured", ("catalog/a.yaml", CatalogFolder.Component("git-configured-a")));
-        Git(repository, "config", key, value.Replace("SCRIPT", script, StringComparison.Ordinal).Replace("HOOKS", hooks, StringComparison.Ordinal).Replace("OUTSIDE", included, StringComparison.Ordinal));
+        Programs.Git(repository, "config", key, value.Replace("SCRIPT", script, StringComparison.Ordinal).Replace("HOOKS", hooks, StringComparison.Ordinal).Replace("OUTSIDE", included, StringComparison.Ordinal));
         File.WriteAllText(Path.Combine(repository, ".git", "info", "attributes"), "*.yaml diff=evil filter=evil\n");
 
         var refused = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("git", $"{repository}#main:catalog", Cancellation));
 
         Assert.False(File.Exists(marker), "git ran a command the repository configured");
         Assert.Equal(
-            $"{repository}#main:catalog cannot be read: its git configuration {FileTargetReader.RealPath(Path.Combine(repository, ".git", "config"))} sets {GitOutput(repository, "config", "--name-only", "--get-regexp", "^" + key.Replace(".", "\\.", StringComparison.Ordinal) + "$").Trim()}, which {why}; the catalog reads no repository whose configuration can.",
+            $"{repository}#main:catalog cannot be read: its git configuration {FileTargetReader.RealPath(Path.Combine(repository, ".git", "config"))} sets {Programs.Git(repository, "config", "--name-only", "--get-regexp", "^" + key.Replace(".", "\\.", StringComparison.Ordinal) + "$").Trim()}, which {why}; the catalog reads no repository whose configuration can.",
             refused.Message);
         Assert.Null(await Queries.GetAsync("component:default/git-configured-a", Cancellation));
     }
@@ -221,8 +222,8 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
     {
         var (_, _, hooks) = Script();
         var repository = Repository(app.Root, "worktree-configured", ("catalog-info.yaml", CatalogFolder.Component("git-worktree-configured")));
-        Git(repository, "config", "extensions.worktreeConfig", "true");
-        Git(repository, "config", "--worktree", "core.hooksPath", hooks);
+        Programs.Git(repository, "config", "extensions.worktreeConfig", "true");
+        Programs.Git(repository, "config", "--worktree", "core.hooksPath", hooks);
 
         var refused = await Assert.ThrowsAsync<LocationForbiddenException>(() => Locations.RegisterAsync("git", $"{repository}#main:catalog-info.yaml", Cancellation));
 
@@ -246,9 +247,9 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
 
         // A gitlink (a submodule entry) named like a descriptor, pointing at a commit of the repository itself: shown
         // as a commit, with a patch, it would go through the diff machinery.
-        var commit = GitOutput(repository, "rev-parse", "HEAD").Trim();
-        Git(repository, "update-index", "--add", "--cacheinfo", $"160000,{commit},catalog/module.yaml");
-        Git(repository, "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "gitlink");
+        var commit = Programs.Git(repository, "rev-parse", "HEAD").Trim();
+        Programs.Git(repository, "update-index", "--add", "--cacheinfo", $"160000,{commit},catalog/module.yaml");
+        Programs.Git(repository, "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "gitlink");
         File.Delete(marker);
 
         var folder = await Locations.RegisterAsync("git", $"{repository}#main:catalog", Cancellation);
@@ -271,7 +272,7 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
 
         // git opens an included file as it reads the configuration, before it answers where the repository is: a
         // pipe nobody writes to holds it there.
-        Git(repository, "config", "include.path", fifo);
+        Programs.Git(repository, "config", "include.path", fifo);
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         giveUp.CancelAfter(TimeSpan.FromSeconds(1));
         var clock = Stopwatch.StartNew();
@@ -329,45 +330,16 @@ public sealed class Confining_git_repositories(RootedFiles app) : IClassFixture<
     {
         var repository = Path.Combine(parent, $"{name}-{Suffix()}");
         Directory.CreateDirectory(repository);
-        Git(repository, "init", "-q", "-b", "main");
+        Programs.Git(repository, "init", "-q", "-b", "main");
         foreach (var (path, content) in files)
         {
             RootedFiles.Write(repository, path, content);
         }
 
-        Git(repository, "add", ".");
-        Git(repository, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
+        Programs.Git(repository, "add", ".");
+        Programs.Git(repository, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
         return repository;
     }
 
-    private static void Git(string directory, params string[] arguments) => GitOutput(directory, arguments);
 
-    private static void Run(string directory, string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
-    }
-
-    private static string GitOutput(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
-        return output;
-    }
 }

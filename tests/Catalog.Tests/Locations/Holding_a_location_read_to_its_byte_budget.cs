@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Portal.Catalog.Locations;
 using Portal.Catalog.Queries;
 using Portal.Catalog.Tests.Ingestion;
@@ -147,14 +146,14 @@ public sealed class Holding_a_location_read_to_its_byte_budget(SmallReadBudget a
     {
         var repository = Path.Combine(_work, "repository");
         Directory.CreateDirectory(repository);
-        Git(repository, "init", "-q", "-b", "main");
+        Programs.Git(repository, "init", "-q", "-b", "main");
         foreach (var name in (string[])["budget-git-a", "budget-git-b", "budget-git-c"])
         {
             RootedFiles.Write(repository, $"catalog/{name}.yaml", ThirtyKilobytes(name));
         }
 
-        Git(repository, "add", ".");
-        Git(repository, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
+        Programs.Git(repository, "add", ".");
+        Programs.Git(repository, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
         var target = $"{repository}#main:catalog";
 
         var error = await Assert.ThrowsAsync<LocationReadException>(() => Locations.RegisterAsync("git", target, Cancellation));
@@ -171,16 +170,4 @@ public sealed class Holding_a_location_read_to_its_byte_budget(SmallReadBudget a
         }
     }
 
-    private static void Git(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
-    }
 }

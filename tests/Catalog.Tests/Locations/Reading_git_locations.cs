@@ -134,7 +134,7 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
         var source = Path.Combine(_work, "src-" + Guid.NewGuid().ToString("N")[..6]);
         var bare = source + ".git";
         Directory.CreateDirectory(source);
-        Git(source, "init", "-q", "-b", "main");
+        Programs.Git(source, "init", "-q", "-b", "main");
         foreach (var (path, content) in files)
         {
             var full = Path.Combine(source, path);
@@ -142,9 +142,9 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
             File.WriteAllText(full, content);
         }
 
-        Git(source, "add", ".");
-        Git(source, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
-        Git(_work, "clone", "-q", "--bare", source, bare);
+        Programs.Git(source, "add", ".");
+        Programs.Git(source, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
+        Programs.Git(_work, "clone", "-q", "--bare", source, bare);
         return bare;
     }
 
@@ -157,21 +157,9 @@ public sealed class Reading_git_locations(ModuleHost app) : IClassFixture<Module
             File.WriteAllText(Path.Combine(source, path), content);
         }
 
-        Git(source, "add", ".");
-        Git(source, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "change");
-        Git(source, "push", "-q", bare, "main");
+        Programs.Git(source, "add", ".");
+        Programs.Git(source, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "change");
+        Programs.Git(source, "push", "-q", bare, "main");
     }
 
-    private static void Git(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
-    }
 }

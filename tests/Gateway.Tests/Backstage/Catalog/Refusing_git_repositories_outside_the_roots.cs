@@ -21,10 +21,10 @@ public sealed class Refusing_git_repositories_outside_the_roots(TestDatabase dat
         var outside = Path.Combine(_base, "outside");
         Directory.CreateDirectory(root);
         Directory.CreateDirectory(outside);
-        Git(outside, "init", "-q", "-b", "main");
+        Programs.Git(outside, "init", "-q", "-b", "main");
         File.WriteAllText(Path.Combine(outside, "catalog-info.yaml"), "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: outside-secret}\nspec: {type: service, lifecycle: production, owner: team-a}\n");
-        Git(outside, "add", ".");
-        Git(outside, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "secret");
+        Programs.Git(outside, "add", ".");
+        Programs.Git(outside, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "secret");
         var inside = Path.Combine(root, "looks-local");
         Directory.CreateDirectory(inside);
         File.WriteAllText(Path.Combine(inside, ".git"), $"gitdir: {outside}/.git\n");
@@ -48,11 +48,11 @@ public sealed class Refusing_git_repositories_outside_the_roots(TestDatabase dat
         var root = Path.Combine(_base, "root");
         var repository = Path.Combine(root, "including");
         Directory.CreateDirectory(repository);
-        Git(repository, "init", "-q", "-b", "main");
+        Programs.Git(repository, "init", "-q", "-b", "main");
         File.WriteAllText(Path.Combine(repository, "catalog-info.yaml"), "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: including}\nspec: {type: service, lifecycle: production, owner: team-a}\n");
-        Git(repository, "add", ".");
-        Git(repository, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
-        Git(repository, "config", "include.path", Path.Combine(_base, "outside.gitconfig"));
+        Programs.Git(repository, "add", ".");
+        Programs.Git(repository, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "catalog");
+        Programs.Git(repository, "config", "include.path", Path.Combine(_base, "outside.gitconfig"));
         await using var gateway = Gateway(root);
         using var api = new CatalogApiClient(gateway.CreateClient());
 
@@ -68,7 +68,7 @@ public sealed class Refusing_git_repositories_outside_the_roots(TestDatabase dat
         var root = Path.Combine(_base, "root");
         var repository = Path.Combine(root, "stalled");
         Directory.CreateDirectory(repository);
-        Git(repository, "init", "-q", "-b", "main");
+        Programs.Git(repository, "init", "-q", "-b", "main");
 
         // git opens an included file while it reads the configuration, before it says where the repository is: a
         // pipe nobody writes to holds it there until it is stopped.
@@ -78,7 +78,7 @@ public sealed class Refusing_git_repositories_outside_the_roots(TestDatabase dat
             await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
 
-        Git(repository, "config", "include.path", fifo);
+        Programs.Git(repository, "config", "include.path", fifo);
         await using var gateway = Gateway(root, ("BackstageApi:RequestTimeout", "00:00:01"));
         using var api = new CatalogApiClient(gateway.CreateClient());
         var clock = Stopwatch.StartNew();
@@ -112,16 +112,4 @@ public sealed class Refusing_git_repositories_outside_the_roots(TestDatabase dat
         }
     }
 
-    private static void Git(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
-    }
 }
