@@ -91,6 +91,12 @@ internal sealed class BoundedJsonBody : IDisposable
     /// <summary>The body, or null once it passes the limit.</summary>
     private static async Task<ReadOnlyMemory<byte>?> ReadBoundedAsync(Stream body, long? contentLength, int maxBytes, CancellationToken cancellationToken)
     {
+        // Received already, before the request took its turn (RequestBodies): the bytes are in memory.
+        if (body is MemoryStream { Position: 0 } received && received.TryGetBuffer(out var whole))
+        {
+            return whole.Count <= maxBytes ? whole.AsMemory() : null;
+        }
+
         // The common case: the length is declared (and already checked against the limit), so read it in one buffer.
         // The server ends the body at the declared length, and fails the read of one that ends before it.
         if (contentLength is { } length)

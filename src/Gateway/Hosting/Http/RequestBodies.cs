@@ -62,7 +62,8 @@ internal static class RequestBodies
 
         // (A body the server found malformed, cut short or sent below its minimum rate, threw its BadHttpRequestException
         // above, answered with its own status by ErrorBodies.)
-        request.Body = new MemoryStream(bytes, writable: false);
+        // Its buffer is visible, so that BoundedJsonBody parses these bytes in place instead of copying them again.
+        request.Body = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
         return true;
     }
 
