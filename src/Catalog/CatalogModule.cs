@@ -53,6 +53,11 @@ public static class CatalogModule
             services.GetServices<ILocationTargetReader>(),
             services.GetRequiredService<IOptions<CatalogOptions>>(),
             services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LocationService>>()));
+        builder.Services.AddSingleton(services => new FullTextIndex(
+            services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<CatalogWriteGate>(),
+            services.GetRequiredService<IOptions<CatalogOptions>>(),
+            services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<FullTextIndex>>()));
         builder.Services.AddSingleton<EntityQueryService>();
         builder.Services.AddSingleton<ChangeMatcher>();
         builder.Services.AddSingleton(services => new EntityService(

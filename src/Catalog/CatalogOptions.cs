@@ -15,6 +15,19 @@ public sealed class CatalogOptions
 
     /// <summary>What happens to an entity its location no longer emits: deleted, or kept and marked orphan.</summary>
     public OrphanStrategy OrphanStrategy { get; set; } = OrphanStrategy.Delete;
+
+    /// <summary>How full-text search is answered.</summary>
+    public SearchOptions Search { get; set; } = new();
+}
+
+public sealed class SearchOptions
+{
+    /// <summary>
+    /// Largest catalog whose searchable text is held in memory, so that full-text search without other conditions is
+    /// answered without reading rows (about 500 bytes an entity); a larger catalog, or 0, is searched by SQL only.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxIndexedEntities { get; set; } = 250_000;
 }
 
 public sealed class LocationOptions

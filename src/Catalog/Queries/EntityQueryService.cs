@@ -21,7 +21,7 @@ public enum GraphDirection
 /// together), so callers can batch freely. Plain SQL on purpose: these are the hot paths measured against a
 /// plain-Npgsql floor.
 /// </summary>
-public sealed class EntityQueryService(NpgsqlDataSource dataSource)
+public sealed class EntityQueryService(NpgsqlDataSource dataSource, FullTextIndex fullTextIndex)
 {
     private const int MaxCachedFacetQueries = 1_000;
 
@@ -163,9 +163,42 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             throw new InvalidQueryException("offset must not be negative.");
         }
 
+        FullTextSnapshot? snapshot = null;
+        if (query.FullText is { Term: var term } && !string.IsNullOrWhiteSpace(term))
+        {
+            snapshot = fullTextIndex.Current;
+            if (snapshot is null)
+            {
+                fullTextIndex.Stale(); // the first search asks for the first snapshot, and is answered by SQL meanwhile
+            }
+        }
+
+        return await RunQueryAsync(query, after, limit, snapshot, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the page. With a full-text <paramref name="snapshot"/> that can answer the query (a search with no other
+    /// condition, in ref order) its matches name the page's rows and give the total, and the catalog's version comes
+    /// back with the rows: unless it is the snapshot's, the answer is thrown away and the query runs again as SQL.
+    /// </summary>
+    private async Task<EntityPage> RunQueryAsync(EntityQuery query, CursorState? after, int limit, FullTextSnapshot? snapshot, CancellationToken cancellationToken)
+    {
         var parameters = new List<NpgsqlParameter>();
         var sql = new FilterSql(parameters);
-        var where = $"{sql.Translate(query.Filter)} AND {sql.FullText(query.FullText)}";
+        var where = $"{sql.Translate(query.Filter)} AND {sql.FullText(query.FullText)}"; // validates the search too
+        var offset = query.Offset;
+        var cursorAfter = after;
+        int? snapshotTotal = null;
+        if (snapshot is not null && MatchInSnapshot(snapshot, query, after, limit) is { } matched)
+        {
+            parameters.Clear();
+            where = $"e.ref = ANY({FilterSql.AddPositional(parameters, matched.Page.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text)})";
+            snapshotTotal = matched.Total;
+            offset = 0;
+            after = null; // the snapshot has applied the cursor and the offset
+        }
+
+        var includeTotal = query.IncludeTotal && snapshotTotal is null;
         var whereParameters = parameters.Count; // the count query takes these; sorting and the cursor add more
         var sortExpressions = query.Order.Select(o => $"coalesce({sql.PathText(o.Field)}, '')").ToList();
         var orderBy = string.Join(", ", query.Order.Select((o, i) => $"s{i} {(o.Descending ? "DESC" : "ASC")}").Append("e.ref ASC"));
@@ -178,7 +211,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         var sortColumns = string.Concat(sortExpressions.Select((expression, i) => $", {expression} AS s{i}"));
         var page = new NpgsqlBatchCommand(
-            $"SELECT {ColumnsFor(query.Parts)}{sortColumns} FROM catalog.entities e WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit + 1} OFFSET {query.Offset}");
+            $"SELECT {ColumnsFor(query.Parts)}{sortColumns} FROM catalog.entities e WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit + 1} OFFSET {offset}");
         foreach (var parameter in parameters)
         {
             page.Parameters.Add(parameter.Clone());
@@ -186,7 +219,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
 
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(page);
-        if (query.IncludeTotal)
+        if (includeTotal)
         {
             var count = new NpgsqlBatchCommand($"SELECT count(*) FROM catalog.entities e WHERE {where}");
             foreach (var parameter in parameters.Take(whereParameters))
@@ -205,7 +238,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 SELECT {ColumnsFor(include.Parts)} FROM catalog.entities e WHERE e.ref IN (
                     SELECT unnest(ARRAY[{refColumns}]) FROM (
                         SELECT e.owner_ref, e.system_ref{sortColumns} FROM catalog.entities e
-                        WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit} OFFSET {query.Offset}) p)
+                        WHERE {where} AND {keyset} ORDER BY {orderBy} LIMIT {limit} OFFSET {offset}) p)
                 """);
             foreach (var parameter in parameters)
             {
@@ -215,10 +248,18 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
             batch.BatchCommands.Add(related);
         }
 
+        if (snapshotTotal is not null)
+        {
+            // Last: its statement sees the database no earlier than the page's did, so if no write has bumped the
+            // version by then, none had when the page was read, and the page is of the snapshot's version.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT version FROM catalog.catalog_state WHERE id = 1"));
+        }
+
         var items = new List<CatalogEntity>(limit);
         var relatedItems = new List<CatalogEntity>();
         var itemKeys = new List<List<string>>(limit);
         var hasMore = false;
+        var stale = false;
         int? total = null;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
@@ -234,7 +275,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                 itemKeys.Add(Enumerable.Range(0, query.Order.Count).Select(i => reader.GetString(EntityColumnCount + i)).ToList());
             }
 
-            if (query.IncludeTotal && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken))
+            if (includeTotal && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken))
             {
                 total = (int)reader.GetInt64(0);
             }
@@ -246,10 +287,66 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource)
                     relatedItems.Add(Read(reader, 0, included.Parts));
                 }
             }
+
+            if (snapshotTotal is not null)
+            {
+                var version = await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : -1;
+                if (version != snapshot!.Version)
+                {
+                    fullTextIndex.Stale(version);
+                    stale = true;
+                }
+            }
+        }
+
+        if (stale)
+        {
+            // The catalog has moved on since the snapshot: answered as SQL, exactly, while a new one is built.
+            return await RunQueryAsync(query, cursorAfter, limit, null, cancellationToken);
+        }
+
+        if (snapshotTotal is not null)
+        {
+            total = query.IncludeTotal ? snapshotTotal : null;
+            fullTextIndex.Answered();
         }
 
         string CursorAfter(int i) => EncodeCursor(new CursorState(query.Filter, query.FullText, query.Order, itemKeys[i], items[i].Ref));
         return new EntityPage(items, total, hasMore) { CursorFactory = CursorAfter, Related = relatedItems };
+    }
+
+    /// <summary>
+    /// The page's refs and the total from the snapshot, when it can answer the query: a full-text search with no other
+    /// condition and no order but ref's (what the search box asks), over fields the snapshot holds; null otherwise.
+    /// </summary>
+    private static (int Total, List<string> Page)? MatchInSnapshot(FullTextSnapshot snapshot, EntityQuery query, CursorState? after, int limit)
+    {
+        if (query.Filter is not null || query.Order.Count > 0 || query.FullText is not { } fullText || string.IsNullOrWhiteSpace(fullText.Term))
+        {
+            return null;
+        }
+
+        int[]? fields = null;
+        if (fullText.Fields is { Count: > 0 } named)
+        {
+            fields = new int[named.Count];
+            for (var i = 0; i < named.Count; i++)
+            {
+                fields[i] = Array.IndexOf(FullTextSnapshot.Fields, named[i].ToLowerInvariant());
+                if (fields[i] < 0)
+                {
+                    return null;
+                }
+            }
+        }
+
+        var afterSlot = -1;
+        if (after is not null && !snapshot.TryGetSlot(after.LastRef, out afterSlot))
+        {
+            return null; // the cursor's last entity is not in this version: SQL places it
+        }
+
+        return snapshot.Match(fullText.Term.Trim().ToLowerInvariant(), fields, afterSlot, query.Offset, limit + 1);
     }
 
     /// <summary>Value counts per field over the entities the filter matches; values as written, most frequent first.</summary>

@@ -13,6 +13,9 @@ internal sealed class CatalogWriteGate(NpgsqlDataSource dataSource) : IDisposabl
 
     private readonly SemaphoreSlim _turn = new(1, 1);
 
+    /// <summary>Raised after a write that changed entities has committed (what caches the catalog's state listens to).</summary>
+    public event Action? Committed;
+
     /// <summary>
     /// Waits for this process's turn, opens a connection, begins a transaction and takes the catalog's write lock, in
     /// that order: the one place the lock is taken. Write through <see cref="CatalogWriter"/> and finish with
@@ -30,7 +33,7 @@ internal sealed class CatalogWriteGate(NpgsqlDataSource dataSource) : IDisposabl
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await LockAsync(connection, cancellationToken);
 
-            return new CatalogWrite(connection, transaction, actor, _turn);
+            return new CatalogWrite(connection, transaction, actor, _turn, () => Committed?.Invoke());
         }
         catch
         {
@@ -75,7 +78,7 @@ internal sealed class CatalogWriteGate(NpgsqlDataSource dataSource) : IDisposabl
 /// <see cref="Portal.Contracts.Catalog.EntitiesChanged"/> outbox messages) in the same transaction before committing,
 /// so no write can change entities without announcing it.
 /// </summary>
-internal sealed class CatalogWrite(NpgsqlConnection connection, NpgsqlTransaction transaction, string actor, SemaphoreSlim turn) : IAsyncDisposable
+internal sealed class CatalogWrite(NpgsqlConnection connection, NpgsqlTransaction transaction, string actor, SemaphoreSlim turn, Action committed) : IAsyncDisposable
 {
     private readonly List<HistoryEntry> _changes = [];
     private int _disposed;
@@ -100,6 +103,10 @@ internal sealed class CatalogWrite(NpgsqlConnection connection, NpgsqlTransactio
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (_changes.Count > 0)
+        {
+            committed();
+        }
     }
 
     /// <summary>
