@@ -60,7 +60,7 @@ public static class CatalogLimits
     /// <summary>Most facets (fields) one facets request may ask for.</summary>
     public const int MaxFacetFields = 20;
 
-    /// <summary>Most values one facet lists (the most frequent first); the rest are left out.</summary>
+    /// <summary>Most values one facet lists (the first in the order asked for); the rest are left out.</summary>
     public const int MaxFacetValues = 10_000;
 
     /// <summary>Deepest walk of an entity's relation graph (GraphQL <c>graph(depth:)</c>).</summary>

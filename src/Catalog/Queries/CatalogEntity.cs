@@ -96,4 +96,14 @@ public sealed record StatusItem(string Type, string Level, string Message);
 
 public sealed record FacetValue(string Value, int Count);
 
+/// <summary>The order of a facet's values.</summary>
+public enum FacetOrder
+{
+    /// <summary>Most frequent first; equal counts by value.</summary>
+    ByCount,
+
+    /// <summary>By value, in the database's collation, as Backstage's <c>/entity-facets</c> lists them.</summary>
+    ByValue,
+}
+
 public sealed record HistoryItem(long Id, string Change, string Actor, IReadOnlyList<string> ChangedFields, DateTimeOffset At);

@@ -349,9 +349,12 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource, FullTextInde
         return snapshot.Match(fullText.Term.Trim().ToLowerInvariant(), fields, afterSlot, query.Offset, limit + 1);
     }
 
-    /// <summary>Value counts per field over the entities the filter matches; values as written, most frequent first.</summary>
+    /// <summary>
+    /// Value counts per field over the entities the filter matches; values as written, most frequent first, or with
+    /// <see cref="FacetOrder.ByValue"/> in the database's order of the values (Backstage's order).
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>> FacetsAsync(
-        IReadOnlyList<string> fields, EntityFilter? filter, CancellationToken cancellationToken)
+        IReadOnlyList<string> fields, EntityFilter? filter, CancellationToken cancellationToken, FacetOrder order = FacetOrder.ByCount)
     {
         if (fields.Count is 0 or > CatalogLimits.MaxFacetFields)
         {
@@ -366,7 +369,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource, FullTextInde
 
         // Before the filter is serialized for the cache key: that walks it too.
         QueryBounds.CheckFilter(filter);
-        var cacheKey = JsonSerializer.Serialize(new { fields, filter }, CursorJson);
+        var cacheKey = JsonSerializer.Serialize(new { fields, filter, order }, CursorJson);
         var version = await CatalogVersionAsync(cancellationToken);
 
         // A computation abandoned by every caller of its moment (they timed out) is replaced by the next caller; at
@@ -384,7 +387,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource, FullTextInde
                 // One computation per query and version, however many callers miss the cache at once: without it, every
                 // concurrent caller would scan the catalog (a thundering herd right after each write).
                 var computation = new SharedComputation<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>>(
-                    async cancel => Weigh(await ComputeFacetsAsync(fields, filter, cancel)));
+                    async cancel => Weigh(await ComputeFacetsAsync(fields, filter, order, cancel)));
                 entry = _facetCache.AddOrUpdate(cacheKey, (version, computation),
                     (_, existing) => existing.Version >= version && !existing.Facets.Abandoned ? existing : (version, computation));
             }
@@ -398,7 +401,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource, FullTextInde
                 }
 
                 // Abandoned a third time under this caller: it computes its own answer, shared with nobody.
-                return await ComputeFacetsAsync(fields, filter, cancellationToken);
+                return await ComputeFacetsAsync(fields, filter, order, cancellationToken);
             }
 
             try
@@ -436,7 +439,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource, FullTextInde
     }
 
     private async Task<IReadOnlyDictionary<string, IReadOnlyList<FacetValue>>> ComputeFacetsAsync(
-        IReadOnlyList<string> fields, EntityFilter? filter, CancellationToken cancellationToken)
+        IReadOnlyList<string> fields, EntityFilter? filter, FacetOrder order, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         foreach (var field in fields)
@@ -447,7 +450,7 @@ public sealed class EntityQueryService(NpgsqlDataSource dataSource, FullTextInde
             var source = FacetSource(field, parameters);
             var command = new NpgsqlBatchCommand($"""
                 SELECT v, count(*) FROM (SELECT {source} AS v FROM catalog.entities e WHERE {where}) s
-                WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT {CatalogLimits.MaxFacetValues}
+                WHERE v IS NOT NULL GROUP BY v ORDER BY {(order == FacetOrder.ByValue ? "v" : "count(*) DESC, v")} LIMIT {CatalogLimits.MaxFacetValues}
                 """);
             command.Parameters.AddRange(parameters.ToArray());
             batch.BatchCommands.Add(command);

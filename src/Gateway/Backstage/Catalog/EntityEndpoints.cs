@@ -331,7 +331,7 @@ internal static class EntityEndpoints
 
     private static async Task WriteFacetsAsync(HttpContext context, IReadOnlyList<string> facets, EntityFilter? filter)
     {
-        var counts = await context.RequestServices.GetRequiredService<EntityQueryService>().FacetsAsync(facets, filter, context.RequestAborted);
+        var counts = await context.RequestServices.GetRequiredService<EntityQueryService>().FacetsAsync(facets, filter, context.RequestAborted, FacetOrder.ByValue);
 
         await using var json = BackstageResponses.Start(context);
         json.WriteStartObject();

@@ -287,6 +287,20 @@ public sealed class Reading_the_catalog_over_REST(AcmeCatalogApp app) : IClassFi
     }
 
     [Fact]
+    public async Task Facet_values_are_listed_by_value_as_Backstage_lists_them_not_by_count()
+    {
+        using var api = Api();
+
+        var response = await api.GetAsync("/entity-facets?facet=kind");
+
+        // Backstage's SQL orders a facet's values by value: a client showing them in the order given shows them alike.
+        var values = response.Json.GetProperty("facets").GetProperty("kind").EnumerateArray()
+            .Select(v => (Value: v.GetProperty("value").GetString()!, Count: v.GetProperty("count").GetInt32())).ToList();
+        Assert.Equal(values.Select(v => v.Value).Order(StringComparer.Ordinal), values.Select(v => v.Value));
+        Assert.NotEqual(values.OrderByDescending(v => v.Count).ThenBy(v => v.Value, StringComparer.Ordinal), values);
+    }
+
+    [Fact]
     public async Task The_legacy_list_pages_with_a_Link_header_when_limited_and_returns_everything_otherwise()
     {
         using var api = Api();
