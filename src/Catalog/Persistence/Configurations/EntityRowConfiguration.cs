@@ -41,8 +41,12 @@ internal sealed class EntityRowConfiguration : IEntityTypeConfiguration<EntityRo
         entity.HasIndex(e => new { e.SystemRef, e.Ref }).HasDatabaseName("ix_entities_system_ref");
         entity.HasIndex(e => e.LocationId).HasDatabaseName("ix_entities_location");
 
-        // Arbitrary Backstage filters (`spec.type=service`, `metadata.tags`): containment and key existence.
-        entity.HasIndex(e => e.Facts).HasMethod("gin").HasDatabaseName("ix_entities_facts");
+        // Arbitrary Backstage filters (`spec.type=service`, `metadata.tags`): key existence here, and containment in the
+        // path index below. jsonb_ops indexes keys and values apart, so `spec.owner = x` intersected the list of every
+        // entity with an owner (0.32 ms at 100k); jsonb_path_ops hashes key and value together (0.015 ms) but cannot
+        // answer existence, hence both.
+        entity.HasIndex(e => e.Facts, "ix_entities_facts").HasMethod("gin");
+        entity.HasIndex(e => e.Facts, "ix_entities_facts_path").HasMethod("gin").HasOperators("jsonb_path_ops");
 
         // fullTextFilterTerm is a case-insensitive substring match: trigrams make '%term%' indexable.
         entity.HasIndex(e => e.SearchText).HasMethod("gin").HasOperators("gin_trgm_ops").HasDatabaseName("ix_entities_search");

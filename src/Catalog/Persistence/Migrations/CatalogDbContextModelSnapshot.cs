@@ -156,11 +156,6 @@ namespace Portal.Catalog.Persistence.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Facts")
-                        .HasDatabaseName("ix_entities_facts");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Facts"), "gin");
-
                     b.HasIndex("LocationId")
                         .HasDatabaseName("ix_entities_location");
 
@@ -182,6 +177,15 @@ namespace Portal.Catalog.Persistence.Migrations
 
                     b.HasIndex("OwnerRef", "Kind", "Ref")
                         .HasDatabaseName("ix_entities_owner_kind_ref");
+
+                    b.HasIndex(new[] { "Facts" }, "ix_entities_facts");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Facts" }, "ix_entities_facts"), "gin");
+
+                    b.HasIndex(new[] { "Facts" }, "ix_entities_facts_path");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Facts" }, "ix_entities_facts_path"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Facts" }, "ix_entities_facts_path"), new[] { "jsonb_path_ops" });
 
                     b.ToTable("entities", "catalog");
                 });
