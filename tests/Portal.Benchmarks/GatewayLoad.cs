@@ -58,6 +58,21 @@ internal sealed class GatewayLoad : IDisposable
         }
     }
 
+    /// <summary>Sends one request (a null body is a GET, else a GraphQL POST) and returns its answer; fails unless it is a 200
+    /// without GraphQL errors.</summary>
+    public async Task<JsonDocument> ReadJsonAsync(string path, string? body)
+    {
+        using var content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = body is null ? await _http.GetAsync(path) : await _http.PostAsync(path, content);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        if (response.StatusCode != HttpStatusCode.OK || (body is not null && bytes.AsSpan().IndexOf("\"errors\""u8) >= 0))
+        {
+            throw new InvalidOperationException($"{path} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)[..Math.Min(bytes.Length, 300)]}");
+        }
+
+        return JsonDocument.Parse(bytes);
+    }
+
     /// <summary>
     /// Sends one request that should be refused (a null body is a GET), and fails unless its answer carries
     /// <paramref name="marker"/> (the limit's error code or message): what the refused lines of the benchmark then

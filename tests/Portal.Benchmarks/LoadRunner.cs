@@ -64,7 +64,12 @@ internal sealed record LoadResult(string Name, int Callers, double PerSecond, do
     /// <summary>Answers other than 2xx/3xx, for a run where they are expected (shed load, hostile requests).</summary>
     public int? Refused { get; init; }
 
-    public override string ToString() =>
+    /// <summary>Why the line was not measured (its answers were wrong); its figures are then zero.</summary>
+    public string? Failure { get; init; }
+
+    public static LoadResult Failed(string name, int callers, string failure) => new(name, callers, 0, 0, 0, 0, 0) { Failure = failure };
+
+    public override string ToString() => Failure is not null ? $"{Name,-34} {Callers,3} callers FAILED, not measured: {Failure}" :
         $"{Name,-34} {Callers,3} callers {PerSecond,9:F0} req/s  p50 {P50,7:F2} ms  p95 {P95,7:F2} ms  p99 {P99,7:F2} ms  (n={Count})"
         + (ProcessCpu is { } process ? $"  CPU/req: this process {process:F3} ms" + (PostgresCpu is { } postgres ? $", PostgreSQL {postgres:F3} ms" : "") : "")
         + (Refused is { } refused ? $"  refused {refused}" : "");

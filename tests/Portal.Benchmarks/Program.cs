@@ -16,15 +16,20 @@ using Portal.Testing;
 // Catalog benchmark: ingest a generated catalog, then measure the four read paths from 16 concurrent callers,
 // each beside the same query written by hand in plain Npgsql (the floor).
 //   dotnet run -c Release --project tests/Portal.Benchmarks -- [--n 100000] [--seconds 10] [--data DIR]
+// --vs-backstage [N] then runs stock Backstage's catalog on the same generated catalog (N entities, 10,000 unless named,
+// and Portal's run too unless --n says otherwise) and prints both side by side (BackstageComparison).
 // A class of its own, not top-level statements: this program hosts the gateway, whose entry point is "Program".
 internal static class Benchmark
 {
-    // Each of the four Backstage-shaped reads runs this long: all four right-after-ingest reads start within 5 s of it.
-    private const int BackstageReadSeconds = 1;
+    // Each Backstage-shaped read in steady state runs this long (after a warm-up), as right after the ingest.
+    private static readonly TimeSpan BackstageReadDuration = TimeSpan.FromSeconds(1);
 
     public static async Task Main(string[] args)
     {
-        var n = ArgValue("--n", 100_000);
+        var vsBackstageAt = Array.IndexOf(args, "--vs-backstage");
+        int? vsBackstage = vsBackstageAt < 0 ? null
+            : vsBackstageAt + 1 < args.Length && int.TryParse(args[vsBackstageAt + 1], out var backstageN) ? backstageN : 10_000;
+        var n = ArgValue("--n", vsBackstage ?? 100_000);
         var seconds = ArgValue("--seconds", 10);
         var callers = ArgValue("--callers", 16);
         var data = ArgString("--data") ?? Path.Combine(Path.GetTempPath(), $"portal-bench-catalog-{n}");
@@ -42,6 +47,11 @@ internal static class Benchmark
         var load = manifest.RootElement.GetProperty("load");
         var ownerRef = load.GetProperty("ownerRef").GetString()!;
         var word = load.GetProperty("word").GetString()!;
+        var expectedRelations = manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32();
+        var terms = FullTextTerms.FromGeneratedCatalog(data);
+        Console.WriteLine($"full-text terms: over name and title {terms.Selectivity(terms.NameOrTitleMatches)}; over name, title, description and tags {terms.Selectivity(terms.DefaultFieldMatches)}");
+        PortalSide? portalSide = null;
+        var answerRequests = new List<(string Name, string Path)>();
 
         // WebApplicationFactory finds a test project's content root by itself, not a console program's: name it.
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PORTAL_GATEWAY", Path.Combine(SharedFiles.RepositoryRoot, "src", "Gateway"));
@@ -69,33 +79,41 @@ internal static class Benchmark
             app.StartServer();
             var locations = (LocationService)app.Services.GetService(typeof(LocationService))!;
             var queries = (EntityQueryService)app.Services.GetService(typeof(EntityQueryService))!;
+            using var gateway = new GatewayLoad(app.ClientOptions.BaseAddress, callers);
+
+            // The reads Backstage's clients make most, over REST, at once after the ingest: before any VACUUM, prewarm or
+            // checkpoint, as a new user's first requests meet a freshly ingested catalog (issue 14). The gateway is warmed
+            // up on them before the ingest, so that they need no warm-up after it. They run again at the end, in steady
+            // state, and both are printed there side by side.
+            var backstageReads = new BackstageReads(load, terms);
+            var registeredBefore = await locations.ListAsync(CancellationToken.None);
+            var freshIngest = registeredBefore.Count == 0 && !args.Contains("--ingest-only");
+            if (freshIngest)
+            {
+                await backstageReads.WarmUpAsync(app.ClientOptions.BaseAddress, callers);
+            }
 
             var clock = Stopwatch.StartNew();
-            var registeredBefore = await locations.ListAsync(CancellationToken.None);
             var registered = registeredBefore.Count > 0
                 ? await locations.RefreshAsync(registeredBefore[0].Id, CancellationToken.None)
                 : await locations.RegisterAsync("file", Path.Combine(data, "catalog-info.yaml"), CancellationToken.None);
             var ingestSeconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"ingest: {registered!.Created} entities in {ingestSeconds:F1} s = {registered.Created / ingestSeconds:F0} entities/s; problems {registered.Problems.Count}");
+            var sinceIngest = Stopwatch.StartNew();
 
-            // The four reads Backstage's clients make most, over REST, at once: before any VACUUM, prewarm or checkpoint,
-            // as a new user's first requests meet a freshly ingested catalog (issue 14). The same four run again at the
-            // end, in steady state, and both are printed there side by side.
-            var backstageReads = BackstageReads(load.GetProperty("component").GetString()!);
-            var rightAfterIngest = registeredBefore.Count == 0 && args.Contains("--ingest-only") is false
-                ? await RunBackstageReadsAsync(backstageReads, app.ClientOptions.BaseAddress, callers, Stopwatch.StartNew())
-                : null;
-
-            // An outcome carries the entities as written (for an answer without reading them back): keep only the id,
-            // or the measurements below run beside a retained copy of the whole catalog.
-            var locationId = registered.Location.Id;
+            // An outcome carries the entities as written (for an answer without reading them back): keep only what is
+            // printed, or the measurements below run beside a retained copy of the whole catalog.
+            var (locationId, created, problems) = (registered!.Location.Id, registered.Created, registered.Problems.Count);
             registered = null;
+            Console.WriteLine($"ingest: {created} entities in {ingestSeconds:F1} s = {created / ingestSeconds:F0} entities/s; problems {problems}");
+            var rightAfterIngest = freshIngest
+                ? await backstageReads.RunRightAfterAsync(app.ClientOptions.BaseAddress, callers, gateway, sinceIngest)
+                : null;
 
             // The floor gets the same connection settings as the portal (automatic preparation, pool size, JIT off and the
             // statement timeout included).
             await using var sql = PostgresRegistration.CreateDataSource(connectionString, new DatabaseOptions());
             var relations = await ScalarAsync(sql, "SELECT count(*) FROM (SELECT DISTINCT source_ref, type, target_ref FROM catalog.relations) r");
-            Console.WriteLine($"relations: {relations} (manifest expects {manifest.RootElement.GetProperty("expectedRelationsTotal").GetInt32()})");
+            Console.WriteLine($"relations: {relations} (manifest expects {expectedRelations})");
             foreach (var table in new[] { "entities", "relations" })
             {
                 await using var vacuum = sql.CreateCommand($"VACUUM ANALYZE catalog.{table}");
@@ -164,10 +182,10 @@ internal static class Benchmark
                 {
                     ("GetAsync", i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
                     ("GetManyAsync", i => queries.GetManyAsync([componentRefs[i % componentRefs.Count]], CancellationToken.None)),
-                    ("floor by-ref", i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count])),
+                    ("floor by-ref", i => PlainSqlFloors.ByRefAsync(sql, componentRefs[i % componentRefs.Count])),
                     ("page", _ => queries.QueryAsync(new EntityQuery { Filter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef)), Limit = 20 }, CancellationToken.None)),
                     ("page no total", _ => queries.QueryAsync(new EntityQuery { Filter = EntityFilter.All(EntityFilter.Equal("kind", "component"), EntityFilter.Equal("relations.ownedBy", ownerRef)), Limit = 20, IncludeTotal = false }, CancellationToken.None)),
-                    ("floor page", _ => FloorPageAsync(sql, ownerRef)),
+                    ("floor page", _ => PlainSqlFloors.PageAsync(sql, ownerRef)),
                 })
                 {
                     for (var i = 0; i < 200; i++)
@@ -197,13 +215,13 @@ internal static class Benchmark
                 var results = new List<(LoadResult Ours, LoadResult Floor)>
                 {
                     (await LoadRunner.RunAsync("by-ref", callers, duration, i => queries.GetAsync(componentRefs[i % componentRefs.Count], CancellationToken.None)),
-                     await LoadRunner.RunAsync("by-ref (plain SQL floor)", callers, duration, i => FloorByRefAsync(sql, componentRefs[i % componentRefs.Count]))),
+                     await LoadRunner.RunAsync("by-ref (plain SQL floor)", callers, duration, i => PlainSqlFloors.ByRefAsync(sql, componentRefs[i % componentRefs.Count]))),
                     (await LoadRunner.RunAsync("filtered page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)),
-                     await LoadRunner.RunAsync("filtered page (plain SQL floor)", callers, duration, _ => FloorPageAsync(sql, ownerRef))),
+                     await LoadRunner.RunAsync("filtered page (plain SQL floor)", callers, duration, _ => PlainSqlFloors.PageAsync(sql, ownerRef))),
                     (await LoadRunner.RunAsync("facets type/lifecycle/tags of components", callers, duration, _ => queries.FacetsAsync(facetFields, componentFilter, CancellationToken.None)),
-                     await LoadRunner.RunAsync("facets (plain SQL floor)", callers, duration, _ => FloorFacetsAsync(sql))),
+                     await LoadRunner.RunAsync("facets (plain SQL floor)", callers, duration, _ => PlainSqlFloors.FacetsAsync(sql))),
                     (await LoadRunner.RunAsync($"full-text '{word}' page of 20 + total", callers, duration, _ => queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter(word), Limit = 20 }, CancellationToken.None)),
-                     await LoadRunner.RunAsync("full-text (plain SQL floor)", callers, duration, _ => FloorFullTextAsync(sql, word))),
+                     await LoadRunner.RunAsync("full-text (plain SQL floor)", callers, duration, _ => PlainSqlFloors.FullTextAsync(sql, word))),
                 };
 
                 Console.WriteLine();
@@ -216,11 +234,10 @@ internal static class Benchmark
 
                 Console.WriteLine();
                 Console.WriteLine(await LoadRunner.RunAsync("filtered page of 20 + total", 1, duration, _ => queries.QueryAsync(new EntityQuery { Filter = pageFilter, Limit = 20 }, CancellationToken.None)));
-                Console.WriteLine(await LoadRunner.RunAsync("filtered page (plain SQL floor)", 1, duration, _ => FloorPageAsync(sql, ownerRef)));
+                Console.WriteLine(await LoadRunner.RunAsync("filtered page (plain SQL floor)", 1, duration, _ => PlainSqlFloors.PageAsync(sql, ownerRef)));
             }
 
             // The same queries through the gateway's HTTP surface, over real connections.
-            using var gateway = new GatewayLoad(app.ClientOptions.BaseAddress, callers);
             const string ByRefQuery = "query($ref: String!) { entity(ref: $ref) { ref name title ... on Component { type lifecycle } } }";
             const string PageQuery = """
                 query($owner: String!) {
@@ -234,7 +251,7 @@ internal static class Benchmark
             var ownerPath = Uri.EscapeDataString(ownerRef);
             var restPage = $"/api/catalog/entities/by-query?filter=kind=component,relations.ownedBy={ownerPath}&limit=20";
             var restFacets = "/api/catalog/entity-facets?facet=spec.type&facet=spec.lifecycle&facet=metadata.tags&filter=kind=component";
-            var restSearch = $"/api/catalog/entities/by-query?fullTextFilterTerm={Uri.EscapeDataString(word)}&limit=20";
+            static string RestSearch(string term) => $"/api/catalog/entities/by-query?fullTextFilterTerm={Uri.EscapeDataString(term)}&limit=20";
 
             // In-process reference for the GraphQL page: the same reads the gateway makes for it (the page with its total and
             // its owners and systems in one round trip, all columns only: the query selects no descriptor field or relation).
@@ -306,23 +323,50 @@ internal static class Benchmark
             Task<LoadResult> Rest(string name, IReadOnlyList<string> paths) => WrkLoad.Available
                 ? WrkLoad.RunAsync(name, baseAddress, callers, duration, paths.Select(p => (p, (string?)null)).ToList())
                 : LoadRunner.RunAsync(name, callers, duration, i => gateway.GetAsync(paths[i % paths.Count]));
+
+            // A full-text line first checks every term's total over the gateway against the count from the generated files,
+            // and is not measured (fails) on any mismatch: a fast wrong answer must not pass for a figure. Both search the
+            // default fields (name, title, description and tags), as no fields are named.
+            LoadResult Failed(string name, string mismatch)
+            {
+                Environment.ExitCode = 1;
+                return LoadResult.Failed(name, callers, mismatch);
+            }
+
+            async Task<LoadResult> GraphSearch(string name, IReadOnlyList<string> lineTerms)
+            {
+                var mismatch = await FullTextTerms.FirstMismatchAsync(lineTerms, gateway, t => ("/graphql", GraphQLBody(SearchQuery, new { term = t })),
+                    a => a.GetProperty("data").GetProperty("entities").GetProperty("totalCount").GetInt32(), terms.DefaultFieldMatches);
+                return mismatch is null ? await Graph(name, [.. lineTerms.Select(t => GraphQLBody(SearchQuery, new { term = t }))]) : Failed(name, mismatch);
+            }
+
+            async Task<LoadResult> RestSearchLine(string name, IReadOnlyList<string> lineTerms)
+            {
+                var mismatch = await FullTextTerms.FirstMismatchAsync(lineTerms, gateway, t => (RestSearch(t), null),
+                    a => a.GetProperty("totalItems").GetInt32(), terms.DefaultFieldMatches);
+                return mismatch is null ? await Rest(name, [.. lineTerms.Select(RestSearch)]) : Failed(name, mismatch);
+            }
+
             var someRefs = componentRefs.Take(200).ToList();
             var gatewayResults = new List<LoadResult>
             {
                 await Graph("GraphQL by-ref", someRefs.Select(r => GraphQLBody(ByRefQuery, new { @ref = r })).ToList()),
                 await Graph("GraphQL page of 20 + owner/system", [GraphQLBody(PageQuery, new { owner = ownerRef })]),
                 await Graph("GraphQL facets", [GraphQLBody(FacetsQuery, new { })]),
-                await Graph($"GraphQL full-text '{word}'", [GraphQLBody(SearchQuery, new { term = word })]),
+                await GraphSearch($"GraphQL full-text '{word}'", [word]),
+                await GraphSearch($"GraphQL full-text, {terms.Terms.Count} terms", terms.Terms),
                 await Rest("REST by-name", someRefs.Select(r => "/api/catalog/entities/by-name/" + r.Replace(':', '/')).ToList()),
                 await Rest("REST by-query page of 20", [restPage]),
                 await Rest("REST entity-facets", [restFacets]),
-                await Rest($"REST full-text '{word}'", [restSearch]),
+                await RestSearchLine($"REST full-text '{word}'", [word]),
+                await RestSearchLine($"REST full-text, {terms.Terms.Count} terms", terms.Terms),
             };
 
             Console.WriteLine();
             Console.WriteLine($"gateway over HTTP ({callers} connections; client: {(WrkLoad.Available ? "wrk, another process" : "HttpClient in this process")}, on the same machine;"
                 + " CPU/req: this process hosts the gateway, and wrk's own CPU is not counted):");
             Console.WriteLine(inProcessPage);
+            Console.WriteLine($"{"",-34} full-text terms, over name, title, description and tags: {terms.Selectivity(terms.DefaultFieldMatches)}");
             foreach (var result in gatewayResults)
             {
                 Console.WriteLine(result);
@@ -467,22 +511,26 @@ internal static class Benchmark
 
             Console.WriteLine($"paging all: {seen} entities in {pages} pages of 500; retained heap at start {startMemory >> 20} MiB, largest while paging {maxRetained >> 20} MiB");
 
-            var steady = await RunBackstageReadsAsync(backstageReads, app.ClientOptions.BaseAddress, callers, clock: null);
+            var steady = await backstageReads.RunSteadyAsync(app.ClientOptions.BaseAddress, callers, gateway, sql, BackstageReadDuration);
+            var backstageResults = backstageReads.Reads.Select((read, i) =>
+                new BackstageReadResult(read, rightAfterIngest?[i].Result, rightAfterIngest?[i].StartedSeconds, steady[i].Steady, steady[i].Floor)).ToList();
             Console.WriteLine();
-            Console.WriteLine($"Backstage-shaped reads over REST ({callers} connections, {BackstageReadSeconds} s each): right after the ingest (before VACUUM, prewarm and checkpoint) and in steady state");
-            for (var i = 0; i < backstageReads.Count; i++)
+            Console.WriteLine($"Backstage-shaped reads over REST ({callers} connections, {BackstageReadDuration.TotalSeconds:F0} s each): right after the ingest"
+                + " (warmed up before it on the empty catalog; before VACUUM, prewarm and checkpoint), in steady state, and the plain-SQL floor");
+            Console.WriteLine($"{"",-34} full-text terms, over name and title: {terms.Selectivity(terms.NameOrTitleMatches)}");
+            BackstageReads.Print(backstageResults);
+            if (backstageResults.Any(r => r.RightAfter?.Failure is not null || r.Steady.Failure is not null))
             {
-                var (name, _) = backstageReads[i];
-                var later = steady[i].Result;
-                if (rightAfterIngest?[i] is { } first)
-                {
-                    Console.WriteLine($"  {name,-44} right after: {first.Result.PerSecond,8:F0} req/s, p50 {first.Result.P50,8:F2} ms (started {first.StartedSeconds:F1} s after the ingest)"
-                        + $" | steady: {later.PerSecond,8:F0} req/s, p50 {later.P50,8:F2} ms | {first.Result.PerSecond / later.PerSecond:P0}");
-                }
-                else
-                {
-                    Console.WriteLine($"  {name,-44} steady: {later.PerSecond,8:F0} req/s, p50 {later.P50,8:F2} ms (no fresh ingest in this run)");
-                }
+                Environment.ExitCode = 1;
+            }
+
+            // Portal's answers to the requests compared with Backstage's, fetched while the gateway is up; Backstage's are
+            // fetched while the harness runs, after this gateway and its database are stopped (they would share the cores).
+            if (vsBackstage is not null)
+            {
+                answerRequests.AddRange(BackstageComparison.AnswerRequests(backstageReads, terms));
+                portalSide = new PortalSide(JsonNode.Parse(manifest.RootElement.GetRawText())!, created, ingestSeconds, relations, expectedRelations,
+                    backstageResults, await BackstageComparison.FetchAnswersAsync(app.ClientOptions.BaseAddress, answerRequests));
             }
         }
         finally
@@ -494,68 +542,10 @@ internal static class Benchmark
             }
         }
 
-        // By ref answers the entity with its relations and a warning per relation whose target is missing: the floor does too.
-        static async Task FloorByRefAsync(NpgsqlDataSource sql, string entityRef)
+        if (portalSide is not null)
         {
-            await using var command = sql.CreateCommand("""
-                SELECT e.document_text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref),
-                    (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r
-                     WHERE r.source_ref = e.ref AND NOT EXISTS (SELECT 1 FROM catalog.entities t WHERE t.ref = r.target_ref))
-                FROM catalog.entities e WHERE e.ref = $1
-                """);
-            command.Parameters.AddWithValue(entityRef);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                _ = reader.GetString(0);
-            }
-        }
-
-        static async Task FloorPageAsync(NpgsqlDataSource sql, string ownerRef)
-        {
-            await using var batch = sql.CreateBatch();
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-                SELECT e.document_text, (SELECT string_agg(r.type || ' ' || r.target_ref, E'\n') FROM catalog.relations r WHERE r.source_ref = e.ref)
-                FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1 ORDER BY e.ref LIMIT 21
-                """) { Parameters = { new NpgsqlParameter { Value = ownerRef } } });
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.kind = 'component' AND e.owner_ref = $1")
-            { Parameters = { new NpgsqlParameter { Value = ownerRef } } });
-            await using var reader = await batch.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                _ = reader.GetString(0);
-            }
-        }
-
-        static async Task FloorFacetsAsync(NpgsqlDataSource sql)
-        {
-            await using var batch = sql.CreateBatch();
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT type, count(*) FROM catalog.entities WHERE kind = 'component' GROUP BY type"));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT lifecycle, count(*) FROM catalog.entities WHERE kind = 'component' GROUP BY lifecycle"));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT t, count(*) FROM catalog.entities, unnest(tags) t WHERE kind = 'component' GROUP BY t"));
-            await using var reader = await batch.ExecuteReaderAsync();
-            do
-            {
-                while (await reader.ReadAsync())
-                {
-                }
-            }
-            while (await reader.NextResultAsync());
-        }
-
-        static async Task FloorFullTextAsync(NpgsqlDataSource sql, string word)
-        {
-            await using var batch = sql.CreateBatch();
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-                SELECT e.document_text FROM catalog.entities e WHERE e.search_text LIKE $1 ORDER BY e.ref LIMIT 21
-                """) { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM catalog.entities e WHERE e.search_text LIKE $1")
-            { Parameters = { new NpgsqlParameter { Value = $"%{word}%" } } });
-            await using var reader = await batch.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                _ = reader.GetString(0);
-            }
+            var harnessOptions = ArgString("--backstage-options")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+            await BackstageComparison.RunAsync(vsBackstage!.Value, portalSide, harnessOptions, answerRequests);
         }
 
         static async Task<long> ScalarAsync(NpgsqlDataSource sql, string text)
@@ -567,38 +557,11 @@ internal static class Benchmark
         // Linux's autogroup scheduling shares the CPU out by session rather than by thread. With the client, the gateway and
         // PostgreSQL on the same two cores it multiplies the gateway pages' p99 several times (README, Benchmarks), so
         // every run says which way it was measured.
-        static async Task<List<(LoadResult Result, double StartedSeconds)>> RunBackstageReadsAsync(
-            IReadOnlyList<(string Name, string Path)> reads, Uri baseAddress, int connections, Stopwatch? clock)
-        {
-            var results = new List<(LoadResult, double)>();
-            using var client = new GatewayLoad(baseAddress, connections);
-            foreach (var (name, path) in reads)
-            {
-                var started = clock?.Elapsed.TotalSeconds ?? 0;
-                var result = WrkLoad.Available
-                    ? await WrkLoad.RunAsync(name, baseAddress, connections, TimeSpan.FromSeconds(BackstageReadSeconds), [(path, null)])
-                    : await LoadRunner.RunAsync(name, connections, TimeSpan.FromSeconds(BackstageReadSeconds), _ => client.GetAsync(path));
-                results.Add((result, started));
-            }
-
-            return results;
-        }
-
         static string AutogroupScheduling()
         {
             const string setting = "/proc/sys/kernel/sched_autogroup_enabled";
             return !File.Exists(setting) ? "not present" : File.ReadAllText(setting).Trim() == "0" ? "off" : "on";
         }
-
-        // Backstage's most frequent catalog reads: a team page (kind and owner), one entity by name, the type facet of
-        // components, and full-text search over name and title.
-        IReadOnlyList<(string Name, string Path)> BackstageReads(string component) =>
-        [
-            ("by-query kind=component + spec.owner", $"/api/catalog/entities/by-query?filter=kind=component,spec.owner={Uri.EscapeDataString(ownerRef)}&limit=20"),
-            ("by-name", $"/api/catalog/entities/by-name/component/default/{component}"),
-            ("entity-facets spec.type of components", "/api/catalog/entity-facets?facet=spec.type&filter=kind=component"),
-            ($"full-text '{word}' over name and title", $"/api/catalog/entities/by-query?fullTextFilterTerm={Uri.EscapeDataString(word)}&fullTextFilterFields=metadata.name,metadata.title&limit=20"),
-        ];
 
         int ArgValue(string name, int fallback) => ArgString(name) is { } value ? int.Parse(value) : fallback;
 

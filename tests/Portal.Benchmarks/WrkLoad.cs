@@ -26,18 +26,24 @@ internal static class WrkLoad
     /// its status, or the run fails, and <see cref="LoadResult.Refused"/> counts the answers that did: a status alone
     /// cannot tell, since a descriptor refused by <c>validateEntities</c> answers 200 with a report, and an answer
     /// refused for another reason (a syntax error in the benchmark's own request) must not pass for the limit's.
+    /// A <paramref name="warmUp"/> of zero starts measuring at once, with neither warm-up nor collection: for reads that
+    /// must start within seconds of an ingest, warmed up before it (<see cref="WarmUpAsync"/>).
     /// </summary>
     public static async Task<LoadResult> RunAsync(
         string name, Uri baseAddress, int connections, TimeSpan duration, IReadOnlyList<(string Path, string? Body)> requests,
-        bool refusalsExpected = false, string? refusedWith = null)
+        bool refusalsExpected = false, string? refusedWith = null, TimeSpan? warmUp = null)
     {
         refusalsExpected |= refusedWith is not null;
-        var script = Path.Combine(Path.GetTempPath(), $"portal-bench-{Guid.NewGuid():N}.lua");
-        await File.WriteAllTextAsync(script, Script(requests, refusedWith));
+        var script = await WriteScriptAsync(requests, refusedWith);
         try
         {
-            await RunWrkAsync(script, baseAddress, connections, TimeSpan.FromSeconds(3));
-            LoadRunner.Settle(); // the gateway runs in this process
+            warmUp ??= TimeSpan.FromSeconds(3);
+            if (warmUp > TimeSpan.Zero)
+            {
+                await RunWrkAsync(script, baseAddress, connections, warmUp.Value);
+                LoadRunner.Settle(); // the gateway runs in this process
+            }
+
             using var outcomes = new GraphOutcomes();
             var cpu = new CpuMeter();
             var line = await RunWrkAsync(script, baseAddress, connections, duration);
@@ -74,6 +80,30 @@ internal static class WrkLoad
         {
             File.Delete(script);
         }
+    }
+
+    /// <summary>
+    /// Sends the requests for a while and ignores the answers, whatever their status: it warms the gateway up (JIT tiers,
+    /// pools) on request shapes that an empty catalog answers with 404.
+    /// </summary>
+    public static async Task WarmUpAsync(Uri baseAddress, int connections, TimeSpan duration, IReadOnlyList<(string Path, string? Body)> requests)
+    {
+        var script = await WriteScriptAsync(requests, refusedWith: null);
+        try
+        {
+            await RunWrkAsync(script, baseAddress, connections, duration);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    private static async Task<string> WriteScriptAsync(IReadOnlyList<(string Path, string? Body)> requests, string? refusedWith)
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"portal-bench-{Guid.NewGuid():N}.lua");
+        await File.WriteAllTextAsync(script, Script(requests, refusedWith));
+        return script;
     }
 
     private static async Task<string> RunWrkAsync(string script, Uri baseAddress, int connections, TimeSpan duration)
