@@ -64,7 +64,7 @@ public sealed class Searching_from_a_snapshot(ModuleHost app) : IClassFixture<Mo
         // Each of those was the snapshot's answer (none fell back to SQL), and many matched something.
         Assert.Equal(compared, Index.Answers - answersBefore);
         var ledger = await Queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter("ledger", ["metadata.name", "metadata.title"]), Limit = 5 }, Cancellation);
-        Assert.InRange(ledger.TotalCount!.Value, 20, 100);
+        Assert.InRange(ledger.TotalCount!.Value, 20, 400);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class Searching_from_a_snapshot(ModuleHost app) : IClassFixture<Mo
     {
         await RegisterAsync("paging.yaml", Enumerable.Range(300, 120).Select(Entity));
         await SnapshotOfNowAsync();
-        var search = new FullTextFilter("billing");
+        var search = new FullTextFilter("entity-003"); // this test's own entities 300 to 399, whatever the others wrote
         var expected = (await Queries.QueryAsync(new EntityQuery { FullText = search, Filter = EntityFilter.All(), Limit = 1000 }, Cancellation)).Items.Select(e => e.Ref).ToList();
 
         var answersBefore = Index.Answers;
@@ -90,7 +90,7 @@ public sealed class Searching_from_a_snapshot(ModuleHost app) : IClassFixture<Mo
             page = await Queries.QueryAsync(new EntityQuery { Cursor = page.NextCursor, Limit = 6 }, Cancellation);
         }
 
-        Assert.True(expected.Count > 12, $"{expected.Count} matches");
+        Assert.Equal(100, expected.Count);
         Assert.Equal(expected, seen);
         Assert.True(Index.Answers - answersBefore > 2);
     }
