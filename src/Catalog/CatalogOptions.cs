@@ -24,7 +24,7 @@ public sealed class SearchOptions
 {
     /// <summary>
     /// Largest catalog whose searchable text is held in memory, so that full-text search without other conditions is
-    /// answered without reading rows (about 500 bytes an entity); a larger catalog, or 0, is searched by SQL only.
+    /// answered without reading rows (about 1 KB an entity); a larger catalog, or 0, is searched by SQL only.
     /// </summary>
     [Range(0, 10_000_000)]
     public int MaxIndexedEntities { get; set; } = 250_000;

@@ -56,9 +56,6 @@ public sealed class FullTextIndex
         }
     }
 
-    /// <summary>Snapshots built since start (for tests and diagnostics).</summary>
-    internal int Builds { get; private set; }
-
     /// <summary>Searches answered from a snapshot since start (for tests and diagnostics).</summary>
     internal long Answers => Interlocked.Read(ref _answers);
 
@@ -106,13 +103,15 @@ public sealed class FullTextIndex
             {
                 await BuildAsync();
             }
-            catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
+            catch (Exception exception) when (exception is not OutOfMemoryException)
             {
-                // Searches go on as SQL meanwhile; the next one that finds no current snapshot asks again.
+                // Whatever went wrong, the loop must end by clearing _building below, or no snapshot would ever be built
+                // again. Searches go on as SQL meanwhile; the next one that finds no current snapshot asks again.
                 _logger.LogWarning("The full-text snapshot could not be built: {Reason}", exception.Message);
             }
 
-            _notBefore = DateTime.UtcNow + clock.Elapsed;
+            // A catalog found too large is looked at again once a minute at most (it may shrink), not on every search.
+            _notBefore = DateTime.UtcNow + (_current is null && _oversizedVersion >= 0 ? TimeSpan.FromMinutes(1) : clock.Elapsed);
             lock (_lock)
             {
                 if (!_again)
@@ -172,7 +171,6 @@ public sealed class FullTextIndex
 
         var clock = Stopwatch.StartNew();
         _current = FullTextSnapshot.Build(version, rows);
-        Builds++;
         _logger.LogDebug("Full-text snapshot of version {Version}: {Count} entities, built in {Milliseconds} ms", version, rows.Count, clock.ElapsedMilliseconds);
     }
 

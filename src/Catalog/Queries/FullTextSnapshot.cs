@@ -53,8 +53,6 @@ internal sealed class FullTextSnapshot
     /// <summary>The catalog version the texts were read at.</summary>
     public long Version { get; }
 
-    public int Count => _refs.Length;
-
     /// <summary>Builds a snapshot from rows in PostgreSQL's order of ref: ref, search_text, then one text per field.</summary>
     public static FullTextSnapshot Build(long version, List<string[]> rows) => new(version, rows);
 

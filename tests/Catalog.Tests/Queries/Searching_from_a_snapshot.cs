@@ -191,3 +191,42 @@ public sealed class Searching_from_a_snapshot(ModuleHost app) : IClassFixture<Mo
         return yaml.ToString();
     }
 }
+
+/// <summary>A catalog larger than Catalog:Search:MaxIndexedEntities is searched by SQL only: no snapshot is held.</summary>
+public sealed class Searching_a_catalog_too_large_for_a_snapshot(Searching_a_catalog_too_large_for_a_snapshot.SmallLimit app)
+    : IClassFixture<Searching_a_catalog_too_large_for_a_snapshot.SmallLimit>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Searches_are_answered_by_SQL_and_no_snapshot_is_kept()
+    {
+        using var folder = new CatalogFolder();
+        var yaml = string.Join("\n---\n", Enumerable.Range(0, 12).Select(i => CatalogFolder.Component($"large-{i:D2}")));
+        await app.Get<LocationService>().RegisterAsync("file", folder.Write("catalog-info.yaml", yaml), Cancellation);
+        var queries = app.Get<EntityQueryService>();
+        var index = app.Get<FullTextIndex>();
+
+        // Long enough for a build to have been tried several times over (each is a few milliseconds here).
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var page = await queries.QueryAsync(new EntityQuery { FullText = new FullTextFilter("large-0"), Limit = 5 }, Cancellation);
+            Assert.Equal(10, page.TotalCount);
+            Assert.Equal(["component:default/large-00", "component:default/large-01", "component:default/large-02", "component:default/large-03", "component:default/large-04"],
+                page.Items.Select(e => e.Ref));
+            await Task.Delay(50, Cancellation);
+        }
+
+        Assert.Null(index.Current);
+        Assert.Equal(0, index.Answers);
+    }
+
+    public sealed class SmallLimit : ModuleHost
+    {
+        protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+        {
+            ["Catalog:Locations:RefreshInterval"] = "00:00:00",
+            ["Catalog:Search:MaxIndexedEntities"] = "5",
+        };
+    }
+}
