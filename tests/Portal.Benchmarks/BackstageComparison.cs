@@ -162,7 +162,8 @@ internal static partial class BackstageComparison
         var answers = await backstageAnswers;
         Console.WriteLine();
         Console.WriteLine($"Answers, Portal vs Backstage, the same requests to both ({requests.Count} requests, sent to Backstage in {fetchClock.Elapsed.TotalSeconds:F1} s"
-            + $" after its ingest{(fetchClock.Elapsed.TotalSeconds < 6 ? ", before its first measured run" : "; that may have overlapped its first measured run")}):");
+            + $" after its ingest{(fetchClock.Elapsed.TotalSeconds < 6 ? ", before its first measured run" : "; that may have overlapped its first measured run")});"
+            + " without orderField Backstage orders a page by entity id, a random uid each catalog draws for itself, so the pages are compared again ordered by name:");
         PrintAnswers(portal.Answers, answers);
     }
 
@@ -172,7 +173,7 @@ internal static partial class BackstageComparison
         var reps = endpoints["byOwner"]?["reps"]?.AsArray().Count ?? 0;
         Console.WriteLine($"Portal vs stock Backstage, {n} entities, wrk -t1 -c16 on both (Backstage: median of {reps} runs after a warm-up, its processing loop running;"
             + " Portal: 1 s each; right after = within seconds of the ingest, before any warm-up of the catalog); ratios: Portal's req/s over Backstage's, target 10x");
-        Console.WriteLine($"  {"read",-9} {"Backstage",20} | {"Portal right after",20} | {"Portal steady",20} | {"right after",11} {"steady",8}");
+        Console.WriteLine($"  {"read",-9} {"Backstage",21} | {"Portal right after",21} | {"Portal steady",21} | {"right after",11} {"steady",8}");
         foreach (var key in ReadKeys)
         {
             var backstage = endpoints[key]!["median"]!;
@@ -180,9 +181,9 @@ internal static partial class BackstageComparison
             var read = portal.Reads.Single(r => r.Read.Key == key);
             static string Figure(double perSecond, double p50) => $"{perSecond,7:F0} /s {p50,7:F2} ms";
             static string Ratio(LoadResult? ours, double theirs) => ours is null or { Failure: not null } ? "-" : $"{ours.PerSecond / theirs:F1}x";
-            Console.WriteLine($"  {key,-9} {Figure(rps, backstage["p50_ms"]!.GetValue<double>()),20} | "
-                + $"{(read.RightAfter is { Failure: null } first ? Figure(first.PerSecond, first.P50) : "-"),20} | "
-                + $"{(read.Steady is { Failure: null } steady ? Figure(steady.PerSecond, steady.P50) : "failed"),20} | "
+            Console.WriteLine($"  {key,-9} {Figure(rps, backstage["p50_ms"]!.GetValue<double>()),21} | "
+                + $"{(read.RightAfter is { Failure: null } first ? Figure(first.PerSecond, first.P50) : "-"),21} | "
+                + $"{(read.Steady is { Failure: null } steady ? Figure(steady.PerSecond, steady.P50) : "failed"),21} | "
                 + $"{Ratio(read.RightAfter, rps),11} {Ratio(read.Steady, rps),8}");
         }
 
