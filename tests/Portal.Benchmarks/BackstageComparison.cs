@@ -11,7 +11,7 @@ namespace Portal.Benchmarks;
 /// answers to the compared requests.</summary>
 internal sealed record PortalSide(
     JsonNode Manifest, int Entities, double IngestSeconds, long Relations, long ExpectedRelations,
-    IReadOnlyList<BackstageReadResult> Reads, IReadOnlyDictionary<string, Answer> Answers);
+    IReadOnlyList<BackstageReadResult> Reads, int SteadySeconds, IReadOnlyDictionary<string, Answer> Answers);
 
 /// <summary>One answer to a compared request: its body, or why there is none.</summary>
 internal sealed record Answer(JsonNode? Body, string? Error);
@@ -181,7 +181,7 @@ internal static partial class BackstageComparison
         var endpoints = result["endpoints"]!;
         var reps = endpoints["byOwner"]?["reps"]?.AsArray().Count ?? 0;
         Console.WriteLine($"Portal vs stock Backstage, {n} entities, wrk -t1 -c16 on both (Backstage: median of {reps} runs after a warm-up, its processing loop running;"
-            + " Portal: 1 s each; right after = within seconds of the ingest, before any warm-up of the catalog); ratios: Portal's req/s over Backstage's, target 10x");
+            + $" Portal: right after the ingest 1 s each, before any warm-up of the catalog, steady {portal.SteadySeconds} s each after a warm-up); ratios: Portal's req/s over Backstage's, target 10x");
         Console.WriteLine($"  {"read",-9} {"Backstage",21} | {"Portal right after",21} | {"Portal steady",21} | {"right after",11} {"steady",8}");
         foreach (var key in ReadKeys)
         {
