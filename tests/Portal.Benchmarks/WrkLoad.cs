@@ -49,6 +49,14 @@ internal static class WrkLoad
             var line = await RunWrkAsync(script, baseAddress, connections, duration);
             var parts = line.Split(' ');
             double Part(int i) => double.Parse(parts[i], CultureInfo.InvariantCulture);
+
+            // No answer within the whole run and no error: every request was still waiting when it ended. A short run
+            // (one second, right after an ingest) can be swallowed by one stall of the machine; it must not read as 0 req/s.
+            if (Part(0) == 0)
+            {
+                return LoadResult.Failed(name + " (wrk)", connections, $"no answer completed within the {duration.TotalSeconds:F0} s run (the gateway or the machine stalled)");
+            }
+
             var refused = refusedWith is not null ? (int)Part(11) : refusalsExpected ? (int)Part(10) : 0;
             if (refusedWith is not null && refused != (int)Part(0))
             {
