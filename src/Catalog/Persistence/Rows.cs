@@ -44,6 +44,13 @@ internal sealed class EntityRow
     /// <summary>Lower-cased flattened <c>path → [values]</c> for Backstage filters (GIN-indexed).</summary>
     public JsonDocument Facts { get; set; } = null!;
 
+    /// <summary>
+    /// The one value <see cref="Facts"/> holds for <c>spec.owner</c> (lower-cased, as written: not resolved to a ref),
+    /// kept by PostgreSQL itself; null when it holds none or several. The team page's filter (<c>kind=component,
+    /// spec.owner=group:default/x</c>) reads it through a B-tree instead of the facts index: see <c>FilterSql</c>.
+    /// </summary>
+    public string? SpecOwner { get; private set; }
+
     /// <summary>Lower-cased name, title, description and tags, for substring search (trigram-indexed).</summary>
     public string SearchText { get; set; } = "";
 

@@ -145,8 +145,19 @@ internal sealed class FilterSql
 
         // One containment per value: each is answered by the GIN index, and the planner ORs the bitmaps. A parameter per
         // value stays far below PostgreSQL's 65,535 per statement: a filter holds at most CatalogLimits.MaxFilterValues.
-        return "(" + string.Join(" OR ", values.Select(value =>
+        var contains = "(" + string.Join(" OR ", values.Select(value =>
             $"e.facts @> {Add(JsonSerializer.Serialize(new Dictionary<string, string[]> { [key] = [value] }), NpgsqlDbType.Jsonb)}")) + ")";
+        if (key == "spec.owner")
+        {
+            // The team page's filter. spec_owner is the facts' one spec.owner value where they hold exactly one (every
+            // built-in kind), read by B-tree; the rest (a custom kind's list of owners, or null) by a facts index of
+            // their own, whose condition is written out here so that the planner can match it. The same rows as the
+            // containment alone, found without the facts index. "IS NOT NULL" keeps the condition two-valued, as the
+            // containment is: NULL = x is NULL, and NOT NULL would drop an ownerless entity from a negation.
+            return $"((e.spec_owner IS NOT NULL AND e.spec_owner {In(values)}) OR (e.spec_owner IS NULL AND e.facts ? 'spec.owner' AND {contains}))";
+        }
+
+        return contains;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Portal.Catalog.Ingestion.Descriptors;
 using Portal.Catalog.Model;
 
 namespace Portal.Catalog.Tests.Descriptors;
@@ -89,6 +90,27 @@ public sealed class Validating_builtin_kinds
 
         Assert.Equal(("database:default/x", "postgres", null), (entity.Ref.Canonical, entity.Type, entity.Owner));
         Assert.Empty(entity.Relations);
+    }
+
+    [Fact]
+    public void Sorts_the_relation_lists_of_every_kind_as_Backstage_does_and_nothing_else()
+    {
+        // What stock Backstage answered for these lists: sorted by UTF-16 code unit (capitals first, "10" before "9"),
+        // duplicates and spellings kept; tags, other lists and a list holding an object stay as written.
+        var component = Descriptor.Accept(Descriptor.Component(metadata: "tags: [zeta, alpha, alpha]", spec: """
+            providesApis: [api:default/shipping-api, api:default/media-api, API:default/Zulu-api, media-api]
+            consumesApis: [yankee, Xray, alpha, alpha]
+            customList: [zz, aa]
+            """));
+        var database = Descriptor.Accept("apiVersion: example.com/v2\nkind: Database\nmetadata: {name: x}\nspec: {dependencyOf: ['10', '9', '2', é-api, f-api, E-api, _x, ~y], dependsOn: [zz, {name: obj}, aa]}");
+
+        string Json(ProcessedEntity entity, string path) => entity.Document["spec"]![path]?.ToJsonString() ?? entity.Document["metadata"]![path]!.ToJsonString();
+        Assert.Equal("""["API:default/Zulu-api","api:default/media-api","api:default/shipping-api","media-api"]""", Json(component, "providesApis"));
+        Assert.Equal("""["Xray","alpha","alpha","yankee"]""", Json(component, "consumesApis"));
+        Assert.Equal("""["zz",{"name":"obj"},"aa"]""", Json(database, "dependsOn"));
+        Assert.Equal("""["zz","aa"]""", Json(component, "customList"));
+        Assert.Equal("""["zeta","alpha","alpha"]""", Json(component, "tags"));
+        Assert.Equal("""["10","2","9","E-api","_x","f-api","~y","\u00E9-api"]""", Json(database, "dependencyOf"));
     }
 
     [Fact]

@@ -24,6 +24,8 @@ internal sealed class EntityRowConfiguration : IEntityTypeConfiguration<EntityRo
         entity.Property(e => e.Document).HasColumnName("document").HasColumnType("jsonb");
         entity.Property(e => e.DocumentText).HasColumnName("document_text").HasComputedColumnSql("document::text", stored: true);
         entity.Property(e => e.Facts).HasColumnName("facts").HasColumnType("jsonb");
+        entity.Property(e => e.SpecOwner).HasColumnName("spec_owner")
+            .HasComputedColumnSql("CASE WHEN jsonb_array_length(facts -> 'spec.owner') = 1 THEN facts -> 'spec.owner' ->> 0 END", stored: true);
         entity.Property(e => e.SearchText).HasColumnName("search_text");
         entity.Property(e => e.StatusItems).HasColumnName("status_items").HasColumnType("jsonb");
         entity.Property(e => e.Etag).HasColumnName("etag");
@@ -47,6 +49,14 @@ internal sealed class EntityRowConfiguration : IEntityTypeConfiguration<EntityRo
         // answer existence, hence both.
         entity.HasIndex(e => e.Facts, "ix_entities_facts").HasMethod("gin");
         entity.HasIndex(e => e.Facts, "ix_entities_facts_path").HasMethod("gin").HasOperators("jsonb_path_ops");
+
+        // `spec.owner = x`, the team page's filter, by B-tree: 3.4 times the facts index's throughput at 10k (a GIN probe
+        // plans slower and its generic plan ANDs in every row of the kind). The entities whose facts hold no single
+        // spec.owner value (a custom kind's list, or null) have a small facts index of their own, so that the filter
+        // stays exact for them (FilterSql).
+        entity.HasIndex(e => new { e.SpecOwner, e.Kind, e.Ref }).HasDatabaseName("ix_entities_spec_owner");
+        entity.HasIndex(e => e.Facts, "ix_entities_facts_irregular_owner").HasMethod("gin").HasOperators("jsonb_path_ops")
+            .HasFilter("spec_owner IS NULL AND facts ? 'spec.owner'");
 
         // fullTextFilterTerm is a case-insensitive substring match: trigrams make '%term%' indexable.
         entity.HasIndex(e => e.SearchText).HasMethod("gin").HasOperators("gin_trgm_ops").HasDatabaseName("ix_entities_search");

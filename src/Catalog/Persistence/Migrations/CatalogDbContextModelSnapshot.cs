@@ -129,6 +129,12 @@ namespace Portal.Catalog.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("search_text");
 
+                    b.Property<string>("SpecOwner")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("text")
+                        .HasColumnName("spec_owner")
+                        .HasComputedColumnSql("CASE WHEN jsonb_array_length(facts -> 'spec.owner') = 1 THEN facts -> 'spec.owner' ->> 0 END", true);
+
                     b.Property<JsonDocument>("StatusItems")
                         .HasColumnType("jsonb")
                         .HasColumnName("status_items");
@@ -178,9 +184,18 @@ namespace Portal.Catalog.Persistence.Migrations
                     b.HasIndex("OwnerRef", "Kind", "Ref")
                         .HasDatabaseName("ix_entities_owner_kind_ref");
 
+                    b.HasIndex("SpecOwner", "Kind", "Ref")
+                        .HasDatabaseName("ix_entities_spec_owner");
+
                     b.HasIndex(new[] { "Facts" }, "ix_entities_facts");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Facts" }, "ix_entities_facts"), "gin");
+
+                    b.HasIndex(new[] { "Facts" }, "ix_entities_facts_irregular_owner")
+                        .HasFilter("spec_owner IS NULL AND facts ? 'spec.owner'");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Facts" }, "ix_entities_facts_irregular_owner"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Facts" }, "ix_entities_facts_irregular_owner"), new[] { "jsonb_path_ops" });
 
                     b.HasIndex(new[] { "Facts" }, "ix_entities_facts_path");
 
