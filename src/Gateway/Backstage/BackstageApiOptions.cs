@@ -6,6 +6,7 @@ internal sealed class BackstageApiOptions
     public const string Section = "BackstageApi";
 
     private const int MaxRequestBytesLimit = 64 * 1024 * 1024;
+    private const int MaxAnswerCacheMegabytes = 16 * 1024;
     private static readonly TimeSpan MinRequestTimeout = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromHours(1);
 
@@ -19,6 +20,12 @@ internal sealed class BackstageApiOptions
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Memory for the bodies of answers kept per catalog version (CatalogAnswerCache): pages, entities and facets asked
+    /// for again before the catalog changes are sent from here. 0 turns it off.
+    /// </summary>
+    public int AnswerCacheMegabytes { get; set; } = 64;
+
     /// <summary>Reads the section once, at start-up, so that a bad value stops the boot instead of a request.</summary>
     public static BackstageApiOptions From(IConfiguration configuration)
     {
@@ -31,6 +38,11 @@ internal sealed class BackstageApiOptions
         if (options.RequestTimeout < MinRequestTimeout || options.RequestTimeout > MaxRequestTimeout)
         {
             throw new InvalidOperationException($"{Section}:RequestTimeout must be between {MinRequestTimeout} and {MaxRequestTimeout}; it is {options.RequestTimeout}.");
+        }
+
+        if (options.AnswerCacheMegabytes is < 0 or > MaxAnswerCacheMegabytes)
+        {
+            throw new InvalidOperationException($"{Section}:AnswerCacheMegabytes must be between 0 (off) and {MaxAnswerCacheMegabytes}; it is {options.AnswerCacheMegabytes}.");
         }
 
         return options;

@@ -15,7 +15,11 @@ public static class BackstageCatalogEndpoints
     {
         var options = BackstageApiOptions.From(endpoints.ServiceProvider.GetRequiredService<IConfiguration>());
         var api = endpoints.MapGroup(BasePath);
+        var answers = new CatalogAnswerCache(options.AnswerCacheMegabytes * 1024L * 1024);
+        Func<HttpContext, Task> Kept(Func<HttpContext, Task> handler) => context => answers.AnswerAsync(context, handler);
 
+        // The bounded GET reads (a page, an entity, facets) are Kept: sent again from memory while the catalog's version
+        // is the one they were made at (CatalogAnswerCache). The guard runs first, for every request.
         // Each route names the operation it performs, as the GraphQL field of the same operation does, so an
         // authorization rule names it once (CatalogOperations). A route that does not write may run twice when its
         // database connection was lost (Handle): running a read again changes nothing.
@@ -23,13 +27,13 @@ public static class BackstageCatalogEndpoints
             api.MapMethods(pattern, [method], Handle(Guard(operation, writes, handler), options, context => !writes(context)));
 
         Map("GET", "/entities", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.ListAsync);
-        Map("GET", "/entities/by-query", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.QueryAsync);
+        Map("GET", "/entities/by-query", CatalogOperations.EntitiesRead, Reads, Kept(EntityEndpoints.QueryAsync));
         Map("POST", "/entities/by-query", CatalogOperations.EntitiesRead, Reads, context => EntityEndpoints.QueryByPredicateAsync(context, options));
-        Map("GET", "/entities/by-name/{kind}/{namespace}/{name}", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.ByNameAsync);
-        Map("GET", "/entities/by-uid/{uid}", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.ByUidAsync);
+        Map("GET", "/entities/by-name/{kind}/{namespace}/{name}", CatalogOperations.EntitiesRead, Reads, Kept(EntityEndpoints.ByNameAsync));
+        Map("GET", "/entities/by-uid/{uid}", CatalogOperations.EntitiesRead, Reads, Kept(EntityEndpoints.ByUidAsync));
         Map("DELETE", "/entities/by-uid/{uid}", CatalogOperations.EntitiesDelete, Writes, EntityEndpoints.DeleteByUidAsync);
         Map("POST", "/entities/by-refs", CatalogOperations.EntitiesRead, Reads, context => EntityEndpoints.ByRefsAsync(context, options));
-        Map("GET", "/entity-facets", CatalogOperations.EntitiesRead, Reads, EntityEndpoints.FacetsAsync);
+        Map("GET", "/entity-facets", CatalogOperations.EntitiesRead, Reads, Kept(EntityEndpoints.FacetsAsync));
         Map("POST", "/entity-facets", CatalogOperations.EntitiesRead, Reads, context => EntityEndpoints.FacetsByPredicateAsync(context, options));
         Map("POST", "/refresh", CatalogOperations.EntitiesRefresh, Writes, context => EntityEndpoints.RefreshAsync(context, options));
         Map("POST", "/validate-entity", CatalogOperations.EntitiesValidate, Reads, context => EntityEndpoints.ValidateAsync(context, options));

@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using Portal.Catalog.Queries;
+
+namespace Portal.Gateway.Backstage.Catalog;
+
+/// <summary>
+/// The bodies of the catalog's bounded GET answers (a page, an entity, facets), each kept with the catalog version it
+/// was made at and sent again only while that is still the version. Every catalog write, on any replica, bumps the
+/// version in the database, and every request reads it first (one indexed single-row read): an answer is never older
+/// than the last committed write. Dashboards ask the same few pages again and again (a team's page, an entity's), and
+/// the catalog changes far less often than it is read; what a page costs the database and the JSON writer is then paid
+/// once per version. See docs/decisions/0011-answers-per-catalog-version.md.
+/// </summary>
+/// <remarks>
+/// The key is the request's path and query string as sent, so every parameter that shapes an answer (<c>fields</c>,
+/// <c>cursor</c>, order) is part of it. It holds no caller: every caller allowed to read reads the same catalog. Bounded
+/// by <see cref="BackstageApiOptions.AnswerCacheMegabytes"/>: past it, the cache starts again empty; an answer larger
+/// than <see cref="MaxAnswerBytes"/> or asked for by a longer URL than <see cref="MaxKeyLength"/> is not kept.
+/// </remarks>
+internal sealed class CatalogAnswerCache(long maxBytes)
+{
+    /// <summary>The largest body kept: a page of 500 entities with their relations is about this.</summary>
+    internal const int MaxAnswerBytes = 1024 * 1024;
+
+    internal const int MaxKeyLength = 4096;
+
+    private readonly ConcurrentDictionary<string, Answer> _answers = new(StringComparer.Ordinal);
+    private readonly Lock _newer = new();
+    private long _bytes;
+    private long _version = -1;
+
+    // The version of an answer remembered only as the answer to a valid request: never sent (versions start at 0).
+    private const long KnownValid = long.MinValue;
+
+    public bool Enabled => maxBytes > 0;
+
+    /// <summary>
+    /// Runs <paramref name="handler"/> for the request unless an answer of the current version is kept: then sends that.
+    /// An answer the handler makes with status 200 is kept, tagged with the version read before it read anything, so
+    /// that it never passes for newer than it is.
+    /// </summary>
+    /// <remarks>
+    /// A URL asked for the first time reads nothing here: whether it is a valid request is the route's to say, before
+    /// any database work (a malformed request never reaches the database). Its 200 answer is remembered as valid only,
+    /// without a version; from the next request of that URL on, the version is read first and answers are kept.
+    /// </remarks>
+    public async Task AnswerAsync(HttpContext context, Func<HttpContext, Task> handler)
+    {
+        var key = context.Request.Path.Value + context.Request.QueryString.Value;
+        if (!Enabled || key.Length > MaxKeyLength)
+        {
+            await handler(context);
+            return;
+        }
+
+        if (!_answers.TryGetValue(key, out var kept))
+        {
+            await RunAsync(context, handler, key, KnownValid);
+            return;
+        }
+
+        var version = await context.RequestServices.GetRequiredService<EntityQueryService>().CatalogVersionAsync(context.RequestAborted);
+        if (kept.Version == version)
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = kept.ContentType;
+            context.Response.ContentLength = kept.Body.Length;
+            await context.Response.Body.WriteAsync(kept.Body, context.RequestAborted);
+            return;
+        }
+
+        await RunAsync(context, handler, key, version);
+    }
+
+    /// <summary>Runs the route with its body written into memory (its answers are bounded), keeps it, and sends it.</summary>
+    private async Task RunAsync(HttpContext context, Func<HttpContext, Task> handler, string key, long version)
+    {
+        var connection = context.Response.Body;
+        using var body = new MemoryStream();
+        context.Response.Body = body;
+        try
+        {
+            await handler(context);
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        }
+        finally
+        {
+            context.Response.Body = connection;
+        }
+
+        if (context.Response.StatusCode == StatusCodes.Status200OK && body.Length <= MaxAnswerBytes)
+        {
+            Keep(key, version == KnownValid
+                ? new Answer(KnownValid, [], "")
+                : new Answer(version, body.ToArray(), context.Response.ContentType ?? "application/json"));
+        }
+
+        body.Position = 0;
+        await body.CopyToAsync(connection, context.RequestAborted);
+    }
+
+    private void Keep(string key, Answer answer)
+    {
+        if (answer.Version != KnownValid && answer.Version != Volatile.Read(ref _version))
+        {
+            lock (_newer)
+            {
+                if (answer.Version < _version)
+                {
+                    return; // made at a version already superseded: no request will ask for it again
+                }
+
+                if (answer.Version > _version)
+                {
+                    // Versions only grow: what was kept for older ones will never be sent again.
+                    _answers.Clear();
+                    Interlocked.Exchange(ref _bytes, 0);
+                    Volatile.Write(ref _version, answer.Version);
+                }
+            }
+        }
+
+        var size = answer.Body.Length + (2L * key.Length);
+        if (Interlocked.Add(ref _bytes, size) > maxBytes)
+        {
+            // Replaced entries stay counted until now: the bound is only ever reached early.
+            _answers.Clear();
+            Interlocked.Exchange(ref _bytes, size);
+        }
+
+        _answers[key] = answer;
+    }
+
+    private sealed record Answer(long Version, byte[] Body, string ContentType);
+}
