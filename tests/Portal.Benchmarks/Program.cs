@@ -18,6 +18,8 @@ using Portal.Testing;
 //   dotnet run -c Release --project tests/Portal.Benchmarks -- [--n 100000] [--seconds 10] [--data DIR]
 // --vs-backstage [N] then runs stock Backstage's catalog on the same generated catalog (N entities, 10,000 unless named,
 // and Portal's run too unless --n says otherwise) and prints both side by side (BackstageComparison).
+// --no-kept-answers turns off the REST answers kept per catalog version (CatalogAnswerCache), so that each REST line
+// measures answers made anew.
 // A class of its own, not top-level statements: this program hosts the gateway, whose entry point is "Program".
 internal static class Benchmark
 {
@@ -34,6 +36,13 @@ internal static class Benchmark
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {Environment.OSVersion}, .NET {Environment.Version}"
             + $"; Linux autogroup scheduling {AutogroupScheduling()}");
+
+        // As deployed, the REST GET reads keep their answers per catalog version (decision 0011), so the REST lines of
+        // repeated requests below measure kept answers; --no-kept-answers turns that off, for what each answer costs.
+        var keptAnswers = !args.Contains("--no-kept-answers");
+        Console.WriteLine(keptAnswers
+            ? "REST answers kept per catalog version: on (BackstageApi:AnswerCacheMegabytes 64); --no-kept-answers measures them made anew"
+            : "REST answers kept per catalog version: off (--no-kept-answers): every REST answer is made anew");
         if (!File.Exists(Path.Combine(data, "manifest.json")))
         {
             var generator = Process.Start("node", [SharedFiles.Path("bench", "gen-catalog.js"), "--n", n.ToString(), "--seed", "42", "--out", data])!;
@@ -71,6 +80,7 @@ internal static class Benchmark
                 ["Catalog:Locations:RefreshInterval"] = "00:00:00",
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Catalog:Locations:FileRoots:0"] = data, // outside Development, file locations must lie under a configured root
+                ["BackstageApi:AnswerCacheMegabytes"] = keptAnswers ? "64" : "0",
             }, environment: "Production"); // as deployed: no development diagnostics, read-only authorization (reads only here)
             app.UseKestrel(0); // a real socket, for the gateway part
             app.StartServer();

@@ -8,7 +8,8 @@ namespace Portal.Gateway.Backstage;
 
 /// <summary>
 /// JSON responses of the Backstage-compatible REST API, for every plugin's routes (<c>Backstage/Catalog</c> today):
-/// written straight to the connection (no intermediate document), and every failure answered with Backstage's error
+/// written straight to the connection (no intermediate document; the catalog's bounded reads go to memory first, to be
+/// kept: CatalogAnswerCache), and every failure answered with Backstage's error
 /// body <c>{error: {name, message}, request: {method, url}, response: {statusCode}}</c>.
 /// </summary>
 internal static class BackstageResponses
@@ -132,6 +133,12 @@ internal static class BackstageResponses
 
         await WriteErrorAsync(context, status, name, message);
     }
+
+    /// <summary>
+    /// Forgets that a body was started: for a handler whose body went into memory (CatalogAnswerCache) and failed, so
+    /// that the failure is answered with an error body instead of a cut connection.
+    /// </summary>
+    public static void Unstart(HttpContext context) => context.Items.Remove(ResponseStartedKey);
 
     /// <summary>Starts a JSON body with the status; the caller writes one value and calls <see cref="Finish"/>.</summary>
     public static Utf8JsonWriter Start(HttpContext context, int statusCode = StatusCodes.Status200OK)

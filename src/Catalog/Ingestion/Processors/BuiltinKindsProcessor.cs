@@ -8,8 +8,8 @@ namespace Portal.Catalog.Ingestion.Processors;
 /// <summary>
 /// Validates the spec of Backstage's nine built-in kinds and derives their relations the way Backstage's
 /// <c>BuiltinKindsEntityProcessor</c> does: each spec reference yields the forward edge from this entity and the
-/// reverse edge from the target. Other kinds pass through untouched, but for the order of their relation lists, which
-/// Backstage sorts for every kind. Runs after the envelope (Order 100).
+/// reverse edge from the target. Other kinds pass through untouched. Runs after the envelope (Order 100), which has
+/// sorted the relation lists of every kind as Backstage does.
 /// </summary>
 public sealed class BuiltinKindsProcessor : IEntityProcessor
 {
@@ -32,35 +32,6 @@ public sealed class BuiltinKindsProcessor : IEntityProcessor
         ["Template"] = BuiltinKind.Template,
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>
-    /// Sorts each of <see cref="SortedSpecLists"/> that is a list of strings only, as JavaScript's default sort does
-    /// (by UTF-16 code unit: case-sensitive, duplicates kept, values untouched). A list holding anything else is left
-    /// as written, as Backstage leaves it.
-    /// </summary>
-    private static void SortRelationLists(JsonObject document)
-    {
-        if (document["spec"] is not JsonObject spec)
-        {
-            return;
-        }
-
-        foreach (var field in SortedSpecLists)
-        {
-            if (spec[field] is not JsonArray list || list.Count < 2
-                || !list.All(item => item is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String))
-            {
-                continue;
-            }
-
-            var sorted = list.Select(item => item!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
-            list.Clear();
-            foreach (var value in sorted)
-            {
-                list.Add(JsonValue.Create(value));
-            }
-        }
-    }
-
     private enum BuiltinKind
     {
         Component,
@@ -78,14 +49,9 @@ public sealed class BuiltinKindsProcessor : IEntityProcessor
 
     public int Order => 100;
 
-    // Backstage sorts these lists of every kind before anything reads them ("for a more stable entity hash": they are
-    // relations, whose order means nothing), so its answers hold them sorted, not as written: so do ours.
-    private static readonly string[] SortedSpecLists = ["providesApis", "consumesApis", "dependsOn", "dependencyOf", "memberOf", "children", "members"];
-
     public void Process(EntityProcessingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        SortRelationLists(context.Document);
         if (context.Ref is not { } self || context.Kind is null || !Kinds.TryGetValue(context.Kind, out var kind))
         {
             return;

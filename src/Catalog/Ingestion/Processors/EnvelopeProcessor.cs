@@ -6,7 +6,8 @@ namespace Portal.Catalog.Ingestion.Processors;
 
 /// <summary>
 /// Validates what every entity shares, as Backstage's default entity policies do (no foreign root fields, the
-/// apiVersion, kind and metadata formats, the default namespace), and identifies the entity. Runs first (Order 0).
+/// apiVersion, kind and metadata formats, the default namespace), identifies the entity, and sorts its relation lists
+/// as Backstage does before anything reads them. Runs first (Order 0).
 /// </summary>
 public sealed class EnvelopeProcessor : IEntityProcessor
 {
@@ -17,10 +18,15 @@ public sealed class EnvelopeProcessor : IEntityProcessor
 
     public int Order => 0;
 
+    // Backstage sorts these lists of every kind before anything else reads them (this runs first) ("for a more stable entity hash": they are
+    // relations, whose order means nothing), so its answers hold them sorted, not as written: so do ours.
+    private static readonly string[] SortedSpecLists = ["providesApis", "consumesApis", "dependsOn", "dependencyOf", "memberOf", "children", "members"];
+
     public void Process(EntityProcessingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var document = context.Document;
+        SortRelationLists(document);
         var unstorable = 0;
         CheckStorable(context, document, "", ref unstorable);
         foreach (var (key, _) in document)
@@ -288,6 +294,35 @@ public sealed class EnvelopeProcessor : IEntityProcessor
             if (icon is not null && !DescriptorRules.IsValidObjectName(icon))
             {
                 context.Error(field + ".icon", $"{DescriptorText.Quote(icon)} is not a valid icon name: {DescriptorRules.NameRule}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sorts each of <see cref="SortedSpecLists"/> that is a list of strings only, as JavaScript's default sort does
+    /// (by UTF-16 code unit: case-sensitive, duplicates kept, values untouched). A list holding anything else is left
+    /// as written, as Backstage leaves it.
+    /// </summary>
+    private static void SortRelationLists(JsonObject document)
+    {
+        if (document["spec"] is not JsonObject spec)
+        {
+            return;
+        }
+
+        foreach (var field in SortedSpecLists)
+        {
+            if (spec[field] is not JsonArray list || list.Count < 2
+                || !list.All(item => item is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String))
+            {
+                continue;
+            }
+
+            var sorted = list.Select(item => item!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+            list.Clear();
+            foreach (var value in sorted)
+            {
+                list.Add(JsonValue.Create(value));
             }
         }
     }

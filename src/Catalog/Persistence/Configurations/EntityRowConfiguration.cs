@@ -25,7 +25,7 @@ internal sealed class EntityRowConfiguration : IEntityTypeConfiguration<EntityRo
         entity.Property(e => e.DocumentText).HasColumnName("document_text").HasComputedColumnSql("document::text", stored: true);
         entity.Property(e => e.Facts).HasColumnName("facts").HasColumnType("jsonb");
         entity.Property(e => e.SpecOwner).HasColumnName("spec_owner")
-            .HasComputedColumnSql("CASE WHEN jsonb_array_length(facts -> 'spec.owner') = 1 THEN facts -> 'spec.owner' ->> 0 END", stored: true);
+            .HasComputedColumnSql("CASE WHEN jsonb_typeof(facts -> 'spec.owner') = 'array' THEN CASE WHEN jsonb_array_length(facts -> 'spec.owner') = 1 THEN facts -> 'spec.owner' ->> 0 END END", stored: true);
         entity.Property(e => e.SearchText).HasColumnName("search_text");
         entity.Property(e => e.StatusItems).HasColumnName("status_items").HasColumnType("jsonb");
         entity.Property(e => e.Etag).HasColumnName("etag");

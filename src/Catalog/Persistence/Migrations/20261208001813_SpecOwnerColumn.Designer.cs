@@ -136,7 +136,7 @@ namespace Portal.Catalog.Persistence.Migrations
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("text")
                         .HasColumnName("spec_owner")
-                        .HasComputedColumnSql("CASE WHEN jsonb_array_length(facts -> 'spec.owner') = 1 THEN facts -> 'spec.owner' ->> 0 END", true);
+                        .HasComputedColumnSql("CASE WHEN jsonb_typeof(facts -> 'spec.owner') = 'array' THEN CASE WHEN jsonb_array_length(facts -> 'spec.owner') = 1 THEN facts -> 'spec.owner' ->> 0 END END", true);
 
                     b.Property<JsonDocument>("StatusItems")
                         .HasColumnType("jsonb")

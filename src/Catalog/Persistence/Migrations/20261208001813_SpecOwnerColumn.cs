@@ -16,7 +16,7 @@ namespace Portal.Catalog.Persistence.Migrations
                 table: "entities",
                 type: "text",
                 nullable: true,
-                computedColumnSql: "CASE WHEN jsonb_array_length(facts -> 'spec.owner') = 1 THEN facts -> 'spec.owner' ->> 0 END",
+                computedColumnSql: "CASE WHEN jsonb_typeof(facts -> 'spec.owner') = 'array' THEN CASE WHEN jsonb_array_length(facts -> 'spec.owner') = 1 THEN facts -> 'spec.owner' ->> 0 END END",
                 stored: true);
 
             migrationBuilder.CreateIndex(

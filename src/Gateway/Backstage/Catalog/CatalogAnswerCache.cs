@@ -14,8 +14,11 @@ namespace Portal.Gateway.Backstage.Catalog;
 /// <remarks>
 /// The key is the request's path and query string as sent, so every parameter that shapes an answer (<c>fields</c>,
 /// <c>cursor</c>, order) is part of it. It holds no caller: every caller allowed to read reads the same catalog. Bounded
-/// by <see cref="BackstageApiOptions.AnswerCacheMegabytes"/>: past it, the cache starts again empty; an answer larger
-/// than <see cref="MaxAnswerBytes"/> or asked for by a longer URL than <see cref="MaxKeyLength"/> is not kept.
+/// by <see cref="BackstageApiOptions.AnswerCacheMegabytes"/>: once full, it keeps what it has and takes no more until
+/// the next version empties it (so a flood of distinct URLs cannot push out the pages everybody asks for); an answer
+/// larger than <see cref="MaxAnswerBytes"/> or asked for by a longer URL than <see cref="MaxKeyLength"/> is not kept.
+/// A version lower than one seen (a database restored, or failed over to a standby that had not seen the last
+/// writes) empties it too.
 /// </remarks>
 internal sealed class CatalogAnswerCache(long maxBytes)
 {
@@ -23,6 +26,8 @@ internal sealed class CatalogAnswerCache(long maxBytes)
     internal const int MaxAnswerBytes = 1024 * 1024;
 
     internal const int MaxKeyLength = 4096;
+
+    private const int EntryOverheadBytes = 200;
 
     private readonly ConcurrentDictionary<string, Answer> _answers = new(StringComparer.Ordinal);
     private readonly Lock _newer = new();
@@ -46,7 +51,8 @@ internal sealed class CatalogAnswerCache(long maxBytes)
     /// </remarks>
     public async Task AnswerAsync(HttpContext context, Func<HttpContext, Task> handler)
     {
-        var key = context.Request.Path.Value + context.Request.QueryString.Value;
+        // The path as sent, still encoded: decoded, "/by-uid/x%3Fy" and "/by-uid/x?y" would be one key.
+        var key = context.Request.Path.ToUriComponent() + context.Request.QueryString.Value;
         if (!Enabled || key.Length > MaxKeyLength)
         {
             await handler(context);
@@ -60,7 +66,17 @@ internal sealed class CatalogAnswerCache(long maxBytes)
         }
 
         var version = await context.RequestServices.GetRequiredService<EntityQueryService>().CatalogVersionAsync(context.RequestAborted);
-        if (kept.Version == version)
+        if (version < Volatile.Read(ref _version))
+        {
+            lock (_newer)
+            {
+                if (version < _version)
+                {
+                    Restart(version); // the database went back in time: what was kept may hold writes it no longer has
+                }
+            }
+        }
+        else if (kept.Version == version)
         {
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = kept.ContentType;
@@ -72,7 +88,11 @@ internal sealed class CatalogAnswerCache(long maxBytes)
         await RunAsync(context, handler, key, version);
     }
 
-    /// <summary>Runs the route with its body written into memory (its answers are bounded), keeps it, and sends it.</summary>
+    /// <summary>
+    /// Runs the route with its body written into memory, keeps it, and sends it. The routes kept answer one page (at
+    /// most <c>CatalogLimits.MaxPageSize</c> entities, already in memory as the catalog read them), one entity or
+    /// facets, so the copy is bounded by what the route holds anyway.
+    /// </summary>
     private async Task RunAsync(HttpContext context, Func<HttpContext, Task> handler, string key, long version)
     {
         var connection = context.Response.Body;
@@ -82,6 +102,11 @@ internal sealed class CatalogAnswerCache(long maxBytes)
         {
             await handler(context);
             await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        }
+        catch
+        {
+            BackstageResponses.Unstart(context); // nothing went out: the failure gets its error body
+            throw;
         }
         finally
         {
@@ -95,6 +120,7 @@ internal sealed class CatalogAnswerCache(long maxBytes)
                 : new Answer(version, body.ToArray(), context.Response.ContentType ?? "application/json"));
         }
 
+        context.Response.ContentLength = body.Length;
         body.Position = 0;
         await body.CopyToAsync(connection, context.RequestAborted);
     }
@@ -112,23 +138,28 @@ internal sealed class CatalogAnswerCache(long maxBytes)
 
                 if (answer.Version > _version)
                 {
-                    // Versions only grow: what was kept for older ones will never be sent again.
-                    _answers.Clear();
-                    Interlocked.Exchange(ref _bytes, 0);
-                    Volatile.Write(ref _version, answer.Version);
+                    Restart(answer.Version); // versions only grow: what was kept for older ones will never be sent again
                 }
             }
         }
 
-        var size = answer.Body.Length + (2L * key.Length);
+        // What an entry costs besides its body and key: the entry, its record and the dictionary's node.
+        var size = answer.Body.Length + (2L * key.Length) + EntryOverheadBytes;
         if (Interlocked.Add(ref _bytes, size) > maxBytes)
         {
-            // Replaced entries stay counted until now: the bound is only ever reached early.
-            _answers.Clear();
-            Interlocked.Exchange(ref _bytes, size);
+            Interlocked.Add(ref _bytes, -size); // full: keep what is kept until the next version
+            return;
         }
 
         _answers[key] = answer;
+    }
+
+    /// <summary>Empties the cache for <paramref name="version"/>; the caller holds <see cref="_newer"/>.</summary>
+    private void Restart(long version)
+    {
+        _answers.Clear();
+        Interlocked.Exchange(ref _bytes, 0);
+        Volatile.Write(ref _version, version);
     }
 
     private sealed record Answer(long Version, byte[] Body, string ContentType);

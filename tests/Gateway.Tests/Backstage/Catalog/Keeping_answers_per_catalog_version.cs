@@ -93,6 +93,21 @@ public sealed class Keeping_answers_per_catalog_version(PortalApp app) : IClassF
     }
 
     [Fact]
+    public async Task An_encoded_question_mark_in_the_path_is_not_the_start_of_a_query()
+    {
+        using var api = Api();
+        await UpsertAsync(app.Factory, "kept-h", "team-h");
+        var uid = (await api.GetAsync("/entities/by-name/component/default/kept-h")).Json.GetProperty("metadata").GetProperty("uid").GetString();
+        await api.GetAsync($"/entities/by-uid/{uid}?x");
+        var kept = await api.GetAsync($"/entities/by-uid/{uid}?x");
+
+        var encoded = await api.GetAsync($"/entities/by-uid/{uid}%3Fx");
+
+        Assert.Equal(HttpStatusCode.OK, kept.Status);
+        Assert.Equal(HttpStatusCode.NotFound, encoded.Status); // "<uid>?x" is no uid
+    }
+
+    [Fact]
     public async Task Answers_differ_by_every_parameter_and_a_miss_is_not_kept()
     {
         using var api = Api();
