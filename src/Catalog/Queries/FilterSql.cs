@@ -145,20 +145,25 @@ internal sealed class FilterSql
 
         // One containment per value: each is answered by the GIN index, and the planner ORs the bitmaps. A parameter per
         // value stays far below PostgreSQL's 65,535 per statement: a filter holds at most CatalogLimits.MaxFilterValues.
-        var contains = "(" + string.Join(" OR ", values.Select(value =>
-            $"e.facts @> {Add(JsonSerializer.Serialize(new Dictionary<string, string[]> { [key] = [value] }), NpgsqlDbType.Jsonb)}")) + ")";
         if (key == "spec.owner")
         {
             // The team page's filter. spec_owner is the facts' one spec.owner value where they hold exactly one (every
-            // built-in kind), read by B-tree; the rest (a custom kind's list of owners, or null) by a facts index of
-            // their own, whose condition is written out here so that the planner can match it. The same rows as the
-            // containment alone, found without the facts index. "IS NOT NULL" keeps the condition two-valued, as the
-            // containment is: NULL = x is NULL, and NOT NULL would drop an ownerless entity from a negation.
-            return $"((e.spec_owner IS NOT NULL AND e.spec_owner {In(values)}) OR (e.spec_owner IS NULL AND e.facts ? 'spec.owner' AND {contains}))";
+            // built-in kind), read by B-tree; the rest (a custom kind's list of owners, or null) are found in
+            // IrregularOwnerFacts, an expression with an index of its own (migration SpecOwnerColumn), '{}' for the
+            // others. The same rows as the containment alone, without the facts index. "IS NOT NULL" keeps the
+            // condition two-valued, as the containment is: NULL = x is NULL, and NOT NULL would drop an ownerless
+            // entity from a negation.
+            return $"((e.spec_owner IS NOT NULL AND e.spec_owner {In(values)}) OR {Contains(IrregularOwnerFacts, key, values)})";
         }
 
-        return contains;
+        return Contains("e.facts", key, values);
     }
+
+    /// <summary>The facts of the entities whose facts hold no single spec.owner value; '{}' for the others.</summary>
+    internal const string IrregularOwnerFacts = "(CASE WHEN e.spec_owner IS NULL THEN e.facts ELSE '{}'::jsonb END)";
+
+    private string Contains(string facts, string key, string[] values) => "(" + string.Join(" OR ", values.Select(value =>
+        $"{facts} @> {Add(JsonSerializer.Serialize(new Dictionary<string, string[]> { [key] = [value] }), NpgsqlDbType.Jsonb)}")) + ")";
 
     /// <summary>
     /// <c>= $n</c> for one value, <c>= ANY($n)</c> for several. Prepared statements get generic plans, and the planner

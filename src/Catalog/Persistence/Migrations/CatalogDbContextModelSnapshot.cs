@@ -191,11 +191,6 @@ namespace Portal.Catalog.Persistence.Migrations
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Facts" }, "ix_entities_facts"), "gin");
 
-                    b.HasIndex(new[] { "Facts" }, "ix_entities_facts_irregular_owner")
-                        .HasFilter("spec_owner IS NULL AND facts ? 'spec.owner'");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Facts" }, "ix_entities_facts_irregular_owner"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Facts" }, "ix_entities_facts_irregular_owner"), new[] { "jsonb_path_ops" });
 
                     b.HasIndex(new[] { "Facts" }, "ix_entities_facts_path");
 
