@@ -27,6 +27,7 @@ builder.AddPortalBus(bus =>
 builder.AddPortalGraph();
 builder.AddPortalTelemetry();
 builder.AddPortalLoadShedding();
+builder.CheckBackstageApiSettings();
 
 // Disposing the app also stops an embedded PostgreSQL, whatever way the host ended.
 await using var app = builder.Build();

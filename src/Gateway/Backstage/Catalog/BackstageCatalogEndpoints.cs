@@ -11,6 +11,17 @@ public static class BackstageCatalogEndpoints
 {
     public const string BasePath = "/api/catalog";
 
+    /// <summary>
+    /// Reads the REST API's settings while the host is being built, so that a bad value stops the start with its own
+    /// message (read again when the routes are mapped, after the host exists, its failure would race the host's disposal).
+    /// </summary>
+    public static WebApplicationBuilder CheckBackstageApiSettings(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        BackstageApiOptions.From(builder.Configuration);
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapBackstageCatalogApi(this IEndpointRouteBuilder endpoints)
     {
         var options = BackstageApiOptions.From(endpoints.ServiceProvider.GetRequiredService<IConfiguration>());
