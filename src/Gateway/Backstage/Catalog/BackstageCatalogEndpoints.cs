@@ -31,6 +31,7 @@ public static class BackstageCatalogEndpoints
 
         // The bounded GET reads (a page, an entity, facets) are Kept: sent again from memory while the catalog's version
         // is the one they were made at (CatalogAnswerCache). The guard runs first, for every request.
+        //
         // Each route names the operation it performs, as the GraphQL field of the same operation does, so an
         // authorization rule names it once (CatalogOperations). A route that does not write may run twice when its
         // database connection was lost (Handle): running a read again changes nothing.

@@ -116,6 +116,8 @@ public sealed class Keeping_answers_per_catalog_version(PortalApp app) : IClassF
         var whole = await api.GetAsync("/entities/by-name/component/default/kept-d");
         var namesOnly = await api.GetAsync("/entities/by-query?filter=metadata.name=kept-d&fields=metadata.name");
         var everything = await api.GetAsync("/entities/by-query?filter=metadata.name=kept-d");
+        // Asked for twice: a kept miss would be sent on the second request and on every one after.
+        await api.GetAsync("/entities/by-name/component/default/kept-e");
         var missing = await api.GetAsync("/entities/by-name/component/default/kept-e");
         await UpsertAsync(app.Factory, "kept-e", "team-d");
         var found = await api.GetAsync("/entities/by-name/component/default/kept-e");
