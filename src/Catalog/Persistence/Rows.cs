@@ -51,6 +51,13 @@ internal sealed class EntityRow
     /// </summary>
     public string? SpecOwner { get; private set; }
 
+    /// <summary>
+    /// Whether <see cref="Facts"/> hold <c>spec.owner</c> but not as one value (a custom kind's list of owners, or null):
+    /// the few entities <see cref="SpecOwner"/> cannot answer the owner filter for, kept by PostgreSQL itself. Its
+    /// statistics tell the planner they are few, even for a prepared statement's generic plan: see <c>FilterSql</c>.
+    /// </summary>
+    public bool OwnerIrregular { get; private set; }
+
     /// <summary>Lower-cased name, title, description and tags, for substring search (trigram-indexed).</summary>
     public string SearchText { get; set; } = "";
 

@@ -148,19 +148,16 @@ internal sealed class FilterSql
         if (key == "spec.owner")
         {
             // The team page's filter. spec_owner is the facts' one spec.owner value where they hold exactly one (every
-            // built-in kind), read by B-tree; the rest (a custom kind's list of owners, or null) are found in
-            // IrregularOwnerFacts, an expression with an index of its own (migration SpecOwnerColumn), '{}' for the
-            // others. The same rows as the containment alone, without the facts index. "IS NOT NULL" keeps the
+            // built-in kind), read by B-tree; the rest that hold spec.owner (a custom kind's list of owners, or null) are
+            // marked owner_irregular and found by a facts index of their own (ix_entities_owner_irregular, partial on
+            // that column). The same rows as the containment alone, without the facts index. "IS NOT NULL" keeps the
             // condition two-valued, as the containment is: NULL = x is NULL, and NOT NULL would drop an ownerless
             // entity from a negation.
-            return $"((e.spec_owner IS NOT NULL AND e.spec_owner {In(values)}) OR {Contains(IrregularOwnerFacts, key, values)})";
+            return $"((e.spec_owner IS NOT NULL AND e.spec_owner {In(values)}) OR (e.owner_irregular AND {Contains("e.facts", key, values)}))";
         }
 
         return Contains("e.facts", key, values);
     }
-
-    /// <summary>The facts of the entities whose facts hold no single spec.owner value; '{}' for the others.</summary>
-    internal const string IrregularOwnerFacts = "(CASE WHEN e.spec_owner IS NULL THEN e.facts ELSE '{}'::jsonb END)";
 
     private string Contains(string facts, string key, string[] values) => "(" + string.Join(" OR ", values.Select(value =>
         $"{facts} @> {Add(JsonSerializer.Serialize(new Dictionary<string, string[]> { [key] = [value] }), NpgsqlDbType.Jsonb)}")) + ")";

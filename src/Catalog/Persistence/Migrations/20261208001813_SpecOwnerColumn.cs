@@ -20,7 +20,7 @@ namespace Portal.Catalog.Persistence.Migrations
                 stored: true);
 
             // The facts of the entities without one spec.owner value, for FilterSql's exact spec.owner filter: an index
-            // over an expression, which the model cannot describe. The expression must stay FilterSql.IrregularOwnerFacts.
+            // over an expression, which the model cannot describe (replaced by a partial index in OwnerIrregularColumn).
             migrationBuilder.Sql("""
                 CREATE INDEX ix_entities_owner_irregular ON catalog.entities
                 USING gin ((CASE WHEN spec_owner IS NULL THEN facts ELSE '{}'::jsonb END) jsonb_path_ops)

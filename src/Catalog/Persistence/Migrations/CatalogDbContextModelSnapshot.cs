@@ -115,6 +115,12 @@ namespace Portal.Catalog.Persistence.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("orphan");
 
+                    b.Property<bool>("OwnerIrregular")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("boolean")
+                        .HasColumnName("owner_irregular")
+                        .HasComputedColumnSql("CASE WHEN jsonb_typeof(facts -> 'spec.owner') = 'array' THEN CASE WHEN jsonb_array_length(facts -> 'spec.owner') = 1 THEN facts -> 'spec.owner' ->> 0 IS NULL ELSE TRUE END ELSE facts ? 'spec.owner' END", true);
+
                     b.Property<string>("OwnerRef")
                         .HasColumnType("text")
                         .HasColumnName("owner_ref");
@@ -191,11 +197,16 @@ namespace Portal.Catalog.Persistence.Migrations
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Facts" }, "ix_entities_facts"), "gin");
 
-
                     b.HasIndex(new[] { "Facts" }, "ix_entities_facts_path");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Facts" }, "ix_entities_facts_path"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Facts" }, "ix_entities_facts_path"), new[] { "jsonb_path_ops" });
+
+                    b.HasIndex(new[] { "Facts" }, "ix_entities_owner_irregular")
+                        .HasFilter("owner_irregular");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Facts" }, "ix_entities_owner_irregular"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Facts" }, "ix_entities_owner_irregular"), new[] { "jsonb_path_ops" });
 
                     b.ToTable("entities", "catalog");
                 });
