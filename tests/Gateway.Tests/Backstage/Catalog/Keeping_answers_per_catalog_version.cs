@@ -93,6 +93,38 @@ public sealed class Keeping_answers_per_catalog_version(PortalApp app) : IClassF
     }
 
     [Fact]
+    public async Task After_a_write_a_url_answered_before_is_kept_from_its_first_request()
+    {
+        using var api = Api();
+        await UpsertAsync(app.Factory, "kept-i", "team-i");
+        await UpsertAsync(app.Factory, "kept-j", "team-i");
+        const string I = "/entities/by-name/component/default/kept-i", J = "/entities/by-name/component/default/kept-j";
+        foreach (var url in new[] { I, I, J, J })
+        {
+            await api.GetAsync(url);
+        }
+
+        // A write moves the version: the next request of each URL is made anew, and, the URL being known as a valid
+        // request, kept at once. The row changed behind the catalog's back after it shows which: a third request made
+        // anew would read it.
+        await UpsertAsync(app.Factory, "kept-k", "team-i");
+        await api.GetAsync(I);
+        var madeAnew = await api.GetAsync(J);
+        await using (var connection = new Npgsql.NpgsqlConnection(app.ConnectionString))
+        {
+            await connection.OpenAsync(Cancellation);
+            await using var command = new Npgsql.NpgsqlCommand(
+                """UPDATE catalog.entities SET document = jsonb_set(document, '{metadata,description}', '"behind its back"') WHERE ref = 'component:default/kept-j'""", connection);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync(Cancellation));
+        }
+
+        var kept = await api.GetAsync(J);
+
+        Assert.Equal("first", Description(madeAnew));
+        Assert.Equal(madeAnew.Json.GetRawText(), kept.Json.GetRawText());
+    }
+
+    [Fact]
     public async Task An_encoded_question_mark_in_the_path_is_not_the_start_of_a_query()
     {
         using var api = Api();
