@@ -112,9 +112,22 @@ internal static class Benchmark
             var (locationId, created, problems) = (registered!.Location.Id, registered.Created, registered.Problems.Count);
             registered = null;
             Console.WriteLine($"ingest: {created} entities in {ingestSeconds:F1} s = {created / ingestSeconds:F0} entities/s; problems {problems}");
+            var versionAtIngest = await CatalogVersionAsync(connectionString);
             var rightAfterIngest = freshIngest
                 ? await backstageReads.RunRightAfterAsync(app.ClientOptions.BaseAddress, callers, gateway, sinceIngest)
                 : null;
+
+            // --right-after-only: the reads right after the ingest and nothing else, to look into them without a whole run.
+            if (args.Contains("--right-after-only"))
+            {
+                Console.WriteLine($"catalog version at the ingest's end {versionAtIngest}, after the reads {await CatalogVersionAsync(connectionString)}; the ingest ended at {DateTime.UtcNow - sinceIngest.Elapsed:HH:mm:ss.fff} UTC");
+                foreach (var (result, started) in rightAfterIngest ?? [])
+                {
+                    Console.WriteLine($"  right after, {started,4:F1} s: {result.Name,-45} {result.PerSecond,8:F0} req/s, p50 {result.P50,7:F2} ms, p99 {result.P99,7:F2} ms{(result.Failure is { } failure ? " FAILED: " + failure : "")}");
+                }
+
+                return;
+            }
 
             // The floor gets the same connection settings as the portal (automatic preparation, pool size, JIT off and the
             // statement timeout included).
@@ -555,6 +568,14 @@ internal static class Benchmark
         {
             var harnessOptions = ArgString("--backstage-options")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
             await BackstageComparison.RunAsync(vsBackstage!.Value, portalSide, harnessOptions, answerRequests);
+        }
+
+        static async Task<long> CatalogVersionAsync(string connectionString)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT version FROM catalog.catalog_state WHERE id = 1", connection);
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
         }
 
         static async Task<long> ScalarAsync(NpgsqlDataSource sql, string text)

@@ -30,6 +30,7 @@ internal sealed class CatalogAnswerCache(long maxBytes)
     private const int EntryOverheadBytes = 200;
 
     private readonly ConcurrentDictionary<string, Answer> _answers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InFlight> _making = new(StringComparer.Ordinal);
     private readonly Lock _newer = new();
     private long _bytes;
     private long _version = -1;
@@ -79,22 +80,54 @@ internal sealed class CatalogAnswerCache(long maxBytes)
         }
         else if (kept.Version == version)
         {
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = kept.ContentType;
-            context.Response.ContentLength = kept.Body.Length;
-            await context.Response.Body.WriteAsync(kept.Body, context.RequestAborted);
+            await SendAsync(context, kept);
             return;
         }
 
-        await RunAsync(context, handler, key, version);
+        // One request makes the answer at this version; the same URL asked meanwhile waits for it rather than making it
+        // too. Right after a bulk ingest at 100k, 16 callers of one team page each made it at once while the catalog's
+        // caches were cold, and the first answers took 400 ms.
+        var mine = new InFlight(version);
+        var making = _making.GetOrAdd(key, mine);
+        if (making != mine)
+        {
+            if (making.Version == version && await making.Answer.Task.WaitAsync(context.RequestAborted) is { } made)
+            {
+                await SendAsync(context, made);
+                return;
+            }
+
+            await RunAsync(context, handler, key, version); // another version's, or it failed: made here
+            return;
+        }
+
+        Answer? answer = null;
+        try
+        {
+            answer = await RunAsync(context, handler, key, version);
+        }
+        finally
+        {
+            _making.TryRemove(new KeyValuePair<string, InFlight>(key, mine));
+            mine.Answer.TrySetResult(answer); // null (made again by each waiting request) unless a 200 was made
+        }
+    }
+
+    private static async Task SendAsync(HttpContext context, Answer answer)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = answer.ContentType;
+        context.Response.ContentLength = answer.Body.Length;
+        await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
     }
 
     /// <summary>
     /// Runs the route with its body written into memory, keeps it, and sends it. The routes kept answer one page (at
     /// most <c>CatalogLimits.MaxPageSize</c> entities, already in memory as the catalog read them), one entity or
-    /// facets, so the copy is bounded by what the route holds anyway.
+    /// facets, so the copy is bounded by what the route holds anyway. Returns the answer when it is one to share (a 200
+    /// made at a version read), whether or not there was room to keep it.
     /// </summary>
-    private async Task RunAsync(HttpContext context, Func<HttpContext, Task> handler, string key, long version)
+    private async Task<Answer?> RunAsync(HttpContext context, Func<HttpContext, Task> handler, string key, long version)
     {
         var connection = context.Response.Body;
         using var body = new MemoryStream();
@@ -114,16 +147,19 @@ internal sealed class CatalogAnswerCache(long maxBytes)
             context.Response.Body = connection;
         }
 
+        Answer? answer = null;
         if (context.Response.StatusCode == StatusCodes.Status200OK && body.Length <= MaxAnswerBytes)
         {
-            Keep(key, version == KnownValid
+            answer = version == KnownValid
                 ? AskedOnce
-                : new Answer(version, body.ToArray(), context.Response.ContentType ?? "application/json"));
+                : new Answer(version, body.ToArray(), context.Response.ContentType ?? "application/json");
+            Keep(key, answer);
         }
 
         context.Response.ContentLength = body.Length;
         body.Position = 0;
         await body.CopyToAsync(connection, context.RequestAborted);
+        return ReferenceEquals(answer, AskedOnce) ? null : answer;
     }
 
     private void Keep(string key, Answer answer)
@@ -189,4 +225,12 @@ internal sealed class CatalogAnswerCache(long maxBytes)
     private static readonly Answer Valid = new(KnownValid, [], "");
 
     private sealed record Answer(long Version, byte[] Body, string ContentType);
+
+    /// <summary>An answer being made at <see cref="Version"/>, for the requests of the same URL that come meanwhile.</summary>
+    private sealed class InFlight(long version)
+    {
+        public long Version { get; } = version;
+
+        public TaskCompletionSource<Answer?> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

@@ -125,6 +125,32 @@ public sealed class Keeping_answers_per_catalog_version(PortalApp app) : IClassF
     }
 
     [Fact]
+    public async Task Many_callers_asking_at_once_after_a_write_all_get_the_new_answer()
+    {
+        using var api = Api();
+        await UpsertAsync(app.Factory, "kept-l", "team-l");
+        const string TeamPage = "/entities/by-query?filter=kind=component,spec.owner=team-l&limit=20";
+        await api.GetAsync(TeamPage);
+        await api.GetAsync(TeamPage);
+
+        // After the write, one of them makes the answer and the others wait for it: each must get the whole of it.
+        await UpsertAsync(app.Factory, "kept-m", "team-l");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            using var caller = Api();
+            return await caller.GetAsync(TeamPage);
+        }));
+
+        Assert.All(answers, answer =>
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.Status);
+            Assert.Equal("application/json", answer.MediaType);
+            Assert.Equal(["kept-l", "kept-m"], answer.ItemNames().Order(StringComparer.Ordinal));
+            Assert.Equal(2, answer.Json.GetProperty("totalItems").GetInt32());
+        });
+    }
+
+    [Fact]
     public async Task An_encoded_question_mark_in_the_path_is_not_the_start_of_a_query()
     {
         using var api = Api();
