@@ -112,13 +112,14 @@ internal static class Benchmark
             var (locationId, created, problems) = (registered!.Location.Id, registered.Created, registered.Problems.Count);
             registered = null;
             Console.WriteLine($"ingest: {created} entities in {ingestSeconds:F1} s = {created / ingestSeconds:F0} entities/s; problems {problems}");
-            var versionAtIngest = await CatalogVersionAsync(connectionString);
+            var rightAfterOnly = args.Contains("--right-after-only");
+            long? versionAtIngest = rightAfterOnly ? await CatalogVersionAsync(connectionString) : null; // nothing more before the reads otherwise
             var rightAfterIngest = freshIngest
                 ? await backstageReads.RunRightAfterAsync(app.ClientOptions.BaseAddress, callers, gateway, sinceIngest)
                 : null;
 
             // --right-after-only: the reads right after the ingest and nothing else, to look into them without a whole run.
-            if (args.Contains("--right-after-only"))
+            if (rightAfterOnly)
             {
                 Console.WriteLine($"catalog version at the ingest's end {versionAtIngest}, after the reads {await CatalogVersionAsync(connectionString)}; the ingest ended at {DateTime.UtcNow - sinceIngest.Elapsed:HH:mm:ss.fff} UTC");
                 foreach (var (result, started) in rightAfterIngest ?? [])

@@ -85,8 +85,8 @@ internal sealed class CatalogAnswerCache(long maxBytes)
         }
 
         // One request makes the answer at this version; the same URL asked meanwhile waits for it rather than making it
-        // too. Right after a bulk ingest at 100k, 16 callers of one team page each made it at once while the catalog's
-        // caches were cold, and the first answers took 400 ms.
+        // too: after a write, every caller of a popular page would otherwise make it at once (16 of one team page in the
+        // benchmark's reads right after a bulk ingest), each holding one of the pool's few connections.
         var mine = new InFlight(version);
         var making = _making.GetOrAdd(key, mine);
         if (making != mine)
